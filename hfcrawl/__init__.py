@@ -1,0 +1,1 @@
+"""Scrapy project that enumerates Hugging Face Hub models into a JSON Lines feed."""
