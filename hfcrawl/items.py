@@ -41,3 +41,6 @@ class ModelPage:
     models: list[dict[str, Any]] = field(default_factory=list)
     next_page: str | int | None = None
     advertised_total: int | None = None
+    source: str = "api"
+    crawled_at: str = ""
+    listed: int = 0  # models the page listed, before cleaning and dedup (set by the cleaning pipeline)

@@ -1,0 +1,157 @@
+"""Extensions: progress in the log, and the crawl report at the end of every crawl."""
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+from twisted.internet import task
+
+from hfcrawl.ledger import Ledger, utc_now
+
+logger = logging.getLogger(__name__)
+
+
+class CrawlProgress:
+    """Every HFCRAWL_PROGRESS_INTERVAL seconds (30), models written per stream and overall, against the Hub's total."""
+
+    def __init__(self, crawler: Crawler, interval: float):
+        self.crawler = crawler
+        self.interval = interval
+        self.loop: task.LoopingCall | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> CrawlProgress:
+        ext = cls(crawler, crawler.settings.getfloat("HFCRAWL_PROGRESS_INTERVAL", 30.0))
+        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        return ext
+
+    def spider_opened(self, spider: Spider) -> None:
+        if self.interval > 0:
+            self.loop = task.LoopingCall(self.log_progress)
+            self.loop.start(self.interval, now=False)
+
+    def spider_closed(self, spider: Spider) -> None:
+        if self.loop and self.loop.running:
+            self.loop.stop()
+        self.log_progress()
+
+    def log_progress(self) -> None:
+        ledger = Ledger.for_crawler(self.crawler)
+        streams = list(ledger.streams.values())
+        written = sum(s.models_written for s in streams)
+        totals = [s.advertised_total for s in streams]
+        total = sum(totals) if streams and all(t is not None for t in totals) else None
+        done = sum(s.status == "done" for s in streams)
+        failed = sum(s.status == "failed" for s in streams)
+        logger.info(
+            "Progress: %s models written%s; streams %d done, %d failed, %d to go",
+            f"{written:,}", f" of {total:,} advertised" if total else "", done, failed, len(streams) - done - failed,
+        )
+        active = [s for s in streams if s.status not in ("done", "pending") or s.models_written]
+        parts = [
+            f"{s.value}={s.models_written:,}" + (f"/{s.advertised_total:,}" if s.advertised_total is not None else "")
+            + ("" if s.status != "failed" else "(failed)") + ("" if s.status != "done" else "(done)")
+            for s in active
+        ]
+        if parts:
+            logger.info("Per stream: %s", ", ".join(parts))
+
+
+class CrawlReport:
+    """Writes HFCRAWL_REPORT (output/crawl-report.json) when the spider closes; counts incomplete streams."""
+
+    def __init__(self, crawler: Crawler, path: Path):
+        self.crawler = crawler
+        self.path = path
+        self.started = utc_now()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> CrawlReport:
+        ext = cls(crawler, Path(crawler.settings.get("HFCRAWL_REPORT", "output/crawl-report.json")))
+        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        return ext
+
+    def spider_opened(self, spider: Spider) -> None:
+        self.started = utc_now()
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        ledger = Ledger.for_crawler(self.crawler)
+        stats = self.crawler.stats
+        incomplete = ledger.incomplete()
+        fatal = stats.get_value("hfcrawl/fatal")
+        stats.set_value("hfcrawl/incomplete_streams", len(incomplete))
+        for name, why in incomplete.items():
+            logger.error("Incomplete: %s: %s", name, why)
+        report = self.build(ledger, reason, incomplete, fatal)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_name(self.path.name + ".tmp")
+        tmp.write_text(json.dumps(report, indent=2, default=str) + "\n", encoding="utf-8")
+        os.replace(tmp, self.path)
+        logger.info("Crawl report written to %s (%s, %d incomplete streams)", self.path,
+                    "complete" if report["complete"] else "INCOMPLETE", len(incomplete))
+
+    def build(self, ledger: Ledger, reason: str, incomplete: dict[str, str], fatal: Any) -> dict[str, Any]:
+        stats = self.crawler.stats.get_stats()
+        per_stream = {
+            name: {
+                "kind": s.kind,
+                "value": s.value,
+                "status": s.status,
+                "models_written": s.models_written,
+                "models_listed": s.models_listed,
+                "pages_fetched": s.pages,
+                "advertised_total": s.advertised_total,
+                "next_page": s.next_page,
+                "error": s.error,
+            }
+            for name, s in ledger.streams.items()
+        }
+        return {
+            "endpoint": ledger.endpoint,
+            "source": ledger.source,
+            "rendered_with_splash": bool(self.crawler.settings.get("SPLASH_URL") or os.environ.get("SPLASH_URL"))
+            and ledger.source == "html",
+            "asked": ledger.asked,
+            "feed": str(_feed_path(self.crawler)),
+            "start": self.started,
+            "end": utc_now(),
+            "finish_reason": reason,
+            "complete": not incomplete and not fatal and reason == "finished",
+            "fatal_error": fatal,
+            "incomplete_streams": incomplete,
+            "resumed": ledger.resumed,
+            "resumed_from": ledger.resumed_from,
+            "run": ledger.runs,
+            "models_written": sum(s.models_written for s in ledger.streams.values()),
+            "models_written_this_run": stats.get("hfcrawl/models_written", 0),
+            "pages_fetched_this_run": stats.get("hfcrawl/pages", 0),
+            "requests_this_run": stats.get("downloader/request_count", 0),
+            "invalid_models_dropped": stats.get("hfcrawl/invalid_models", 0),
+            "duplicates_dropped": stats.get("hfcrawl/duplicates", 0),
+            "retries": stats.get("retry/count", 0),
+            "retries_by_reason": {k.split("/", 2)[2]: v for k, v in stats.items()
+                                  if k.startswith("retry/reason_count/")},
+            "http_429": stats.get("hfcrawl/429", 0),
+            "wait_seconds_429": stats.get("hfcrawl/429_wait_seconds", 0),
+            "wait_seconds_rate_limit": stats.get("hfcrawl/wait_seconds", 0),
+            "wait_seconds_backoff": stats.get("hfcrawl/backoff_seconds", 0),
+            "wait_seconds_budget": stats.get("hfcrawl/budget_wait_seconds", 0),
+            "refused_off_hub": stats.get("hfcrawl/refused_off_hub", 0),
+            "streams": per_stream,
+        }
+
+
+def _feed_path(crawler: Crawler) -> Path | None:
+    from hfcrawl.feed import feed_target
+
+    try:
+        return feed_target(crawler.settings).path
+    except ValueError:
+        return None

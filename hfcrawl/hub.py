@@ -1,0 +1,83 @@
+"""Where the Hub is and how to talk to it: base URL, token, URLs of the listings.
+
+As in huggingface_hub, the base URL comes from `HF_ENDPOINT` and the token from `HF_TOKEN`. The token is read from
+the environment only when a request is about to leave (see `middlewares.HubAuthMiddleware`), never stored in
+settings, so Scrapy's settings dump, stats, JOBDIR and feed never see it.
+"""
+from __future__ import annotations
+
+import os
+import re
+from urllib.parse import urlencode, urlsplit
+
+DEFAULT_ENDPOINT = "https://huggingface.co"
+
+#: Fields asked of /api/models with `expand`; with expand, the Hub returns only `_id`, `id` and these.
+API_EXPAND = (
+    "author",
+    "pipeline_tag",
+    "downloads",
+    "likes",
+    "createdAt",
+    "lastModified",
+    "library_name",
+    "tags",
+)
+
+#: Cards per page of the web listing (the Hub's `numItemsPerPage`).
+HTML_PAGE_SIZE = 30
+
+# A tag or an author only ever goes into a query string, but we still refuse anything that does not look like one:
+# a value from the command line or from the Hub must not smuggle in query syntax or path pieces.
+_TAG_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}$")
+
+
+def endpoint_from_env(environ: os._Environ[str] | dict[str, str] | None = None) -> str:
+    """The Hub's base URL, without a trailing slash; refuses anything that is not http(s)://host[:port]."""
+    env = os.environ if environ is None else environ
+    url = (env.get("HF_ENDPOINT") or DEFAULT_ENDPOINT).strip().rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.username or parts.password:
+        raise ValueError(f"HF_ENDPOINT={url!r} is not a base URL like https://huggingface.co")
+    return url
+
+
+def origin(url: str) -> tuple[str, str, int]:
+    """(scheme, host, port) of a URL: what must match for a request to count as going to the Hub."""
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    return (parts.scheme, (parts.hostname or "").lower(), port)
+
+
+def is_valid_name(value: str) -> bool:
+    """True for a plausible task tag or author name."""
+    return bool(_TAG_RE.match(value))
+
+
+def api_listing_url(endpoint: str, *, tag: str | None = None, author: str | None = None, limit: int = 1000) -> str:
+    """First page of /api/models for a tag or an author; later pages come from the `Link` header as given."""
+    params: list[tuple[str, str | int]] = []
+    if tag is not None:
+        params.append(("pipeline_tag", tag))
+    if author is not None:
+        params.append(("author", author))
+    params.append(("limit", limit))
+    params.extend(("expand", field) for field in API_EXPAND)
+    return f"{endpoint}/api/models?{urlencode(params)}"
+
+
+def html_listing_url(endpoint: str, page: int, *, tag: str | None = None, author: str | None = None) -> str:
+    """Page `page` (0-based, as on the Hub) of the web listing, sorted by trending as the study did."""
+    params: list[tuple[str, str | int]] = []
+    if tag is not None:
+        params.append(("pipeline_tag", tag))
+    if author is not None:
+        params.append(("author", author))
+    params.append(("sort", "trending"))
+    if page:
+        params.append(("p", page))
+    return f"{endpoint}/models?{urlencode(params)}"
+
+
+def tags_url(endpoint: str) -> str:
+    return f"{endpoint}/api/models-tags-by-type?type=pipeline_tag"

@@ -1,0 +1,188 @@
+"""Pure functions: a Hub response body -> records. No Scrapy state, no I/O; tested on real bodies.
+
+Every parser returns raw feed records (dicts with the keys of `RAW_FIELDS`); the cleaning pipeline normalises them.
+A body that cannot be what it should be raises `ParseError` (retryable: truncated or not JSON) or `LayoutError`
+(not retryable: the Hub answered, but in a shape this parser does not know, so a result would be wrong).
+"""
+from __future__ import annotations
+
+import html
+import re
+from typing import Any, Iterator
+
+import orjson
+from parsel import Selector
+
+RAW_FIELDS = (
+    "id",
+    "author",
+    "pipeline_tag",
+    "downloads",
+    "likes",
+    "created_at",
+    "last_modified",
+    "library_name",
+    "tags",
+)
+
+
+class ParseError(ValueError):
+    """The body is not what the Hub sends (truncated, not JSON): worth retrying."""
+
+
+class LayoutError(ValueError):
+    """The Hub answered in a shape we do not understand: retrying will not help, and guessing would be wrong."""
+
+
+# ---------------------------------------------------------------------------------------------------------------- API
+
+
+def _api_record(item: dict[str, Any]) -> dict[str, Any]:
+    model_id = item.get("id", item.get("modelId"))
+    return {
+        "id": model_id,
+        "author": item.get("author"),
+        "pipeline_tag": item.get("pipeline_tag"),
+        "downloads": item.get("downloads"),
+        "likes": item.get("likes"),
+        "created_at": item.get("createdAt"),
+        "last_modified": item.get("lastModified"),
+        "library_name": item.get("library_name"),
+        "tags": item.get("tags"),
+    }
+
+
+def parse_api_models(body: bytes) -> list[dict[str, Any]]:
+    """Records of one /api/models page (a JSON array of model objects).
+
+    Raises ParseError for a body that is not a JSON array, LayoutError for items without an id.
+    """
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise ParseError(f"body is not JSON ({len(body)} bytes): {exc}") from None
+    if not isinstance(data, list):
+        raise ParseError(f"expected a JSON array of models, got {type(data).__name__}")
+    records = []
+    for position, item in enumerate(data):
+        if not isinstance(item, dict) or not (item.get("id") or item.get("modelId")):
+            raise LayoutError(f"item {position} of the page has no 'id': {str(item)[:120]}")
+        records.append(_api_record(item))
+    return records
+
+
+_LINK_RE = re.compile(r'<([^>]+)>\s*;\s*rel="?([^",;]+)"?')
+
+
+def next_link(link_header: str | bytes | None) -> str | None:
+    """The URL of rel="next" in a `Link` header (GitHub style), as given; None on the last page."""
+    if not link_header:
+        return None
+    if isinstance(link_header, bytes):
+        link_header = link_header.decode("latin-1")
+    for url, rel in _LINK_RE.findall(link_header):
+        if "next" in rel.split():
+            return url.strip()
+    return None
+
+
+def parse_pipeline_tags(body: bytes) -> list[str]:
+    """Task ids from /api/models-tags-by-type (the `pipeline_tag` kind), in the Hub's order."""
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise ParseError(f"tag list is not JSON: {exc}") from None
+    entries = data.get("pipeline_tag") if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        raise LayoutError("tag list has no 'pipeline_tag' array")
+    tags = []
+    for entry in entries:
+        tag = entry.get("id") if isinstance(entry, dict) else entry
+        if isinstance(tag, str) and tag:
+            tags.append(tag)
+    if not tags:
+        raise LayoutError("tag list holds no pipeline tag")
+    return tags
+
+
+# --------------------------------------------------------------------------------------------------------------- HTML
+
+_MODELLIST_TAG_RE = re.compile(rb"<[a-zA-Z][^>]*?\bdata-target=\"ModelList\"[^>]*>")
+_DATA_PROPS_RE = re.compile(rb"\bdata-props=\"([^\"]*)\"")
+
+
+def _find_key(value: Any, key: str) -> Iterator[Any]:
+    """Every value stored under `key` anywhere in a JSON value (the nesting of data-props is not documented)."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if k == key:
+                yield v
+            else:
+                yield from _find_key(v, key)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _find_key(v, key)
+
+
+def _html_record(item: dict[str, Any]) -> dict[str, Any]:
+    model_id = item.get("id")
+    return {
+        "id": model_id,
+        "author": item.get("author"),
+        "pipeline_tag": item.get("pipeline_tag"),
+        "downloads": item.get("downloads"),
+        "likes": item.get("likes"),
+        "created_at": item.get("createdAt"),
+        "last_modified": item.get("lastModified"),
+        "library_name": item.get("library_name"),
+        "tags": None,  # the web listing does not give a model's tags
+    }
+
+
+def _card_id(href: str) -> str | None:
+    """`/owner/name`, or an absolute URL with a query, -> `owner/name`."""
+    path = href.split("?", 1)[0].split("#", 1)[0]
+    if "://" in path:
+        path = "/" + path.split("://", 1)[1].partition("/")[2]
+    return path.strip("/") or None
+
+
+def parse_html_listing(body: bytes) -> tuple[list[dict[str, Any]], int | None]:
+    """Records and the advertised total (`numTotalItems`) of one /models?... web listing page.
+
+    The `data-props` JSON of the `ModelList` element is read first; the cards' `article a[href]` are the fallback.
+    Raises LayoutError when the page has neither (the Hub changed its layout, or this is not a listing).
+    """
+    tag = _MODELLIST_TAG_RE.search(body)
+    if tag:
+        props = _DATA_PROPS_RE.search(tag.group(0))
+        if props:
+            try:
+                data = orjson.loads(html.unescape(props.group(1).decode("utf-8")))
+            except (orjson.JSONDecodeError, UnicodeDecodeError) as exc:
+                raise ParseError(f"ModelList data-props is not JSON: {exc}") from None
+            models = next((m for m in _find_key(data, "models") if isinstance(m, list)), None)
+            totals = [t for t in _find_key(data, "numTotalItems") if isinstance(t, int)]
+            if models is not None:
+                records = []
+                for position, item in enumerate(models):
+                    if not isinstance(item, dict) or not item.get("id"):
+                        raise LayoutError(f"ModelList item {position} has no 'id'")
+                    records.append(_html_record(item))
+                return records, (totals[0] if totals else None)
+    selector = Selector(text=body.decode("utf-8", "replace"))
+    hrefs = selector.css("article a[href]::attr(href)").getall()
+    if not hrefs:
+        if selector.css("article"):
+            raise LayoutError("the page has cards but no model link in them")
+        raise LayoutError("the page has neither a ModelList data-props nor model cards")
+    records = []
+    seen: set[str] = set()
+    for href in hrefs:
+        model_id = _card_id(href)
+        if model_id and model_id not in seen:
+            seen.add(model_id)
+            records.append({**dict.fromkeys(RAW_FIELDS), "id": model_id})
+    total_match = re.search(rb"&quot;numTotalItems&quot;:(\d+)|\"numTotalItems\":(\d+)", body)
+    total = int(next(g for g in total_match.groups() if g)) if total_match else None
+    return records, total

@@ -1,0 +1,64 @@
+"""Settings of the hfcrawl project: polite defaults for the real Hub, everything overridable with -s.
+
+The Hub allows anonymous clients 500 API calls and 100 HTML pages per 5 minutes (docs/hub-api.md 1.5); the crawler
+reads the RateLimit headers and waits when the budget is spent, so the defaults below only bound the burst.
+"""
+BOT_NAME = "hfcrawl"
+SPIDER_MODULES = ["hfcrawl.spiders"]
+NEWSPIDER_MODULE = "hfcrawl.spiders"
+COMMANDS_MODULE = "hfcrawl.commands"
+
+USER_AGENT = "hfcrawl/1.0 (research crawler of model names; Scrapy)"
+# The API is the Hub's programmatic interface and /models is the page the study read; robots.txt is not consulted
+# (set ROBOTSTXT_OBEY=True to consult it).
+ROBOTSTXT_OBEY = False
+TELNETCONSOLE_ENABLED = False
+LOG_LEVEL = "INFO"
+
+# Politeness: a few requests at a time to the Hub; the RateLimit headers and 429s decide the pace beyond that.
+CONCURRENT_REQUESTS = 8
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+DOWNLOAD_DELAY = 0
+DOWNLOAD_TIMEOUT = 60
+# A body over this size is cut off with an error (the stream is then reported incomplete), so a runaway answer
+# cannot exhaust memory. A full API page of 1000 models is about 0.5 MB.
+DOWNLOAD_MAXSIZE = 64 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 16 * 1024 * 1024
+
+RETRY_ENABLED = True
+RETRY_TIMES = 5
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+HFCRAWL_BACKOFF_BASE = 1.0  # seconds before the first retry, doubled each time
+HFCRAWL_BACKOFF_MAX = 60.0
+HFCRAWL_MAX_429_RETRIES = 20
+HFCRAWL_DEFAULT_429_WAIT = 10.0  # when a 429 says nothing of how long to wait
+HFCRAWL_REQUEST_BUDGET = 0  # requests per HFCRAWL_BUDGET_WINDOW seconds; 0 = no budget of our own
+HFCRAWL_BUDGET_WINDOW = 300
+
+HFCRAWL_PROGRESS_INTERVAL = 30
+HFCRAWL_REPORT = "output/crawl-report.json"
+HFCRAWL_SPLASH_WAIT = 1.0
+
+FEEDS = {"output/models.jsonl": {"format": "jsonlines", "overwrite": True}}
+
+ITEM_PIPELINES = {
+    "hfcrawl.pipelines.CleanModelsPipeline": 100,
+    "hfcrawl.pipelines.DedupModelsPipeline": 200,
+    "hfcrawl.pipelines.JsonLinesFeedPipeline": 900,
+}
+EXTENSIONS = {
+    "scrapy.extensions.feedexport.FeedExporter": None,  # the feed is written by JsonLinesFeedPipeline
+    "scrapy.extensions.telnet.TelnetConsole": None,
+    "hfcrawl.extensions.CrawlProgress": 500,
+    "hfcrawl.extensions.CrawlReport": 510,
+}
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "hfcrawl.middlewares.BackoffRetryMiddleware": 550,
+    "hfcrawl.middlewares.HubRateLimitMiddleware": 560,
+    "hfcrawl.middlewares.HubAuthMiddleware": 760,  # after scrapy-splash's middleware (725) has rewritten the URL
+}
+SCHEDULER = "hfcrawl.scheduler.MemoryQueueScheduler"
+
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+FEED_EXPORT_ENCODING = "utf-8"
