@@ -21,9 +21,10 @@ from hfcrawl.ledger import Ledger
 
 logger = logging.getLogger(__name__)
 
-# A Hub repo id: "owner/name" or a legacy one-part "name". Letters, digits, "-", "_", "."; no leading/trailing
-# "-"/"." and no "--" or ".." (the Hub's own rules); at most 96 characters a part.
-_PART = r"(?!.*(?:--|\.\.))[A-Za-z0-9](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9_])?"
+# A Hub repo id: "owner/name" or a legacy one-part "name". Letters, digits, "-", "_", "."; a part does not start
+# with "-" or "." nor end with "." and holds no ".." (so no part can be a path step); at most 96 characters a part.
+# Legacy names may start with "_" (huggingtweets/_rdo, Jackay/__ are real).
+_PART = r"(?!.*\.\.)[A-Za-z0-9_](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9_-])?"
 _ID_RE = re.compile(rf"^(?:{_PART}/)?{_PART}$")
 
 
