@@ -22,8 +22,10 @@ class FeedTarget:
 
 
 def feed_target(settings: BaseSettings) -> FeedTarget:
-    """The one local JSON Lines file that FEEDS (or `-o`/`-O`) names. Anything else is a clear error."""
+    """The one local JSON Lines file that FEEDS (`-o`/`-O`) names, else HFCRAWL_FEED. Anything else is an error."""
     feeds = settings.getdict("FEEDS")
+    if not feeds:
+        return FeedTarget(path=Path(settings.get("HFCRAWL_FEED", "output/models.jsonl")), overwrite=True)
     if len(feeds) != 1:
         raise ValueError(f"FEEDS must name exactly one JSON Lines file, got {len(feeds)}: {list(feeds)}")
     uri, options = next(iter(feeds.items()))
@@ -73,9 +75,12 @@ def repair_tail(path: Path) -> int:
     return size - keep
 
 
-def read_feed_ids(path: Path) -> list[str]:
-    """Ids of the complete lines of a feed (bad lines are skipped here; the analysis loader reports them)."""
-    ids = []
+def read_feed_keys(path: Path) -> list[tuple[str, str]]:
+    """(listing kind, id) of the complete lines of a feed: what DedupModelsPipeline keys on.
+
+    Bad lines are skipped here; the analysis loader reports them.
+    """
+    keys = []
     with open(path, "rb") as fh:
         for line in fh:
             if not line.endswith(b"\n"):
@@ -85,5 +90,5 @@ def read_feed_ids(path: Path) -> list[str]:
             except orjson.JSONDecodeError:
                 continue
             if isinstance(record, dict) and isinstance(record.get("id"), str):
-                ids.append(record["id"])
-    return ids
+                keys.append(("author" if record.get("crawl_author") else "tag", record["id"]))
+    return keys

@@ -12,10 +12,9 @@ from typing import Any
 
 import orjson
 from scrapy.crawler import Crawler
-from scrapy.exceptions import NotConfigured
 from scrapy.statscollectors import StatsCollector
 
-from hfcrawl.feed import FeedTarget, feed_target, read_feed_ids, repair_tail
+from hfcrawl.feed import FeedTarget, feed_target, read_feed_keys, repair_tail
 from hfcrawl.items import ModelPage
 from hfcrawl.ledger import Ledger
 
@@ -113,7 +112,11 @@ class CleanModelsPipeline:
 
 
 class DedupModelsPipeline:
-    """Each model once per crawl, by id; duplicates are counted (`hfcrawl/duplicates`) and logged at DEBUG.
+    """Each model once per crawl and kind of listing: once under a task tag, once under an organisation.
+
+    A model has one task, so among tag streams this is "once per crawl, by id"; a crawl of tags and authors together
+    also keeps the author stream's line, which says the model belongs to that organisation (the study's company
+    lists overlap its task lists). Duplicates are counted (`hfcrawl/duplicates`) and logged at DEBUG.
 
     Holds a 64-bit hash per id rather than the id itself, so that 3 million models fit in about 200 MB; two distinct
     ids collide with odds of about 1 in 4 million over a 3-million-model crawl (documented in the README).
@@ -133,15 +136,16 @@ class DedupModelsPipeline:
         ledger = Ledger.for_crawler(self.crawler)
         target = feed_target(self.crawler.settings)
         if ledger.resumed and target.path.exists():
-            ids = read_feed_ids(target.path)
-            self.seen.update(map(hash, ids))
-            logger.info("Resuming: %d models already in %s will not be written again", len(ids), target.path)
+            keys = read_feed_keys(target.path)
+            self.seen.update(map(hash, keys))
+            logger.info("Resuming: %d models already in %s will not be written again", len(keys), target.path)
 
     def process_item(self, page: ModelPage) -> ModelPage:
         seen = self.seen
+        kind = page.stream.partition(":")[0]
         kept = []
         for record in page.models:
-            key = hash(record["id"])
+            key = hash((kind, record["id"]))
             if key in seen:
                 self.stats.inc_value("hfcrawl/duplicates")
                 logger.debug("Duplicate model %s on %s", record["id"], page.url)
@@ -173,7 +177,8 @@ class JsonLinesFeedPipeline:
         try:
             target = feed_target(crawler.settings)
         except ValueError as exc:
-            raise NotConfigured(str(exc)) from None
+            logger.error("Cannot write the feed: %s", exc)
+            raise
         return cls(crawler, target)
 
     def open_spider(self) -> None:

@@ -39,7 +39,8 @@ HFCRAWL_PROGRESS_INTERVAL = 30
 HFCRAWL_REPORT = "output/crawl-report.json"
 HFCRAWL_SPLASH_WAIT = 1.0
 
-FEEDS = {"output/models.jsonl": {"format": "jsonlines", "overwrite": True}}
+# The feed: this file unless -O/-o (FEEDS) names another; a resumed crawl appends to it.
+HFCRAWL_FEED = "output/models.jsonl"
 
 ITEM_PIPELINES = {
     "hfcrawl.pipelines.CleanModelsPipeline": 100,
