@@ -1,0 +1,432 @@
+"""A measured, explainable model-version detector for Hugging Face model ids.
+
+The study counted a model as "versioned" when its full id matched `[vV]\\d[.-]?\\d?[.-]?\\d?` anywhere (owner
+included). That regex takes architecture names (`wav2vec2`, `yolov8`, `mobilenet-v3`), Gym environment versions
+(`ppo-LunarLander-v2`) and owner names for versions, and misses versions written without `v` (`Llama-2-7b`,
+`stable-diffusion-2-1`, `Qwen2.5`). This module reads the name apart from the owner, cuts it into segments and
+decides each segment with a small set of named rules, backed by vocabularies (`analysis.vocab`) of architecture
+families, environments and datasets. Every decision carries the rule that made it.
+
+Rules that find a version (the `reason` of a positive detection):
+  explicit-v      `v2`, `V1.5`, `v0.1`, `V1-1`, `v1_1` as their own segment
+  glued-v         `...V2` / `...v3` glued to a word that is not an architecture or a dataset (`OnlyAnimeV2`)
+  version-word    `version2`, `ver-3`, `rev-2`, `release-1`
+  decimal         a bare decimal number that is not a size/score: `2.1`, `1.5`, `0.1.0`
+  glued-decimal   a decimal glued to a word: `Qwen2.5`, `SD2.1`, `XuanYuan2.0`
+  int-sequence    small integers joined by `-`/`_`: `2-1` in `stable-diffusion-2-1`, `1-5`
+  family-int      a digit right after the family word, before a size or for a known family: `Llama-2-7b`,
+                  `kandinsky-2`
+Rules that reject a candidate (the `reason` of a negative detection, the first one met):
+  environment     `LunarLander-v2`, `FrozenLake-v1`, `Taxi-v3`, `halfcheetah_v4` (Gym/Atari/MuJoCo ids)
+  family-name     a digit glued to a word names the family (`llama2`, `norbert3`, `generator1`)
+  architecture    `wav2vec2`, `yolov8`, `mobilenet-v3`, `convnextv2`, `gpt2`, `t5`, `resnet50`
+  dataset         `squadv2`, `squad_v2`, `cv7`, `conll2003`
+  size            `7b`, `1.5b`, `125m`, `8x7b`, `8k`, resolutions `512x512`, big numbers (`1024`)
+  date            `2023-06-16`, `20210520`, `09-04-2021`, `2022`, `dec2021`
+  quantisation    `gptq`, `awq`, `gguf`, `exl2`, `int4`, `4bit`, `4.0bpw`, `q4_k_m`, `fp16`, `128g`
+  hyperparameter  `L12`, `H384`, `ep10`, `seed-2`, `step-2000`, `e2`, `p16`
+  owner           only the owner held a `v<digit>` (the study's regex would have matched)
+  no-digit / no-candidate
+"""
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+
+import pandas as pd
+
+from analysis import vocab as _vocab
+
+STUDY_REGEX = r"[vV]\d[.-]?\d?[.-]?\d?"
+_STUDY_RE = re.compile(STUDY_REGEX)
+
+
+@dataclass
+class Detection:
+    id: str
+    has_version: bool
+    versions: list[str] = field(default_factory=list)
+    positions: list[tuple[int, int]] = field(default_factory=list)  # [start, end) offsets in the id
+    reason: str = "no-digit"
+    rejected: list[tuple[str, str]] = field(default_factory=list)  # (segment, rule) of candidates turned down
+
+    def to_json(self) -> dict:
+        d = asdict(self)
+        d["positions"] = [list(p) for p in self.positions]
+        d["rejected"] = [list(r) for r in self.rejected]
+        return d
+
+
+# --- the study's method ----------------------------------------------------------------------------------------------
+
+def regex_has_version(ids: pd.Series) -> pd.Series:
+    """The study's method exactly: the regex searched anywhere in the full id (owner included)."""
+    return ids.astype("string").str.contains(STUDY_REGEX, regex=True).fillna(False).astype(bool)
+
+
+# --- segmentation ----------------------------------------------------------------------------------------------------
+
+# A segment: letters/digits, with decimal parts kept together (`2.1`, `v1.5`, `4.0bpw`, `1.4.1`).
+_SEG = re.compile(r"[A-Za-z0-9]+(?:\.\d+[A-Za-z0-9]*)*")
+
+_MONTHS = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*"
+_YEAR = r"(?:199\d|20[0-3]\d)"
+# Spans of the name decided before segmentation (they cross separators).
+_DATE_RE = re.compile(
+    rf"(?<![0-9]){_YEAR}[-_.]?(?:0[1-9]|1[0-2])[-_.]?(?:0[1-9]|[12]\d|3[01])(?![0-9])"   # 2023-06-16, 20210520
+    rf"|(?<![0-9])\d{{1,2}}[-_.]\d{{1,2}}[-_.]{_YEAR}(?![0-9])"                             # 09-04-2021
+    rf"|(?<![0-9]){_YEAR}[-_.](?:0[1-9]|1[0-2])(?![0-9.])"                                  # 2023-06
+    rf"|(?i:(?<![a-z]){_MONTHS}[-_]?(?:{_YEAR}|\d\d)(?![0-9]))"                             # dec2021, feb-23
+    rf"|(?<![0-9A-Za-z]){_YEAR}(?![0-9])")                                                  # 2022
+_QUANT_RE = re.compile(
+    r"(?i)(?<![a-z0-9])(?:i?q[1-8](?:_[0-9a-z]{1,2}){0,3}|\d+(?:\.\d+)?[-_]?bpw|\d+[-_]?bits?|w\d+a\d+|"
+    r"(?:mx|nv)?fp(?:4|8|16|32)|bf16|f16|f32|int[2-8]|nf4|gptq|awq|gguf|ggml|ggjt|exl[23]|hqq|"
+    r"\d+g|gs\d+|g\d{2,3}|h\d+(?=[-_]?(?:exl|bpw))|[0-9]+b?it)(?![a-z0-9])")
+
+
+@lru_cache(maxsize=1)
+def _env_re() -> re.Pattern:
+    envs = sorted(_vocab.vocab()["environments"], key=len, reverse=True)
+    alt = "|".join(re.escape(e) for e in envs)
+    # a known environment, or a CamelCase id ending like a Gym/Atari/Bullet env, then -vN
+    return re.compile(
+        rf"(?i:(?<![a-z0-9])(?:{alt})(?:[-_][a-z]{{2,4}})?)[-_]?[vV]\d+(?![0-9])"
+        r"|(?<![A-Za-z0-9])[A-Z][A-Za-z0-9]*(?:NoFrameskip|Deterministic|BulletEnv|Env|Continuous|Dense|Sparse|"
+        r"Hardcore|ramNoFrameskip)[-_]v\d+(?![0-9])")
+
+
+def _arch() -> frozenset[str]:
+    return _vocab.vocab()["arch"]
+
+
+def _datasets() -> frozenset[str]:
+    return _vocab.vocab()["datasets"]
+
+
+_SIZE_UNIT = re.compile(r"(?i)^\d+(?:\.\d+)?(?:[kmbt]|bn|mil|million|billion|params?)$")
+_SIZE_MUL = re.compile(r"(?i)^\d+x\d+(?:\.\d+)?[kmbt]?$|^\d+x\d+x\d+$|^x\d+$|^\d+x$")
+_HYPER_PREFIX = {"l", "h", "a", "e", "ep", "epoch", "epochs", "step", "steps", "seed", "fold", "checkpoint", "ckpt",
+                 "k", "top", "bs", "batch", "lr", "layer", "layers", "head", "heads", "p", "patch", "s", "b", "n",
+                 "d", "r", "t", "x", "w", "c", "f", "m", "g", "i", "u", "exp", "run", "trial", "iter", "it",
+                 "round", "sample", "samples", "shot", "shots", "class", "classes", "label", "labels", "unit",
+                 "len", "seq", "ctx", "window", "dim", "in", "cv", "ft", "lv", "tv", "sw", "ra", "fb", "mt", "st",
+                 "gen", "stage", "phase", "part", "chapter", "level", "lvl", "block", "blocks", "group", "char",
+                 "num", "no", "nr", "id", "bit", "bits", "page", "task", "top", "rank", "alpha", "beta", "gamma",
+                 "lambda", "temp", "tau", "eps", "num_train_epochs", "fp", "int", "q", "grid", "res", "img", "px"}
+_HYPER_WORDS = {"epoch", "epochs", "ep", "eps", "e", "step", "steps", "seed", "fold", "folds", "layer", "layers",
+                "l", "heads", "head", "h", "shot", "shots", "way", "class", "classes", "labels", "label", "k",
+                "bit", "bits", "d", "x", "px", "hz", "khz", "min", "mins", "sec", "s", "hrs", "h", "days",
+                "experts", "experts", "gpu", "gpus", "percent", "pct", "of"}
+_VERSION_WORDS = re.compile(r"(?i)^(?:version|ver|rev|release|revision|vers|r)$")
+_VERSION_WORD_GLUED = re.compile(r"(?i)^(?:version|ver|rev|revision|release)(\d+(?:\.\d+)*)$")
+_EXPLICIT_V = re.compile(r"^[vV](\d{1,3}(?:\.\d+)*)([A-Za-z][A-Za-z0-9]*)?$")
+_GLUED_V = re.compile(r"^([A-Za-z][A-Za-z0-9]*?[A-Za-z])[vV](\d+(?:\.\d+)*)([A-Za-z]*)$")
+_GLUED_DEC = re.compile(r"^([A-Za-z]{2,})[-_]?(\d{1,2}(?:\.\d{1,3})+)([A-Za-z]*)$")
+_GLUED_INT = re.compile(r"^([A-Za-z]+)(\d+)$")
+_BARE_INT = re.compile(r"^\d+$")
+_BARE_DEC = re.compile(r"^(\d+)((?:\.\d+)+)([A-Za-z]*)$")
+
+
+def _glued_arch(low: str, prefix: str) -> bool:
+    """Is a glued letters+digits token an architecture/family name (wav2vec2, yolov8, gpt2, resnet50 ...)?"""
+    arch = _arch()
+    if low in arch or prefix in _vocab.ARCH_V_FAMILIES:
+        return True
+    # a known family with a size/depth suffix, or a class name starting with a digit-holding architecture
+    for a in (low[:k] for k in range(len(low) - 1, 2, -1)):
+        if a in arch and re.search(r"\d", a):
+            return True
+    p = prefix.rstrip("_")
+    for fam in _vocab.ARCH_V_FAMILIES:
+        if p.endswith(fam) and len(fam) >= 3:
+            return True
+    # the family of a glued arch ends like one (`mvitv2`, `poolformerv2`, `maxxvitv2`, `rut5`, `aragpt2`)
+    if p.endswith(_vocab.ARCH_SUFFIXES):
+        return True
+    for a in _vocab.ARCH_SUFFIX_TOKENS:
+        if low.endswith(a) and len(low) > len(a):
+            return True
+    return False
+
+
+def _is_dataset(low: str) -> bool:
+    ds = _datasets()
+    return low in ds or low.rstrip("0123456789") in ds and low.rstrip("0123456789") in _vocab.DATASETS
+
+
+@lru_cache(maxsize=1 << 18)
+def _scan(name: str) -> tuple[tuple[tuple[str, int, int, str], ...], tuple[tuple[str, str], ...]]:
+    """Versions found in a name ((text, start, end, rule), ...) and rejected candidates ((text, rule), ...)."""
+    found: list[tuple[str, int, int, str]] = []
+    rejected: list[tuple[str, str]] = []
+    if not any(c.isdigit() for c in name):
+        return (), ()
+    claimed: list[tuple[int, int, str]] = []
+    for rx, kind in ((_env_re(), "environment"), (_DATE_RE, "date"), (_QUANT_RE, "quantisation")):
+        for m in rx.finditer(name):
+            if any(a < m.end() and m.start() < b for a, b, _ in claimed):
+                continue
+            claimed.append((m.start(), m.end(), kind))
+            if any(c.isdigit() for c in m.group()):
+                rejected.append((m.group(), kind))
+
+    segs = []  # (text, start, end)
+    for m in _SEG.finditer(name):
+        s, e = m.start(), m.end()
+        if any(a <= s and e <= b for a, b, _ in claimed):
+            continue
+        if any(a < e and s < b for a, b, _ in claimed):
+            # partly claimed: keep the unclaimed prefix only (e.g. `model-q4` cut by a quant span)
+            cut = min(a for a, b, _ in claimed if a < e and s < b)
+            if cut <= s:
+                continue
+            e = cut
+        segs.append((name[s:e], s, e))
+
+    n = len(segs)
+    used = [False] * n
+
+    def sep_before(i: int) -> str:
+        return name[segs[i - 1][2]:segs[i][1]] if i > 0 else ""
+
+    def prev_low(i: int) -> str:
+        return segs[i - 1][0].lower() if i > 0 else ""
+
+    def small_int(t: str) -> bool:
+        return t.isdigit() and len(t) <= 2
+
+    i = 0
+    while i < n:
+        text, s, e = segs[i]
+        low = text.lower()
+        if used[i] or not any(c.isdigit() for c in text):
+            i += 1
+            continue
+        pl = prev_low(i)
+        prev_sep = sep_before(i)
+        # --- explicit v ---
+        m = _EXPLICIT_V.match(text)
+        if m:
+            if i > 0 and prev_sep in "-_" and (pl in _vocab.ARCH_V_FAMILIES or pl.rstrip("s") in _vocab.ARCH_V_FAMILIES):
+                rejected.append((text, "architecture"))
+            elif m.group(2) and len(m.group(1).split(".")[0]) > 2:
+                rejected.append((text, "other"))  # `v100s`: a GPU, not a version
+            else:
+                end = s + 1 + len(m.group(1)) if m.group(2) else e
+                j = i + 1
+                # V1-1, v1_1, v1-2-2: trailing small integer parts of the same version
+                if "." not in m.group(1) and not m.group(2):
+                    while j < n and small_int(segs[j][0]) and len(segs[j][0]) == 1 and sep_before(j) in ("-", "_"):
+                        end = segs[j][2]
+                        used[j] = True
+                        j += 1
+                found.append((name[s:end], s, end, "explicit-v"))
+            i += 1
+            continue
+        m = _VERSION_WORD_GLUED.match(text)
+        if m:
+            found.append((text, s, e, "version-word"))
+            i += 1
+            continue
+        if _BARE_INT.match(text) or _BARE_DEC.match(text):
+            # `rev-3`, `version-2`
+            if i > 0 and _VERSION_WORDS.match(pl) and prev_sep in "-_ " and len(text) <= 5:
+                found.append((text, s, e, "version-word"))
+                i += 1
+                continue
+        # --- sizes, multipliers ---
+        if _SIZE_UNIT.match(text) or _SIZE_MUL.match(text):
+            rejected.append((text, "size"))
+            i += 1
+            continue
+        # --- bare decimal ---
+        m = _BARE_DEC.match(text)
+        if m:
+            parts = (m.group(1) + m.group(2)).split(".")
+            suffix = m.group(3).lower()
+            if suffix in ("", "v") and len(parts[0]) <= 2 and all(len(p) <= 3 for p in parts[1:]):
+                if pl in _HYPER_PREFIX and prev_sep in "-_" and pl not in ("r",):
+                    rejected.append((text, "hyperparameter"))
+                else:
+                    found.append((text, s, e, "decimal"))
+            elif suffix in ("d",):
+                rejected.append((text, "other"))
+            else:
+                rejected.append((text, "size" if len(parts[0]) <= 2 else "other"))
+            i += 1
+            continue
+        # --- bare integers ---
+        if _BARE_INT.match(text):
+            if not small_int(text):
+                rejected.append((text, "size"))
+                i += 1
+                continue
+            # sequence of small integers: 2-1, 1-5, 1-0, 2-1-2
+            j = i
+            while j + 1 < n and small_int(segs[j + 1][0]) and len(segs[j + 1][0]) <= 2 \
+                    and sep_before(j + 1) in ("-", "_") and not used[j + 1]:
+                j += 1
+            if pl in _HYPER_PREFIX or pl in _HYPER_WORDS or (i > 0 and prev_sep not in ("-", "_", " ")):
+                rejected.append((text, "hyperparameter"))
+                i = j + 1
+                continue
+            nxt = segs[j + 1][0].lower() if j + 1 < n else ""
+            if nxt in _HYPER_WORDS:
+                rejected.append((text, "hyperparameter"))
+                i = j + 1
+                continue
+            # (a major above 5 is rather a layer pair of a distilled model: `distilbart-cnn-6-6`, `12-1`)
+            if j > i and all(len(segs[k][0]) == 1 for k in range(i, j + 1)) and int(text) <= 5:
+                found.append((name[s:segs[j][2]], s, segs[j][2], "int-sequence"))
+                for k in range(i, j + 1):
+                    used[k] = True
+                i = j + 1
+                continue
+            # family-int: `Llama-2-7b`, `stable-diffusion-2-base`, `kandinsky-2`: one digit right after the family
+            # word, when a parameter count follows (`<family>-<N>-<size>`) or the family is known to number its
+            # releases with bare integers (VERSIONED_FAMILIES)
+            nxt_size = bool(_SIZE_UNIT.match(segs[i + 1][0])) if i + 1 < n else False
+            if (j == i and len(text) == 1 and i > 0 and re.fullmatch(r"[a-z]{2,}", pl) and pl not in _HYPER_WORDS
+                    and pl not in _vocab.SIZE_WORDS and pl not in _vocab.TASK_WORDS and pl not in _vocab.LANGUAGES
+                    and pl not in _vocab.REUSE_WORDS and prev_sep in ("-", "_")
+                    and (pl in _vocab.VERSIONED_FAMILIES or (nxt_size and len(pl) >= 3))):
+                found.append((text, s, e, "family-int"))
+                i += 1
+                continue
+            rejected.append((text, "number"))
+            i = j + 1
+            continue
+        # --- glued forms ---
+        m = _GLUED_DEC.match(text)
+        if m:
+            suffix = m.group(3).lower()
+            if suffix and suffix not in ("v",):
+                rejected.append((text, "size" if suffix in ("b", "m", "k", "t", "x") else "other"))
+            elif m.group(1).lower() in _HYPER_PREFIX:
+                rejected.append((text, "hyperparameter"))
+            elif _is_dataset(m.group(1).lower()):
+                rejected.append((text, "dataset"))  # `squad2.0`, `AMR3.0`
+            else:
+                vs = text.index(m.group(2))
+                found.append((m.group(2), s + vs, s + vs + len(m.group(2)), "glued-decimal"))
+            i += 1
+            continue
+        m = _GLUED_V.match(text)
+        if m:
+            prefix = m.group(1).lower()
+            if _glued_arch(low, prefix) or _glued_arch(prefix + "v" + m.group(2), prefix):
+                rejected.append((text, "architecture"))
+            elif _is_dataset(prefix) or _is_dataset(low):
+                rejected.append((text, "dataset"))
+            elif m.group(3) and m.group(3)[0].islower() and m.group(1)[-1].islower():
+                rejected.append((text, "word"))  # `wav2vec`-like words: a v inside lower-case letters
+            elif len(prefix) < 2:
+                rejected.append((text, "other"))
+            else:
+                vs = s + len(m.group(1))
+                ve = vs + 1 + len(m.group(2))
+                found.append((name[vs:ve], vs, ve, "glued-v"))
+            i += 1
+            continue
+        m = _GLUED_INT.match(text)
+        if m:
+            prefix = m.group(1).lower()
+            digits = m.group(2)
+            if _glued_arch(low, prefix):
+                rejected.append((text, "architecture"))
+            elif _is_dataset(low) or _is_dataset(prefix):
+                rejected.append((text, "dataset"))
+            elif prefix in _HYPER_PREFIX or len(prefix) <= 2:
+                rejected.append((text, "hyperparameter"))
+            elif len(digits) > 2:
+                rejected.append((text, "number"))
+            else:
+                # a digit glued to a word is part of the name (`llama2`, `norbert3`, `generator1`): separated, it
+                # would be a version (`Llama-2`)
+                rejected.append((text, "family-name"))
+            i += 1
+            continue
+        rejected.append((text, "other"))
+        i += 1
+    return tuple(found), tuple(rejected)
+
+
+def detect(model_id: str) -> Detection:
+    """Does this model id carry a model version in its name? Which, where, and by which rule."""
+    mid = str(model_id).strip()
+    owner, sep, name = mid.rpartition("/")
+    base = len(owner) + len(sep)
+    found, rejected = _scan(name)
+    if found:
+        return Detection(mid, True, [f[0] for f in found], [(base + f[1], base + f[2]) for f in found],
+                         found[0][3], list(rejected))
+    if rejected:
+        reason = rejected[0][1]
+    elif owner and _STUDY_RE.search(owner):
+        reason = "owner"
+    elif any(c.isdigit() for c in name):
+        reason = "no-candidate"
+    else:
+        reason = "no-digit"
+    return Detection(mid, False, [], [], reason, list(rejected))
+
+
+def _name_has_version(name: str) -> bool:
+    return bool(_scan(name)[0])
+
+
+def has_version(ids: pd.Series) -> pd.Series:
+    """Vectorised `detect(id).has_version` for a Series of ids; same index. Decides each distinct name once."""
+    s = ids.astype("string").fillna("")
+    names = s.str.rsplit("/", n=1).str[-1].str.strip()
+    digit = names.str.contains(r"\d", regex=True).fillna(False).astype(bool)
+    out = pd.Series(False, index=ids.index, dtype=bool)
+    if digit.any():
+        cand = names[digit]
+        uniq = pd.unique(cand.to_numpy(dtype=object))
+        decided = {u: _name_has_version(u) for u in uniq}
+        out[digit] = cand.map(decided).astype(bool).to_numpy()
+    return out
+
+
+def reasons(ids: pd.Series) -> pd.Series:
+    """The deciding rule for each id (same index); negative rules for ids without a version."""
+    uniq = pd.unique(ids.astype("string").fillna("").to_numpy(dtype=object))
+    r = {u: detect(u).reason for u in uniq}
+    return ids.astype("string").fillna("").map(r)
+
+
+# --- command ----------------------------------------------------------------------------------------------------------
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m analysis detect [ID ...]`: one JSON object per id (ids as arguments, else one per line on stdin)."""
+    import argparse
+    import json
+
+    ap = argparse.ArgumentParser(prog="python -m analysis detect",
+                                 description="Detect model versions in Hugging Face model ids; one JSON line per id.")
+    ap.add_argument("ids", nargs="*", help="model ids (owner/name); read from standard input when none")
+    ap.add_argument("--explain", action="store_true", help="also print positions, rule and rejected candidates")
+    ap.add_argument("--regex", action="store_true", help="also print the study's regex verdict")
+    args = ap.parse_args(argv)
+    src = args.ids if args.ids else (line.strip() for line in sys.stdin)
+    out = sys.stdout
+    for mid in src:
+        if not mid:
+            continue
+        d = detect(mid)
+        obj = {"id": d.id, "has_version": d.has_version, "versions": d.versions, "reason": d.reason}
+        if args.explain:
+            obj["positions"] = [list(p) for p in d.positions]
+            obj["rejected"] = [list(r) for r in d.rejected]
+        if args.regex:
+            obj["study_regex"] = bool(_STUDY_RE.search(d.id))
+        out.write(json.dumps(obj, ensure_ascii=False) + "\n")
+    out.flush()
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main(sys.argv[1:]))

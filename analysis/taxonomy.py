@@ -1,0 +1,169 @@
+"""Naming taxonomy: classify each token of a model name into the elements of Jiang et al.'s taxonomy.
+
+Elements (labels of `naming-labels/ptm-naming-elements.json`): A architecture, S size, D dataset, C dataset
+characteristic, V version, F reuse method, L language, T task, R training process, N layers, H heads, P parameter
+count, O other; plus Q quantisation (gptq, awq, gguf, exl2, int4, 4bit, fp16 ...), absent from the published
+taxonomy but the study's most frequent token family today. Against the labels Q is scored as O (other).
+
+Each token gets exactly one element, by the first rule that applies (explainable, no learned model):
+  V  the version detector's spans (`analysis.detector`)
+  Q  quantisation / precision formats        P  parameter counts `7b`, `1.5B`, `125m`, `8x7b`
+  N  layers `L12`, `L-12`, `12layers`        H  heads / hidden `H384`, `H-128`, `A-2`
+  S  size words: base, large, small, tiny, xl ...
+  F  reuse: finetuned, ft, distilled, lora, merged ...       R  training: sft, dpo, rlhf, pretrained ...
+  C  dataset characteristics: cased, uncased, 960h ...       L  languages: names and ISO codes
+  T  tasks: ner, qa, sentiment, summarization, chat ...      D  datasets (curated + the Hub's `dataset:` tags)
+  A  architectures/families (curated + transformers model types + timm families), or the name's first token
+  O  everything else
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import pandas as pd
+
+from analysis import detector
+from analysis import vocab as V
+
+ELEMENTS = {
+    "A": "architecture", "S": "size", "D": "dataset", "C": "dataset characteristic", "V": "version",
+    "F": "reuse method", "L": "language", "T": "task", "R": "training process", "N": "layers", "H": "heads",
+    "P": "parameter count", "O": "other", "Q": "quantisation",
+}
+LABEL_CODES = [c for c in ELEMENTS if c != "Q"]
+
+_TOKEN = re.compile(r"[A-Za-z0-9]+(?:\.\d+[A-Za-z0-9]*)*")
+_CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+(?:\.\d+)?[A-Za-z]*")
+_PARAMS = re.compile(r"(?i)^(?:\d+x)?\d+(?:\.\d+)?(?:[mbt]|bn|m?params?)$")
+_LAYERS = re.compile(r"(?i)^(?:l\d{1,2}|\d{1,2}l|\d{1,2}layers?|layers?\d{1,2})$")
+_HEADS = re.compile(r"(?i)^(?:h\d{2,4}|a\d{1,2}|\d{1,2}heads?|heads?\d{1,2})$")
+_QUANT = re.compile(r"(?i)^(?:i?q[1-8](?:k|km|ks|0|1)?|\d+(?:\.\d+)?bpw|\d+bits?|w\d+a\d+|(?:mx|nv)?fp(?:4|8|16|32)|"
+                    r"bf16|f16|f32|int[2-8]|nf4|gptq|awq|gguf|ggml|ggjt|exl[23]|hqq|\d+g|gs\d+|4b?it|8b?it)$")
+_CHAR = re.compile(r"(?i)^(?:\d+h|\d+k|\d+hrs?)$")
+
+
+@lru_cache(maxsize=1)
+def _sets() -> dict[str, frozenset[str]]:
+    v = V.vocab()
+    arch = set(v["arch"]) | {"llama", "vicuna", "falcon", "mpt", "mistral", "wizardlm", "wizardcoder", "guanaco",
+                             "airoboros", "pygmalion", "stable", "diffusion", "sd", "sdxl", "controlnet", "whisper",
+                             "bert", "roberta", "gpt", "electra", "albert", "xlm", "distilbert", "distilroberta",
+                             "deberta", "bart", "t5", "opus", "marian", "vit", "swin", "clip", "blip", "yolo",
+                             "detr", "dialogpt", "bloom", "bloomz", "opt", "pythia", "starcoder", "codegen",
+                             "llava", "qwen", "baichuan", "chatglm", "internlm", "gemma", "phi", "mixtral", "zephyr",
+                             "openchat", "orca", "hermes", "redpajama", "dolly", "koala", "alpaca", "stablelm",
+                             "ernie", "macbert", "biobert", "scibert", "legalbert", "finbert", "bertweet",
+                             "camembert", "flaubert", "mbert", "xlnet", "longformer", "bigbird", "led", "pegasus",
+                             "mt", "minilm", "mpnet", "sentence", "transformer", "transformers", "wav2vec2",
+                             "hubert", "wavlm", "conformer", "speecht5", "tacotron", "fastspeech", "vits",
+                             "hifigan", "segformer", "beit", "deit", "convnext", "resnet", "efficientnet",
+                             "mobilenet", "regnet", "unet", "vae", "gan", "stylegan", "dreamshaper", "sam",
+                             "dino", "dinov2", "mae", "videomae", "timesformer", "layoutlm", "donut", "trocr",
+                             "rwkv", "mamba", "neox", "gptj", "santacoder", "mobilebert", "tinybert", "funnel",
+                             "reformer", "perceiver", "canine", "byt5", "mt5", "flan", "ul2", "gptneo", "neo"}
+    return {"arch": frozenset(arch), "datasets": frozenset(v["datasets"])}
+
+
+def _split_token(tok: str) -> list[str]:
+    """A segment may glue several words: `bertweetfr` stays, `WizardLM` stays, `SuperHOT` stays; lower-case kept."""
+    return [tok]
+
+
+def classify_token(tok: str, index: int = 0) -> str:
+    """The element of one token (not a version: versions come from the detector)."""
+    low = tok.lower()
+    s = _sets()
+    if _QUANT.match(low) or low in V.QUANT_WORDS:
+        return "Q"
+    if _PARAMS.match(low):
+        return "P"
+    if _LAYERS.match(low):
+        return "N"
+    if _HEADS.match(low):
+        return "H"
+    if low in V.SIZE_WORDS or re.fullmatch(r"(?:x{1,3}l|x{0,2}large|b[0-7])", low):
+        return "S"
+    if low in V.REUSE_WORDS or low.startswith("finetun") or low.startswith("distil") and low not in s["arch"]:
+        return "F"
+    if low in V.TRAINING_WORDS:
+        return "R"
+    if low in V.CHARACTERISTIC_WORDS or _CHAR.match(low):
+        return "C"
+    if low in V.LANGUAGES and (len(low) > 2 or index > 0):
+        return "L"
+    if low in V.TASK_WORDS:
+        return "T"
+    if low in s["arch"] or low in V.ARCH_V_FAMILIES:
+        return "A"
+    if low in V.DATASETS or low in s["datasets"] or re.fullmatch(r"in\d+k|in\d+k\w*", low):
+        return "D"
+    # a glued architecture: `bertweetfr`, `xlmroberta`, `gpt2`, `yolov8n`, `mobilevitv2`
+    for a in ("bert", "roberta", "gpt", "t5", "llama", "bart", "electra", "wav2vec", "whisper", "vit", "yolo",
+              "diffusion", "resnet", "deberta", "xlm", "mistral", "falcon", "bloom", "clip", "blip", "swin",
+              "convnext", "efficientnet", "mobilenet", "layoutlm", "minilm", "mpnet"):
+        if a in low and len(a) >= 3 or low.startswith(a):
+            return "A"
+    return "O"
+
+
+def tokens(model_id: str) -> list[tuple[str, str, int, int]]:
+    """(token, element, start, end) for each token of the name (owner excluded); offsets in the id."""
+    mid = str(model_id).strip()
+    owner, sep, name = mid.rpartition("/")
+    base = len(owner) + len(sep)
+    det = detector.detect(mid)
+    vspans = [(a - base, b - base) for a, b in det.positions]
+    out = []
+    idx = 0
+    for m in _TOKEN.finditer(name):
+        s, e = m.start(), m.end()
+        if any(a < e and s < b for a, b in vspans):
+            # the part of the segment outside the version span is classified on its own (`Qwen` of `Qwen2.5`)
+            a, b = next((a, b) for a, b in vspans if a < e and s < b)
+            if s < a and re.search(r"[A-Za-z]", name[s:a]):
+                pre = name[s:a].rstrip("-_vV") or name[s:a]
+                out.append((pre, classify_token(pre, idx), base + s, base + a))
+                idx += 1
+            out.append((name[max(s, a):min(e, b)], "V", base + max(s, a), base + min(e, b)))
+            idx += 1
+            continue
+        tok = m.group()
+        out.append((tok, classify_token(tok, idx), base + s, base + e))
+        idx += 1
+    # the first token names the family when nothing else did (the Hub's custom: `<family>-<...>`)
+    if out and not any(el == "A" for _, el, _, _ in out) and out[0][1] == "O":
+        t = out[0]
+        out[0] = (t[0], "A", t[2], t[3])
+    return out
+
+
+def elements(model_id: str) -> set[str]:
+    """The set of elements a name holds."""
+    return {el for _, el, _, _ in tokens(model_id)}
+
+
+def elements_frame(ids: pd.Series) -> pd.DataFrame:
+    """One boolean column per element (A ... O, Q), same index as `ids`."""
+    uniq = pd.unique(ids.astype("string").fillna("").to_numpy(dtype=object))
+    m = {u: elements(u) for u in uniq}
+    s = ids.astype("string").fillna("").map(m)
+    return pd.DataFrame({c: s.map(lambda e, c=c: c in e).astype(bool) for c in ELEMENTS}, index=ids.index)
+
+
+def evaluate(ids: pd.Series, labels: pd.Series) -> dict:
+    """Per-element precision/recall of `elements()` against labelled element lists (Q counted as O)."""
+    ef = elements_frame(ids.reset_index(drop=True))
+    lab = labels.reset_index(drop=True)
+    out = {}
+    for c in LABEL_CODES:
+        pred = ef[c] | (ef["Q"] if c == "O" else False)
+        truth = lab.map(lambda e, c=c: c in e).astype(bool)
+        tp = int((pred & truth).sum())
+        fp = int((pred & ~truth).sum())
+        fn = int((~pred & truth).sum())
+        p = tp / (tp + fp) if tp + fp else 0.0
+        r = tp / (tp + fn) if tp + fn else 0.0
+        out[c] = {"name": ELEMENTS[c], "positives": int(truth.sum()), "predicted": int(pred.sum()),
+                  "precision": round(p, 4), "recall": round(r, 4), "f1": round(2 * p * r / (p + r) if p + r else 0, 4)}
+    return {"elements": out, "quantisation_names": int(ef["Q"].sum())}

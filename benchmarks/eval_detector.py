@@ -1,0 +1,151 @@
+"""Score the study's regex and the new version detector (and the naming taxonomy) against labelled names.
+
+    python -m benchmarks.eval_detector                # held-out test part: table + one JSON line
+    python -m benchmarks.eval_detector --part dev     # the dev part (the one rules were designed on)
+    python -m benchmarks.eval_detector --errors 20    # longer confusion samples
+
+Ground truth: `../shared/data/naming-labels/ptm-naming-elements.json` (14,178 names labelled with their naming
+elements by Jiang et al.; V = version). The names are split deterministically by a hash of the id into a dev half
+(looked at while writing the rules) and a held-out test half, used for nothing but scoring here. No labelled id feeds
+any vocabulary (see `analysis.vocab`). Task per id: the 2024 task lists, else the 2022 snapshots' pipeline tag.
+"""
+from __future__ import annotations
+
+import argparse
+import gzip
+import hashlib
+import json
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from analysis import detector, taxonomy
+from analysis.vocab import LABELS_PATH, data_dir
+
+
+def part_of(model_id: str) -> str:
+    """Deterministic split: 'dev' or 'test' by the parity of the first 32 bits of sha1(id)."""
+    return "dev" if int(hashlib.sha1(model_id.encode("utf-8")).hexdigest()[:8], 16) % 2 == 0 else "test"
+
+
+def load_labels(part: str | None = "test") -> pd.DataFrame:
+    """Labelled names: id, elements (list of codes), is_version, part. `part=None` for all."""
+    raw = json.loads((data_dir() / LABELS_PATH).read_text())
+    df = pd.DataFrame({"id": list(raw.keys()), "elements": list(raw.values())})
+    df["is_version"] = df["elements"].map(lambda e: "V" in e)
+    df["part"] = df["id"].map(part_of)
+    if part:
+        df = df[df["part"] == part].reset_index(drop=True)
+    return df
+
+
+def task_map() -> dict[str, str]:
+    """id -> task: the 2024 task lists first, then the 2022 snapshots' pipeline tags."""
+    d = data_dir()
+    out: dict[str, str] = {}
+    snap = d / "hub-snapshots"
+    p = snap / "models-2022-10.csv.gz"
+    if p.exists():
+        m = pd.read_csv(p, usecols=["modelId", "task_category"])
+        out.update({k: v for k, v in zip(m["modelId"], m["task_category"]) if isinstance(v, str) and v})
+    p = snap / "api-full-2022-02.jsonl.gz"
+    if p.exists():
+        with gzip.open(p, "rt", encoding="utf-8") as fh:
+            for line in fh:
+                r = json.loads(line)
+                if r.get("pipeline_tag"):
+                    out[r["modelId"]] = r["pipeline_tag"]
+    lists = d / "seed-2024-02" / "lists"
+    for f in sorted(lists.glob("*.txt")):
+        if f.stem in ("google", "facebook", "openai"):
+            continue
+        for line in f.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                out[line.strip()] = f.stem
+    return out
+
+
+def prf(pred: pd.Series, truth: pd.Series) -> dict:
+    tp = int((pred & truth).sum())
+    fp = int((pred & ~truth).sum())
+    fn = int((~pred & truth).sum())
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return {"n": int(len(truth)), "positives": int(truth.sum()), "tp": tp, "fp": fp, "fn": fn,
+            "precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4)}
+
+
+def evaluate(part: str = "test", errors: int = 8, seed: int = 0, min_task: int = 30) -> dict:
+    df = load_labels(part)
+    truth = df["is_version"].astype(bool)
+    df["regex"] = detector.regex_has_version(df["id"])
+    df["detector"] = detector.has_version(df["id"])
+    tm = task_map()
+    df["task"] = df["id"].map(tm).fillna("(unknown)")
+    res: dict = {"part": part, "n": len(df),
+                 "overall": {"regex": prf(df["regex"], truth), "detector": prf(df["detector"], truth)}}
+    by_task = []
+    for task, g in df.groupby("task"):
+        t = g["is_version"].astype(bool)
+        if len(g) < min_task:
+            continue
+        by_task.append({"task": task, "n": len(g), "positives": int(t.sum()),
+                        "regex": prf(g["regex"], t), "detector": prf(g["detector"], t)})
+    res["by_task"] = sorted(by_task, key=lambda r: -r["n"])
+    conf = {}
+    for m in ("regex", "detector"):
+        fp = df[df[m] & ~truth]
+        fn = df[~df[m] & truth]
+        conf[m] = {"false_positives": fp.sample(min(errors, len(fp)), random_state=seed)["id"].tolist(),
+                   "false_negatives": fn.sample(min(errors, len(fn)), random_state=seed)["id"].tolist()}
+    res["confusion"] = conf
+    res["taxonomy"] = taxonomy.evaluate(df["id"], df["elements"])
+    return res
+
+
+def _fmt(r: dict) -> str:
+    return f"P {r['precision']:.3f}  R {r['recall']:.3f}  F1 {r['f1']:.3f}  (tp {r['tp']}, fp {r['fp']}, fn {r['fn']})"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m benchmarks.eval_detector", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--part", choices=["test", "dev", "all"], default="test")
+    ap.add_argument("--errors", type=int, default=8, help="ids per confusion sample")
+    ap.add_argument("--json", type=Path, help="also write the full result as JSON here")
+    args = ap.parse_args(argv)
+    res = evaluate(None if args.part == "all" else args.part, errors=args.errors)
+    res["part"] = args.part
+    o = res["overall"]
+    w = sys.stdout.write
+    w(f"Version detection on the {args.part} part of the labelled names (n={res['n']}, "
+      f"V-labelled={o['regex']['positives']})\n")
+    w(f"  study regex  {_fmt(o['regex'])}\n  detector     {_fmt(o['detector'])}\n\n")
+    w(f"{'task':34} {'n':>5} {'V':>4} | {'regex P':>7} {'R':>5} {'F1':>5} | {'det P':>6} {'R':>5} {'F1':>5}\n")
+    for t in res["by_task"]:
+        rg, dt = t["regex"], t["detector"]
+        w(f"{t['task'][:34]:34} {t['n']:>5} {t['positives']:>4} | {rg['precision']:>7.3f} {rg['recall']:>5.3f} "
+          f"{rg['f1']:>5.3f} | {dt['precision']:>6.3f} {dt['recall']:>5.3f} {dt['f1']:>5.3f}\n")
+    for m in ("regex", "detector"):
+        c = res["confusion"][m]
+        w(f"\n{m}: false positives (labelled without V): {', '.join(c['false_positives'])}\n")
+        w(f"{m}: false negatives (labelled V): {', '.join(c['false_negatives'])}\n")
+    w("\nTaxonomy, per element (name holds the element): precision / recall against the labels\n")
+    for code, r in res["taxonomy"]["elements"].items():
+        w(f"  {code} {r['name'][:24]:24} labelled {r['positives']:>5}  P {r['precision']:.3f}  R {r['recall']:.3f}"
+          f"  F1 {r['f1']:.3f}\n")
+    w(f"  Q quantisation (not in the labels): {res['taxonomy']['quantisation_names']} names\n\n")
+    summary = {"part": args.part, "n": res["n"],
+               "regex": {k: o["regex"][k] for k in ("precision", "recall", "f1")},
+               "detector": {k: o["detector"][k] for k in ("precision", "recall", "f1")},
+               "taxonomy_f1": {c: r["f1"] for c, r in res["taxonomy"]["elements"].items()}}
+    w(json.dumps(summary) + "\n")
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(res, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
