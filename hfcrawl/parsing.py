@@ -1,6 +1,7 @@
 """Pure functions: a Hub response body -> records. No Scrapy state, no I/O; tested on real bodies.
 
-Every parser returns raw feed records (dicts with the keys of `RAW_FIELDS`); the cleaning pipeline normalises them.
+Every parser returns raw feed records (dicts with every key of the feed, in order); the cleaning pipeline normalises
+them in place.
 A body that cannot be what it should be raises `ParseError` (retryable: truncated or not JSON) or `LayoutError`
 (not retryable: the Hub answered, but in a shape this parser does not know, so a result would be wrong).
 """
@@ -13,17 +14,10 @@ from typing import Any, Iterator
 import orjson
 from parsel import Selector
 
-RAW_FIELDS = (
-    "id",
-    "author",
-    "pipeline_tag",
-    "downloads",
-    "likes",
-    "created_at",
-    "last_modified",
-    "library_name",
-    "tags",
-)
+from hfcrawl.items import FEED_FIELDS
+
+#: A parsed record has every feed key, in the feed's order; those a listing does not give are None.
+EMPTY_RECORD = dict.fromkeys(FEED_FIELDS)
 
 
 class ParseError(ValueError):
@@ -38,18 +32,18 @@ class LayoutError(ValueError):
 
 
 def _api_record(item: dict[str, Any]) -> dict[str, Any]:
-    model_id = item.get("id", item.get("modelId"))
-    return {
-        "id": model_id,
-        "author": item.get("author"),
-        "pipeline_tag": item.get("pipeline_tag"),
-        "downloads": item.get("downloads"),
-        "likes": item.get("likes"),
-        "created_at": item.get("createdAt"),
-        "last_modified": item.get("lastModified"),
-        "library_name": item.get("library_name"),
-        "tags": item.get("tags"),
-    }
+    get = item.get
+    record = EMPTY_RECORD.copy()
+    record["id"] = get("id") or get("modelId")
+    record["author"] = get("author")
+    record["pipeline_tag"] = get("pipeline_tag")
+    record["downloads"] = get("downloads")
+    record["likes"] = get("likes")
+    record["created_at"] = get("createdAt")
+    record["last_modified"] = get("lastModified")
+    record["library_name"] = get("library_name")
+    record["tags"] = get("tags")
+    return record
 
 
 def parse_api_models(body: bytes) -> list[dict[str, Any]]:
@@ -125,18 +119,9 @@ def _find_key(value: Any, key: str) -> Iterator[Any]:
 
 
 def _html_record(item: dict[str, Any]) -> dict[str, Any]:
-    model_id = item.get("id")
-    return {
-        "id": model_id,
-        "author": item.get("author"),
-        "pipeline_tag": item.get("pipeline_tag"),
-        "downloads": item.get("downloads"),
-        "likes": item.get("likes"),
-        "created_at": item.get("createdAt"),
-        "last_modified": item.get("lastModified"),
-        "library_name": item.get("library_name"),
-        "tags": None,  # the web listing does not give a model's tags
-    }
+    record = _api_record(item)
+    record["tags"] = None  # the web listing does not give a model's tags
+    return record
 
 
 def _card_id(href: str) -> str | None:
@@ -182,7 +167,9 @@ def parse_html_listing(body: bytes) -> tuple[list[dict[str, Any]], int | None]:
         model_id = _card_id(href)
         if model_id and model_id not in seen:
             seen.add(model_id)
-            records.append({**dict.fromkeys(RAW_FIELDS), "id": model_id})
+            record = EMPTY_RECORD.copy()
+            record["id"] = model_id
+            records.append(record)
     total_match = re.search(rb"&quot;numTotalItems&quot;:(\d+)|\"numTotalItems\":(\d+)", body)
     total = int(next(g for g in total_match.groups() if g)) if total_match else None
     return records, total

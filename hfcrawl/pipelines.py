@@ -23,8 +23,12 @@ logger = logging.getLogger(__name__)
 # A Hub repo id: "owner/name" or a legacy one-part "name". Letters, digits, "-", "_", "."; a part does not start
 # with "-" or "." nor end with "." and holds no ".." (so no part can be a path step); at most 96 characters a part.
 # Legacy names may start with "_" (huggingtweets/_rdo, Jackay/__ are real).
-_PART = r"(?!.*\.\.)[A-Za-z0-9_](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9_-])?"
+_PART = r"[A-Za-z0-9_](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9_-])?"
 _ID_RE = re.compile(rf"^(?:{_PART}/)?{_PART}$")
+
+
+def is_valid_id(model_id: str) -> bool:
+    return bool(_ID_RE.match(model_id)) and ".." not in model_id
 
 
 def _clean_str(value: Any) -> str | None:
@@ -46,6 +50,10 @@ def _clean_int(value: Any) -> int | None:
     return number if number >= 0 else None
 
 
+_STR_FIELDS = ("pipeline_tag", "created_at", "last_modified", "library_name")
+_INT_FIELDS = ("downloads", "likes")
+
+
 def _clean_tags(value: Any) -> list[str] | None:
     if not isinstance(value, list):
         return None
@@ -58,7 +66,7 @@ def invalid_id_reason(model_id: str | None) -> str | None:
         return "empty id"
     if model_id.count("/") > 1:
         return "more than one '/'"
-    if not _ID_RE.match(model_id):
+    if not is_valid_id(model_id):
         return "characters or shape a Hub repo id cannot have"
     return None
 
@@ -77,35 +85,41 @@ class CleanModelsPipeline:
         kind, _, value = page.stream.partition(":")
         crawl_tag = value if kind == "tag" else None
         crawl_author = value if kind == "author" else None
+        source, crawled_at = page.source, page.crawled_at
+        id_ok, clean_str, clean_int, clean_tags = _ID_RE.match, _clean_str, _clean_int, _clean_tags
         cleaned = []
-        for raw in page.models:
-            model_id = _clean_str(raw.get("id"))
-            if model_id is not None:
-                model_id = model_id.strip("/")
-            reason = invalid_id_reason(model_id)
-            if reason:
-                self.stats.inc_value("hfcrawl/invalid_models")
-                logger.warning("Dropped model %r listed on %s: %s", raw.get("id"), page.url, reason)
-                continue
+        # Records come from hfcrawl.parsing with every feed key already in place: fill them in, in place (this loop
+        # runs once per model of the crawl, so it is kept tight).
+        for record in page.models:
+            model_id = record["id"]
+            if model_id.__class__ is not str or not id_ok(model_id) or ".." in model_id:
+                model_id = clean_str(model_id)
+                model_id = model_id.strip("/") if model_id else model_id
+                reason = invalid_id_reason(model_id)
+                if reason:
+                    self.stats.inc_value("hfcrawl/invalid_models")
+                    logger.warning("Dropped model %r listed on %s: %s", record["id"], page.url, reason)
+                    continue
             owner, slash, name = model_id.rpartition("/")
-            cleaned.append(
-                {
-                    "id": model_id,
-                    "author": owner if slash else None,
-                    "name": name,
-                    "pipeline_tag": _clean_str(raw.get("pipeline_tag")),
-                    "crawl_tag": crawl_tag,
-                    "crawl_author": crawl_author,
-                    "downloads": _clean_int(raw.get("downloads")),
-                    "likes": _clean_int(raw.get("likes")),
-                    "created_at": _clean_str(raw.get("created_at")),
-                    "last_modified": _clean_str(raw.get("last_modified")),
-                    "library_name": _clean_str(raw.get("library_name")),
-                    "tags": _clean_tags(raw.get("tags")),
-                    "source": page.source,
-                    "crawled_at": page.crawled_at,
-                }
-            )
+            record["id"] = model_id
+            record["author"] = owner or None
+            record["name"] = name
+            for key in _STR_FIELDS:
+                value = record[key]
+                if value is not None:
+                    record[key] = (value.strip() or None) if value.__class__ is str else clean_str(value)
+            for key in _INT_FIELDS:
+                value = record[key]
+                if value is not None and (value.__class__ is not int or value < 0):
+                    record[key] = clean_int(value)
+            tags = record["tags"]
+            if tags is not None:
+                record["tags"] = clean_tags(tags)
+            record["crawl_tag"] = crawl_tag
+            record["crawl_author"] = crawl_author
+            record["source"] = source
+            record["crawled_at"] = crawled_at
+            cleaned.append(record)
         page.listed = len(page.models)
         page.models = cleaned
         return page
@@ -207,7 +221,8 @@ class JsonLinesFeedPipeline:
     def process_item(self, page: ModelPage) -> ModelPage:
         if page.models:
             dumps = orjson.dumps
-            self.file.write(b"".join(dumps(record) + b"\n" for record in page.models))
+            newline = orjson.OPT_APPEND_NEWLINE
+            self.file.write(b"".join([dumps(record, option=newline) for record in page.models]))
         self._flush()
         written = len(page.models)
         self.stats.inc_value("hfcrawl/models_written", written)

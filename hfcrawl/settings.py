@@ -17,6 +17,8 @@ LOG_LEVEL = "INFO"
 
 # Politeness: a few requests at a time to the Hub; the RateLimit headers and 429s decide the pace beyond that.
 CONCURRENT_REQUESTS = 8
+# A callback yields one page item and at most one request: no need for 100 parallel item workers per response.
+CONCURRENT_ITEMS = 4
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
 DOWNLOAD_DELAY = 0
 DOWNLOAD_TIMEOUT = 60

@@ -1,0 +1,146 @@
+"""The crawler end to end: real `scrapy crawl` processes against the replay hub of the study's 2024 data."""
+from __future__ import annotations
+
+import math
+import subprocess
+
+import pytest
+
+from tests.paths import LISTS, ROOT
+
+SMALL_TAGS = ["fill-mask", "image-to-3d", "depth-estimation", "graph-ml"]
+ORGS = ["google", "facebook", "openai"]
+
+
+def _list(name: str) -> list[str]:
+    return (LISTS / f"{name}.txt").read_text().split()
+
+
+def _check_tags_exact(result, tags):
+    by_tag = result.ids_by("crawl_tag")
+    assert sorted(by_tag) == sorted(tags)
+    for tag in tags:
+        written = by_tag[tag]
+        assert len(written) == len(set(written)), f"{tag}: a model written twice"
+        assert set(written) == set(_list(tag)), f"{tag}: ids differ from the study's list"
+
+
+def test_api_crawl_of_some_tags_writes_exactly_their_lists_with_minimal_requests(hub, crawl):
+    result = crawl.run("-a", f"tags={','.join(SMALL_TAGS)}")
+    assert result.returncode == 0, result.log[-3000:]
+    _check_tags_exact(result, SMALL_TAGS)
+    stats = hub.stats()
+    pages = sum(math.ceil(len(_list(t)) / 1000) for t in SMALL_TAGS)
+    assert stats["requests"] == pages + 1  # the listing pages, plus tag discovery
+    line = next(r for r in result.lines if r["id"] == "bert-base-uncased")
+    assert line["author"] is None and line["name"] == "bert-base-uncased"  # legacy one-part id
+    assert line["crawl_author"] is None and line["source"] == "api" and line["crawled_at"].endswith("Z")
+    assert isinstance(line["tags"], list) and "fill-mask" in line["tags"]
+    report = result.report
+    assert report["complete"] and report["source"] == "api" and report["endpoint"] == hub.url
+    assert report["streams"]["tag:fill-mask"]["models_written"] == len(_list("fill-mask"))
+    assert report["streams"]["tag:fill-mask"]["pages_fetched"] == math.ceil(len(_list("fill-mask")) / 1000)
+    assert report["http_429"] == 0 and report["retries"] == 0
+
+
+def test_html_crawl_of_some_tags_writes_exactly_their_lists_with_minimal_requests(hub, crawl):
+    result = crawl.run("-a", f"tags={','.join(SMALL_TAGS)}", "-a", "source=html")
+    assert result.returncode == 0, result.log[-3000:]
+    _check_tags_exact(result, SMALL_TAGS)
+    pages = sum(math.ceil(len(_list(t)) / 30) for t in SMALL_TAGS)
+    assert hub.stats()["requests"] == pages + 1
+    report = result.report
+    assert report["streams"]["tag:fill-mask"]["advertised_total"] == len(_list("fill-mask"))
+    assert all(r["source"] == "html" and r["tags"] is None for r in result.lines)
+
+
+@pytest.mark.parametrize("source", ["api", "html"])
+def test_authors_crawl_writes_exactly_the_company_lists(crawl, source):
+    result = crawl.run("-a", f"authors={','.join(ORGS)}", "-a", f"source={source}")
+    assert result.returncode == 0, result.log[-3000:]
+    by_author = result.ids_by("crawl_author")
+    assert sorted(by_author) == sorted(ORGS)
+    for org in ORGS:
+        assert sorted(by_author[org]) == sorted(_list(org))
+    assert all(r["crawl_tag"] is None for r in result.lines)
+
+
+def test_tags_and_authors_together_keep_both_memberships(crawl):
+    result = crawl.run("-a", "tags=fill-mask", "-a", "authors=google")
+    assert result.returncode == 0, result.log[-3000:]
+    assert sorted(result.ids_by("crawl_tag")["fill-mask"]) == sorted(_list("fill-mask"))
+    assert sorted(result.ids_by("crawl_author")["google"]) == sorted(_list("google"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("source", ["api", "html"])
+def test_every_tag_by_default_writes_all_42_lists(hub, crawl, source):
+    """`scrapy crawl models` with no argument: every tag the Hub lists, every model of each."""
+    result = crawl.run("-a", f"source={source}", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8",
+                       "-s", "CONCURRENT_REQUESTS=16", timeout=1200)
+    assert result.returncode == 0, result.log[-3000:]
+    tags = sorted(p.stem for p in LISTS.glob("*.txt") if p.stem not in ORGS)
+    assert len(tags) == 42
+    _check_tags_exact(result, tags)
+    assert len(result.lines) == 239_091
+    size = 1000 if source == "api" else 30
+    assert hub.stats()["requests"] == sum(math.ceil(len(_list(t)) / size) for t in tags) + 1
+
+
+def test_unknown_tag_is_a_clear_error_and_a_failed_command(crawl):
+    result = crawl.run("-a", "tags=fill-mask,text-generaton")
+    assert result.returncode != 0
+    assert "unknown task tag(s)" in result.log and "'text-generaton'" in result.log
+    assert "did you mean text-generation" in result.log
+    assert not result.lines
+    assert result.report["complete"] is False and "text-generaton" in result.report["fatal_error"]
+
+
+def test_unknown_author_is_a_clear_error_and_a_failed_command(crawl):
+    result = crawl.run("-a", "authors=google,no-such-org-xyz")
+    assert result.returncode != 0
+    assert "no model listed for this author" in result.log and "no-such-org-xyz" in result.log
+    assert sorted(result.ids_by("crawl_author")["google"]) == sorted(_list("google"))
+    assert "author:no-such-org-xyz" in result.report["incomplete_streams"]
+
+
+@pytest.mark.parametrize("arg", ["source=ftp", "tags=../../etc", "page_size=5000"])
+def test_bad_arguments_fail_loudly(crawl, arg):
+    result = crawl.run("-a", arg)
+    assert result.returncode != 0
+    assert "ERROR" in result.log
+
+
+def test_progress_is_logged_per_tag_and_overall(hub, crawl):
+    from tests.hubreplay import Fault
+
+    hub.set_faults(Fault("slow", delay=0.3, route="api"))
+    result = crawl.run("-a", "tags=fill-mask,image-to-3d", "-s", "HFCRAWL_PROGRESS_INTERVAL=0.5")
+    assert result.returncode == 0, result.log[-3000:]
+    progress = [line for line in result.log.splitlines() if "Progress:" in line]
+    assert len(progress) >= 3  # during the crawl, not only at the end
+    assert "239" not in progress[-1]
+    assert f"{len(_list('fill-mask')) + len(_list('image-to-3d')):,} models written" in progress[-1]
+    assert any("fill-mask=" in line for line in result.log.splitlines() if "Per stream" in line)
+
+
+def test_html_progress_shows_the_advertised_total(crawl):
+    result = crawl.run("-a", "tags=graph-ml", "-a", "source=html", "-s", "HFCRAWL_PROGRESS_INTERVAL=0.2")
+    n = len(_list("graph-ml"))
+    assert f"graph-ml={n:,}/{n:,}" in result.log
+    assert f"{n:,} models written of {n:,} advertised" in result.log
+
+
+def test_user_can_send_the_feed_elsewhere_and_append_with_o(crawl, tmp_path):
+    other = tmp_path / "elsewhere.jsonl"
+    command = crawl.command("-a", "tags=graph-ml")
+    assert "-O" in command
+    first = crawl.run("-a", "tags=graph-ml")
+    assert first.returncode == 0
+    # -o appends, as Scrapy's own option does
+    args = list(command)
+    i = args.index("-O")
+    args[i:i + 2] = ["-o", str(other)]
+    for _ in range(2):
+        subprocess.run(args, cwd=ROOT, env=crawl.environment(), check=True, capture_output=True)
+    assert len(other.read_text().splitlines()) == 2 * len(_list("graph-ml"))
