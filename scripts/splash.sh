@@ -225,6 +225,7 @@ cmd_free_port() {
   "$SYS_PY" -c 'import socket
 for p in list(range(8050, 8100)) + [0]:
     with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as Twisted does: TIME_WAIT is no obstacle
         try:
             s.bind(("127.0.0.1", p))
         except OSError:
