@@ -946,6 +946,7 @@ class HubCore:
             }
             self._blocked_until = {"api": 0.0, "pages": 0.0}
             self._last_429_at = {"api": 0.0, "pages": 0.0}
+            self._retry_after = {"api": False, "pages": False}
             self._window_used = {"api": 0, "pages": 0}
             self._window_start = time.time()
             self._cpu0 = time.process_time()
@@ -1029,7 +1030,10 @@ class HubCore:
         return fired
 
     # -- entry point
-    def handle(self, method: str, target: str, headers) -> _Reply:
+    def handle(self, method: str, target: str, headers=None, body: bytes = b"") -> _Reply:
+        """Answer one request. `headers`: any mapping with a case-insensitive .get (or a dict)."""
+        if headers is None:
+            headers = {}
         now = time.time()
         parts = urlsplit(target)
         path, query = parts.path, parts.query
@@ -1038,7 +1042,7 @@ class HubCore:
         for k, v in pairs:
             params.setdefault(k, []).append(v)
         if path.startswith("/_replay/"):
-            return self._control(method, path, params, headers)
+            return self._control(method, path, params, body)
         if path.startswith("/api/"):
             route, bucket = ("api" if path.rstrip("/") == "/api/models" else "tags"), "api"
             if route == "tags" and not path.startswith("/api/models-tags-by-type"):
@@ -1074,7 +1078,8 @@ class HubCore:
                 if now - self._last_429_at[bucket] > 0.25:
                     st["early_requests_after_grace"] += 1
             r_left, t_reset, exceeded = self._rate(bucket, now)
-            fired = self._firing(route, path, params)
+            # a request that arrives before the announced reset gets 429 again and does not count for faults
+            fired = [] if early else self._firing(route, path, params)
             for f in fired:
                 st["faults_fired"][f.kind] += 1
             burst = next((f for f in fired if f.kind == "burst429"), None)
@@ -1094,9 +1099,10 @@ class HubCore:
                                        f"{t} seconds. If you're a new user, your limits will raise progressively "
                                        "over time.")
                 rep.headers += self._ratelimit_headers(bucket, 0, t)
-                if burst is None or burst.retry_after:
-                    if burst is not None or not exceeded:
-                        rep.headers.append(("Retry-After", str(t)))
+                if burst is not None:
+                    self._retry_after[bucket] = burst.retry_after
+                if (burst is not None or early) and self._retry_after[bucket]:
+                    rep.headers.append(("Retry-After", str(t)))
                 return rep
         rlh = self._ratelimit_headers(bucket, r_left, t_reset)
         kinds = {f.kind: f for f in fired}
@@ -1168,7 +1174,7 @@ class HubCore:
             self._stats["inflight"] -= 1
 
     # -- control routes
-    def _control(self, method, path, params, headers) -> _Reply:
+    def _control(self, method, path, params, body: bytes) -> _Reply:
         if path == "/_replay/stats":
             return _Reply(200, orjson.dumps(self.stats()))
         if path == "/_replay/reset" and method == "POST":
@@ -1177,7 +1183,7 @@ class HubCore:
         if path == "/_replay/faults":
             if method == "POST":
                 try:
-                    self.set_faults(headers.get("_body") or b"[]")
+                    self.set_faults(body or b"[]")
                 except (ValueError, TypeError) as e:
                     return _json_error(400, f"bad faults: {e}")
             return _Reply(200, orjson.dumps(self.faults.to_json()))
@@ -1668,6 +1674,8 @@ class _BadRequest(Exception):
 JS_RENDERER = r"""
 (function () {
   var root = document.getElementById('model-list-root');
+  // names split so that the served HTML itself holds no card, no list marker and no props attribute
+  var ARTICLE = 'arti' + 'cle', LIST = 'Model' + 'List', PROPS = 'data-' + 'props';
   function esc(s) {
     return String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
   }
@@ -1680,20 +1688,20 @@ JS_RENDERER = r"""
     var t = m.lastModified ? m.lastModified.substring(0, 19) : '';
     var task = m.pipeline_tag ? '<span class="hidden md:inline">' + esc(m.pipeline_tag) + '</span>' +
       '<span class="px-1.5 text-gray-300">\u2022 </span>' : '';
-    return '<article class="overview-card-wrapper group/repo  from-gray-50-to-white from-gray-50 to-white">' +
+    return '<' + ARTICLE + ' class="overview-card-wrapper group/repo  from-gray-50-to-white from-gray-50 to-white">' +
       '<a class="block p-2" href="/' + esc(m.id) + '"><div class="w-full truncate">' +
       '<header class="flex items-center mb-1" title="' + esc(m.id) + '"><h4 class="text-md truncate font-mono">' +
       esc(m.id) + '</h4></header><div class="mr-1 flex items-center overflow-hidden whitespace-nowrap text-sm ' +
       'leading-tight text-gray-400">' + task + '<span class="truncate">Updated <time datetime="' + esc(t) + '">' +
       esc(t.substring(0, 10)) + '</time></span><span class="px-1.5 text-gray-300">\u2022 </span>' +
       human(m.downloads || 0) + '<span class="px-1.5 text-gray-300">\u2022 </span>' + human(m.likes || 0) +
-      '</div></div></a></article>';
+      '</div></div></a></' + ARTICLE + '>';
   }
   function render(data) {
     var div = document.createElement('div');
     div.className = 'SVELTE_HYDRATER contents';
-    div.setAttribute('data-target', 'ModelList');
-    div.setAttribute('data-props', JSON.stringify({initialValues: data}));
+    div.setAttribute('data-target', LIST);
+    div.setAttribute(PROPS, JSON.stringify({initialValues: data}));
     var parts = [];
     var i;
     for (i = 0; i < data.models.length; i++) { parts.push(card(data.models[i])); }
@@ -1734,12 +1742,12 @@ class _Handler(BaseHTTPRequestHandler):
         core: HubCore = self.server.core
         core.enter()
         try:
-            hdrs = {k: v for k, v in self.headers.items()}
+            body = b""
             if method == "POST":
                 n = int(self.headers.get("Content-Length") or 0)
-                hdrs["_body"] = self.rfile.read(n) if n else b""
+                body = self.rfile.read(n) if n else b""
             try:
-                rep = core.handle(method, self.path, hdrs)
+                rep = core.handle(method, self.path, self.headers, body)
             except Exception as e:  # a bug in the replay: answer 500 (visible in stats) rather than hang
                 import traceback
                 traceback.print_exc()
@@ -1794,6 +1802,10 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = 128
 
 
+_UNIVERSES: dict = {}
+_UNIVERSES_LOCK = threading.Lock()
+
+
 class ReplayHub:
     """The replay hub. ``with ReplayHub(...) as hub`` serves from a thread of this process;
     ``ReplayHub(...).start_process()`` runs the same server in a child process (``stop()`` ends it)."""
@@ -1817,8 +1829,14 @@ class ReplayHub:
     # -- lifecycle
     @property
     def universe(self) -> Universe:
+        """The hub's models; shared by the hubs of one process that serve the same lists (it is read-only)."""
         if self._universe is None:
-            self._universe = Universe(self.lists_dir, self.multiply, enrich=self.enrich)
+            key = (str(self.lists_dir.resolve()), self.multiply, self.enrich)
+            with _UNIVERSES_LOCK:
+                u = _UNIVERSES.get(key)
+                if u is None:
+                    u = _UNIVERSES[key] = Universe(self.lists_dir, self.multiply, enrich=self.enrich)
+            self._universe = u
         return self._universe
 
     def start(self) -> "ReplayHub":

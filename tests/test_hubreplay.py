@@ -1,0 +1,444 @@
+"""The replay hub answers like the Hub (../shared/docs/hub-api.md): real HTTP against a running server."""
+from __future__ import annotations
+
+import base64
+import html
+import json
+import math
+import os
+import re
+import time
+from pathlib import Path
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+import pytest
+import requests
+from bs4 import BeautifulSoup
+
+from tests.hubreplay import Fault, Faults, ReplayHub, default_lists_dir, shared_dir
+
+LISTS = default_lists_dir()
+RESPONSES = shared_dir() / "data" / "hub-responses"
+LINK_RE = re.compile(r'<(https?:[/][/][^>]+)>;\s+rel="([^"]+)"')  # huggingface.js parseLinkHeader
+PROPS_RE = re.compile(r'data-target="ModelList"\s+data-props="([^"]*)"')
+
+
+def _list(name: str) -> list[str]:
+    return [x.strip() for x in (LISTS / f"{name}.txt").read_text().splitlines() if x.strip()]
+
+
+def _walk(session: requests.Session, url: str, params: dict | None = None) -> tuple[list[dict], list[requests.Response]]:
+    items, responses = [], []
+    r = session.get(url, params=params)
+    while True:
+        assert r.status_code == 200, r.text[:300]
+        responses.append(r)
+        items += r.json()
+        nxt = r.links.get("next", {}).get("url")
+        if not nxt:
+            return items, responses
+        r = session.get(nxt)
+
+
+def _props(text: str) -> dict:
+    m = PROPS_RE.search(text)
+    assert m, "no ModelList data-props"
+    return json.loads(html.unescape(m.group(1)))["initialValues"]
+
+
+@pytest.fixture(scope="module")
+def rhub():
+    """A hub of this module (others' tests share the session `hub`; faults here must not leak there)."""
+    with ReplayHub(seed=0) as h:
+        yield h
+
+
+@pytest.fixture
+def fresh(rhub):
+    rhub.set_faults(None)
+    rhub.reset_stats()
+    yield rhub
+    rhub.set_faults(None)
+
+
+@pytest.fixture(scope="module")
+def s():
+    with requests.Session() as session:
+        yield session
+
+
+# ---------------------------------------------------------------------------------------------- /api/models
+@pytest.mark.parametrize("tag,limit", [("fill-mask", None), ("robotics", 5), ("image-to-3d", 1000),
+                                       ("zero-shot-object-detection", 3), ("depth-estimation", 7)])
+def test_pagination_walks_every_model_of_a_tag_once_in_file_order(fresh, s, tag, limit):
+    params = {"pipeline_tag": tag} | ({"limit": limit} if limit else {})
+    items, responses = _walk(s, fresh.url + "/api/models", params)
+    expected = _list(tag)
+    assert [x["id"] for x in items] == expected
+    assert fresh.expected_ids(tag=tag) == expected
+    assert len(responses) == math.ceil(len(expected) / (limit or 1000))
+    assert all(x["pipeline_tag"] == tag for x in items)
+    assert "Link" not in responses[-1].headers
+    assert fresh.stats()["requests"] == len(responses)
+
+
+@pytest.mark.parametrize("org,limit", [("google", 100), ("openai", 7), ("facebook", None)])
+def test_author_listing_is_exactly_the_company_list(fresh, s, org, limit):
+    params = {"author": org} | ({"limit": limit} if limit else {})
+    items, _ = _walk(s, fresh.url + "/api/models", params)
+    assert [x["id"] for x in items] == _list(org)
+    # ids of the company list that are in no task file have no pipeline_tag key at all
+    tasks = {t for f in LISTS.glob("*.txt") if f.stem not in ("google", "facebook", "openai") for t in _list(f.stem)}
+    for x in items:
+        assert ("pipeline_tag" in x) == (x["id"] in tasks)
+
+
+def test_other_sorts_are_descending_stable_and_exact(fresh, s):
+    expected = set(_list("text-to-video"))
+    for sort in ("downloads", "likes", "createdAt", "lastModified", "id"):
+        items, responses = _walk(s, fresh.url + "/api/models",
+                                 {"pipeline_tag": "text-to-video", "sort": sort, "limit": 7, "expand": [
+                                     "downloads", "likes", "createdAt", "lastModified"]})
+        ids = [x["id"] for x in items]
+        assert len(ids) == len(set(ids)) and set(ids) == expected, sort
+        keys = [(x["id"] if sort == "id" else x[sort]) for x in items]
+        assert keys == sorted(keys, reverse=True), sort
+        if sort != "id":  # ties broken by ascending _id
+            for a, b in zip(items, items[1:]):
+                if a[sort] == b[sort]:
+                    assert a["_id"] < b["_id"]
+        cursor = dict(parse_qsl(urlsplit(responses[0].links["next"]["url"]).query))["cursor"]
+        pred = json.loads(base64.b64decode(cursor))
+        assert list(pred["$or"][0]) == [sort, "_id"] and pred["$or"][1] == {sort: {"$lt": pred["$or"][0][sort]}}
+
+
+def test_search_and_filter(fresh, s):
+    items, _ = _walk(s, fresh.url + "/api/models", {"search": "BERT", "pipeline_tag": "fill-mask", "limit": 500})
+    ids = [x["id"] for x in items]
+    assert ids == [i for i in _list("fill-mask") if "bert" in i.lower()] and ids
+    items, _ = _walk(s, fresh.url + "/api/models", {"filter": ["fill-mask", "region:us"], "author": "google"})
+    assert [x["id"] for x in items] == [i for i in _list("google") if i in set(_list("fill-mask"))]
+    assert all("fill-mask" in x["tags"] and "region:us" in x["tags"] for x in items)
+
+
+def test_limit_default_clamp_and_errors(fresh, s):
+    u = fresh.url + "/api/models"
+    assert len(s.get(u, params={"pipeline_tag": "fill-mask"}).json()) == 1000
+    assert len(s.get(u, params={"pipeline_tag": "fill-mask", "limit": 5000}).json()) == 1000
+    assert len(s.get(u, params={"pipeline_tag": "fill-mask", "limit": 3}).json()) == 3
+    for bad in ("0", "-5", "abc", "1.5", ""):
+        r = s.get(u, params={"pipeline_tag": "fill-mask", "limit": bad})
+        assert r.status_code == 400 and "error" in r.json(), bad
+
+
+def test_default_item_has_the_real_shape(fresh, s):
+    real = json.loads((RESPONSES / "api_models_default_2025-11_burncloud.json").read_text())
+    items = s.get(fresh.url + "/api/models", params={"pipeline_tag": "text-generation", "limit": 50}).json()
+    assert [list(x) for x in items] == [list(real[0])] * 50
+    x = items[0]
+    assert re.fullmatch(r"[0-9a-f]{24}", x["_id"]) and x["modelId"] == x["id"]
+    assert x["private"] is False and isinstance(x["downloads"], int) and isinstance(x["trendingScore"], int)
+    assert "text-generation" in x["tags"] and "region:us" in x["tags"]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z", x["createdAt"])
+    # enriched from the snapshots where the model is known
+    bert = s.get(fresh.url + "/api/models", params={"pipeline_tag": "fill-mask", "limit": 1}).json()[0]
+    assert bert["id"] == "bert-base-uncased" and bert["downloads"] > 1_000_000
+    assert bert["createdAt"] == "2022-03-02T23:29:04.000Z"  # the Hub's date for every repo older than March 2022
+    # synthetic values are created before the study's crawl
+    assert all(x["createdAt"] < "2024-02-01" for x in items)
+    # deterministic: same answer twice
+    assert s.get(fresh.url + "/api/models", params={"pipeline_tag": "text-generation", "limit": 50}).json() == items
+
+
+def test_expand_returns_only_id_and_the_requested_keys(fresh, s):
+    real = json.loads((RESPONSES / "api_models_expand_siblings_2026-09_unattributed.json").read_text())
+    wanted = [k for k in real[0] if k not in ("_id", "id")]
+    for spelling in ("expand", "expand[]"):
+        r = s.get(fresh.url + "/api/models", params={"author": "openai", spelling: wanted, "limit": 40})
+        items = r.json()
+        with_task = [x for x in items if "pipeline_tag" in x]
+        without = [x for x in items if "pipeline_tag" not in x]
+        assert with_task and without  # openai has models in no task list
+        assert list(with_task[0]) == list(real[0])
+        assert list(without[0]) == list(real[1])  # the real response omits the key too
+        assert all("modelId" not in x for x in items)
+        assert all(isinstance(x["siblings"], list) and x["siblings"][0] == {"rfilename": ".gitattributes"}
+                   for x in items)
+    one = s.get(fresh.url + "/api/models", params={"pipeline_tag": "fill-mask", "expand": "author", "limit": 2}).json()
+    assert [list(x) for x in one] == [["_id", "id"], ["_id", "id"]]  # legacy ids have no author
+    r = s.get(fresh.url + "/api/models", params={"pipeline_tag": "fill-mask", "expand": ["likes", "bogus"]})
+    assert r.status_code == 400 and "bogus" in r.json()["error"]
+
+
+def test_link_header_format_and_cursor(fresh, s):
+    r = s.get(fresh.url + "/api/models", params={"pipeline_tag": "fill-mask", "limit": 10})
+    raw = r.headers["Link"]
+    (url, rel), = LINK_RE.findall(raw)
+    assert rel == "next" and raw == f'<{url}>; rel="next"'
+    assert url == r.links["next"]["url"]
+    assert url.startswith(fresh.url + "/api/models?pipeline_tag=fill-mask&limit=10&sort=trendingScore&cursor=")
+    cursor = url.split("cursor=")[1]
+    assert "%3D" in cursor or "=" not in cursor  # URL-encoded base64
+    pred = json.loads(base64.b64decode(unquote(cursor)))
+    last = r.json()[-1]
+    assert pred["$or"][0] == {"trendingScore": last["trendingScore"], "_id": {"$gt": last["_id"]}}
+    assert pred["$or"][1] == {"trendingScore": {"$lt": last["trendingScore"]}}
+    # requesting the next link as-is continues right after the last item
+    nxt = s.get(url).json()
+    assert [x["id"] for x in nxt] == _list("fill-mask")[10:20]
+    # the next link of a page with an explicit sort does not repeat it
+    r2 = s.get(url)
+    assert r2.links["next"]["url"].count("sort=") == 1
+    for bad in ("abc", base64.b64encode(b'{"x":1}').decode(), base64.b64encode(b"[1,2]").decode(),
+                base64.b64encode(b'{"$or":[{"likes":3,"_id":{"$gt":"621ffdc0484b475fb334b96d"}}]}').decode()):
+        r = s.get(fresh.url + "/api/models", params={"pipeline_tag": "fill-mask", "cursor": bad})
+        assert r.status_code == 400 and "cursor" in r.json()["error"].lower(), bad
+
+
+def test_rate_limit_headers_on_every_response(fresh, s):
+    r = s.get(fresh.url + "/api/models", params={"pipeline_tag": "robotics"})
+    assert re.fullmatch(r'"api";r=\d+;t=\d+', r.headers["RateLimit"])
+    assert re.fullmatch(r'"fixed window";"api";q=\d+;w=300', r.headers["RateLimit-Policy"])
+    r2 = s.get(fresh.url + "/api/models", params={"pipeline_tag": "robotics"})
+    r_of = lambda resp: int(re.search(r"r=(\d+)", resp.headers["RateLimit"]).group(1))  # noqa: E731
+    assert r_of(r2) == r_of(r) - 1
+    p = s.get(fresh.url + "/models", params={"pipeline_tag": "robotics"})
+    assert p.headers["RateLimit"].startswith('"pages";') and '"pages";q=' in p.headers["RateLimit-Policy"]
+
+
+def test_quota_enforced_when_configured():
+    with ReplayHub(quota={"api": 3}, window=300) as h, requests.Session() as s:
+        codes = [s.get(h.url + "/api/models", params={"pipeline_tag": "robotics"}).status_code for _ in range(5)]
+        assert codes == [200, 200, 200, 429, 429]
+        r = s.get(h.url + "/api/models", params={"pipeline_tag": "robotics"})
+        assert re.fullmatch(r'"api";r=0;t=\d+', r.headers["RateLimit"])
+        assert s.get(h.url + "/models", params={"pipeline_tag": "robotics"}).status_code == 200  # other bucket
+        st = h.stats()
+        assert st["sent_429"] == 3 and st["early_requests"] == 2  # the two after the first 429
+
+
+def test_tags_by_type(fresh, s):
+    tasks = sorted(f.stem for f in LISTS.glob("*.txt") if f.stem not in ("google", "facebook", "openai"))
+    body = s.get(fresh.url + "/api/models-tags-by-type").json()
+    assert {"pipeline_tag", "library", "license"} <= set(body)
+    assert sorted(t["id"] for t in body["pipeline_tag"]) == tasks == sorted(fresh.tags())
+    fm = next(t for t in body["pipeline_tag"] if t["id"] == "fill-mask")
+    assert fm == {"id": "fill-mask", "label": "Fill-Mask", "type": "pipeline_tag", "subType": "nlp"}
+    only = s.get(fresh.url + "/api/models-tags-by-type", params={"type": "pipeline_tag"}).json()
+    assert list(only) == ["pipeline_tag"] and only["pipeline_tag"] == body["pipeline_tag"]
+
+
+def test_huggingface_hub_list_models_sees_exactly_the_list(fresh, monkeypatch):
+    monkeypatch.setenv("HF_HUB_DISABLE_TELEMETRY", "1")
+    from huggingface_hub import HfApi
+
+    models = list(HfApi(endpoint=fresh.url, token="hf_replaytest").list_models(pipeline_tag="fill-mask"))
+    assert [m.id for m in models] == _list("fill-mask")
+    assert models[0].downloads and models[0].pipeline_tag == "fill-mask" and models[0].created_at
+    st = fresh.stats()
+    assert st["requests"] == math.ceil(len(models) / 1000)
+    assert st["authorization"] == {"Bearer hf_replaytest": st["requests"]}
+    few = list(HfApi(endpoint=fresh.url).list_models(author="openai", limit=5, expand=["downloads", "sha"]))
+    assert [m.id for m in few] == _list("openai")[:5] and all(m.sha for m in few)
+
+
+# ---------------------------------------------------------------------------------------------- HTML pages
+def test_html_pages_hold_data_props_and_30_cards_0_based(fresh, s):
+    tag = "depth-estimation"
+    expected = _list(tag)
+    ids, p = [], 0
+    while True:
+        r = s.get(fresh.url + "/models", params={"pipeline_tag": tag, "p": p, "sort": "trending"})
+        assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/html")
+        props = _props(r.text)
+        assert props["numTotalItems"] == len(expected) and props["numItemsPerPage"] == 30 and props["pageIndex"] == p
+        soup = BeautifulSoup(r.text, "html.parser")
+        cards = soup.select("article.overview-card-wrapper")
+        card_ids = [c.select_one("a.block.p-2")["href"].lstrip("/") for c in cards]
+        assert card_ids == [c.select_one("header")["title"] for c in cards] == [c.h4.get_text() for c in cards]
+        assert card_ids == [m["id"] for m in props["models"]]
+        assert all(c.select_one("time[datetime]") for c in cards)
+        ids += card_ids
+        if (p + 1) * 30 >= props["numTotalItems"]:
+            assert len(card_ids) == len(expected) - 30 * p
+            break
+        assert len(card_ids) == 30
+        p += 1
+    assert ids == expected
+    m = props["models"][0]
+    assert {"id", "author", "authorData", "downloads", "likes", "lastModified", "pipeline_tag", "private", "gated",
+            "repoType"} <= set(m) and m["repoType"] == "model"
+    # beyond the end: an empty list, same total
+    r = s.get(fresh.url + "/models", params={"pipeline_tag": tag, "p": p + 5})
+    assert _props(r.text)["models"] == [] and "<article" not in r.text
+    assert _props(r.text)["numTotalItems"] == len(expected)
+    # the sidebar lists the tasks (the study read them there)
+    side = {a["href"].split("=", 1)[1] for a in BeautifulSoup(r.text, "html.parser").select(
+        'a[href^="/models?pipeline_tag="]')}
+    assert side == set(fresh.tags())
+
+
+def test_html_author_pages_and_json_twin(fresh, s):
+    r = s.get(fresh.url + "/models", params={"author": "google", "p": 1})
+    props = _props(r.text)
+    assert [m["id"] for m in props["models"]] == _list("google")[30:60] and props["numTotalItems"] == 617
+    j = s.get(fresh.url + "/models-json", params={"author": "google", "p": 1, "withCount": "true"}).json()
+    assert j == {"models": props["models"], "numItemsPerPage": 30, "numTotalItems": 617, "pageIndex": 1}
+    legacy = s.get(fresh.url + "/models-json", params={"pipeline_tag": "fill-mask"}).json()["models"][0]
+    assert legacy["id"] == "bert-base-uncased" and "author" not in legacy
+
+
+def test_js_variant_has_no_models_without_a_browser(fresh, s):
+    r = s.get(fresh.url + "/models-js", params={"pipeline_tag": "fill-mask", "p": 2})
+    assert r.status_code == 200
+    assert "data-props" not in r.text and "<article" not in r.text and "bert-base-uncased" not in r.text
+    script = BeautifulSoup(r.text, "html.parser").find_all("script")[-1].string
+    assert "XMLHttpRequest" in script and "/models-json" in script and "'Model' + 'List'" in script
+    assert not PROPS_RE.search(r.text) and "ModelList" not in r.text
+    for es6 in ("=>", "fetch(", "Promise", "let ", "const ", "`"):
+        assert es6 not in script, es6
+
+
+# ---------------------------------------------------------------------------------------------- multiply
+def test_multiply_is_lazy_and_exact():
+    t0 = time.perf_counter()
+    with ReplayHub(multiply=13) as h, requests.Session() as s:
+        u = h.universe
+        assert u.N * u.K > 3_100_000
+        assert time.perf_counter() - t0 < 30
+        base = _list("robotics")
+        items, _ = _walk(s, h.url + "/api/models", {"pipeline_tag": "robotics", "limit": 50})
+        ids = [x["id"] for x in items]
+        assert len(ids) == 13 * len(base) == len(set(ids))
+        assert ids[:len(base)] == base and ids[len(base)] == base[0] + "-k1" and ids[-1] == base[-1] + "-k12"
+        assert ids == h.expected_ids(tag="robotics")
+        # a deep page of the biggest tag: cursor arithmetic, nothing materialised
+        r = s.get(h.url + "/api/models", params={"pipeline_tag": "text-classification", "limit": 1000})
+        for _ in range(3):
+            r = s.get(r.links["next"]["url"])
+        assert [x["id"] for x in r.json()][:2] == _list("text-classification")[3000:3002]
+        v = u.view(pipeline_tag="text-classification")
+        assert v.n == 13 * 44617 and not hasattr(v, "V")
+        last = u.model_ids(v.take(v.n - 1, v.n).tolist())
+        assert last == [_list("text-classification")[-1] + "-k12"]
+        assert h.expected_count(author="google") == 13 * 617
+        page = _props(s.get(h.url + "/models", params={"pipeline_tag": "robotics", "p": 1}).text)
+        assert page["numTotalItems"] == 13 * len(base)
+
+
+# ---------------------------------------------------------------------------------------------- faults
+def test_error_fault_targets_the_nth_request_of_a_tag(fresh, s):
+    fresh.set_faults(Fault("error", nth=[2], status=503, tag="robotics"))
+    codes = [s.get(fresh.url + "/api/models", params={"pipeline_tag": t}).status_code
+             for t in ("robotics", "fill-mask", "robotics", "robotics")]
+    assert codes == [200, 200, 503, 200]
+    r = s.get(fresh.url + "/models", params={"pipeline_tag": "robotics"})  # 4th robotics request: fine
+    assert r.status_code == 200
+    st = fresh.stats()
+    assert st["faults_fired"] == {"error": 1} and st["statuses"] == {"200": 4, "503": 1}
+
+
+def test_probabilistic_errors_are_deterministic_by_seed(fresh, s):
+    def run(seed):
+        fresh.set_faults(Faults(Fault("error", p=0.3), seed=seed))
+        return [s.get(fresh.url + "/api/models", params={"pipeline_tag": "robotics", "limit": 1}).status_code
+                for _ in range(40)]
+    a, b, c = run(1), run(1), run(2)
+    assert a == b and a != c
+    assert set(a) <= {200, 500, 502, 503} and 4 <= sum(x != 200 for x in a) <= 25
+
+
+def test_429_bursts_and_early_requests_are_counted(fresh, s):
+    fresh.set_faults(Fault("burst429", every=4, burst=2, reset=0.5, retry_after=True, route="api"))
+    u, p = fresh.url + "/api/models", {"pipeline_tag": "robotics", "limit": 1}
+    codes = [s.get(u, params=p).status_code for _ in range(3)]
+    assert codes == [200, 200, 429]
+    r = s.get(u, params=p)  # does not wait: early, and 429 again
+    assert r.status_code == 429 and r.headers["RateLimit"] == '"api";r=0;t=1' and r.headers["Retry-After"] == "1"
+    time.sleep(0.6)
+    assert s.get(u, params=p).status_code == 429  # waited: the 2nd 429 of the burst
+    time.sleep(0.6)
+    assert s.get(u, params=p).status_code == 200
+    st = fresh.stats()
+    assert st["sent_429"] == 3 and st["early_requests"] == 1 and st["faults_fired"]["burst429"] == 2
+
+
+def test_dropped_connection(fresh, s):
+    fresh.set_faults(Fault("drop", nth=[1]))
+    with pytest.raises(requests.exceptions.ConnectionError):
+        requests.get(fresh.url + "/api/models", params={"pipeline_tag": "robotics"})
+    assert requests.get(fresh.url + "/api/models", params={"pipeline_tag": "robotics"}).status_code == 200
+    assert fresh.stats()["statuses"] == {"dropped": 1, "200": 1}
+
+
+def test_truncated_and_non_json_bodies(fresh, s):
+    u, p = fresh.url + "/api/models", {"pipeline_tag": "robotics"}
+    fresh.set_faults(Fault("truncate", nth=[1]))
+    r = s.get(u, params=p)
+    assert r.status_code == 200 and int(r.headers["Content-Length"]) == len(r.content)
+    with pytest.raises(ValueError):
+        r.json()
+    fresh.set_faults(Fault("truncate", nth=[1], dataloss=True))
+    with pytest.raises(requests.exceptions.RequestException):
+        requests.get(u, params=p)
+    fresh.set_faults(Fault("nonjson", tag="robotics"))
+    r = s.get(u, params=p)
+    assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/html") and r.text.startswith("<!DOCTYPE")
+    assert s.get(u, params={"pipeline_tag": "graph-ml"}).json()[0]["id"] == _list("graph-ml")[0]
+
+
+def test_slow_huge_and_noid(fresh, s):
+    u = fresh.url + "/api/models"
+    fresh.set_faults(Fault("slow", delay=0.4, tag="robotics"), Fault("noid", tag="graph-ml"),
+                     Fault("huge", size_mb=3, tag="image-to-3d"))
+    t = time.perf_counter()
+    assert s.get(u, params={"pipeline_tag": "robotics"}).status_code == 200
+    assert time.perf_counter() - t >= 0.4
+    t = time.perf_counter()
+    s.get(u, params={"pipeline_tag": "fill-mask", "limit": 1})
+    assert time.perf_counter() - t < 0.4
+    items = s.get(u, params={"pipeline_tag": "graph-ml"}).json()
+    assert items and all("id" not in x and "modelId" not in x and "_id" in x for x in items)
+    r = s.get(u, params={"pipeline_tag": "image-to-3d"})
+    assert len(r.content) >= 3 * 1024 * 1024 and [x["id"] for x in r.json()] == _list("image-to-3d")
+
+
+def test_layout_changed_pages(fresh, s):
+    fresh.set_faults(Fault("layout", tag="robotics", route="html"))
+    r = s.get(fresh.url + "/models", params={"pipeline_tag": "robotics"})
+    assert r.status_code == 200 and "data-props" not in r.text and "<article" not in r.text
+    assert not PROPS_RE.search(r.text)
+    ok = s.get(fresh.url + "/models", params={"pipeline_tag": "graph-ml"})
+    assert _props(ok.text)["models"]
+
+
+def test_offsite_link_and_redirect(fresh, s):
+    fresh.set_faults(Fault("offsite_link", base_url="http://evil.example:8080", tag="fill-mask"))
+    r = s.get(fresh.url + "/api/models", params={"pipeline_tag": "fill-mask", "limit": 5})
+    assert r.links["next"]["url"].startswith("http://evil.example:8080/api/models?pipeline_tag=fill-mask&limit=5&")
+    fresh.set_faults(Fault("offsite_redirect", base_url="http://evil.example:8080", route="api"))
+    r = s.get(fresh.url + "/api/models", params={"pipeline_tag": "fill-mask"}, allow_redirects=False)
+    assert r.status_code == 302 and r.headers["Location"] == "http://evil.example:8080/api/models?pipeline_tag=fill-mask"
+
+
+def test_faults_from_json_and_process_mode_control_routes():
+    spec = {"seed": 3, "rules": [{"kind": "error", "nth": [1], "status": 502, "route": "api"}]}
+    hub = ReplayHub(faults=Faults.parse(json.dumps(spec))).start_process()
+    try:
+        with requests.Session() as s:
+            u = hub.url + "/api/models"
+            assert s.get(u, params={"pipeline_tag": "robotics"}).status_code == 502
+            assert s.get(u, params={"pipeline_tag": "robotics"}).status_code == 200
+            st = hub.stats()
+            assert st["pid"] != os.getpid() and st["requests"] == 2 and st["statuses"] == {"502": 1, "200": 1}
+            hub.set_faults(Fault("error", status=500, tag="graph-ml"))
+            assert s.get(u, params={"pipeline_tag": "graph-ml"}).status_code == 500
+            assert s.get(hub.url + "/_replay/faults").json()["rules"][0]["kind"] == "error"
+            r = s.post(hub.url + "/_replay/faults", data=json.dumps([{"kind": "nonsense"}]))
+            assert r.status_code == 400
+            hub.reset_stats()
+            assert hub.stats()["requests"] == 0
+            assert s.get(hub.url + "/_replay/expected", params={"pipeline_tag": "robotics", "ids": 1}).json()[
+                "ids"] == _list("robotics")
+    finally:
+        hub.stop()
