@@ -1042,7 +1042,9 @@ class HubCore:
         for k, v in pairs:
             params.setdefault(k, []).append(v)
         if path.startswith("/_replay/"):
-            return self._control(method, path, params, body)
+            rep = self._control(method, path, params, body)
+            rep.action = "control"  # not counted in the stats
+            return rep
         if path.startswith("/api/"):
             route, bucket = ("api" if path.rstrip("/") == "/api/models" else "tags"), "api"
             if route == "tags" and not path.startswith("/api/models-tags-by-type"):
@@ -1156,6 +1158,8 @@ class HubCore:
             pass
 
     def note_sent(self, rep: _Reply):
+        if rep.action == "control":
+            return
         with self.lock:
             st = self._stats
             if rep.action == "drop":

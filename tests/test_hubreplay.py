@@ -442,3 +442,16 @@ def test_faults_from_json_and_process_mode_control_routes():
                 "ids"] == _list("robotics")
     finally:
         hub.stop()
+
+
+# ---------------------------------------------------------------------------------------------- a real browser
+def test_js_variant_renders_the_listing_in_splash(splash_url, rhub):
+    """QtWebKit (Splash) runs the page's ES5 script: the DOM then holds the same ModelList props and cards."""
+    target = rhub.url + "/models-js?pipeline_tag=fill-mask&p=2"
+    r = requests.get(splash_url + "/render.html", params={"url": target, "wait": 0.5}, timeout=90)
+    assert r.status_code == 200, r.text[:300]
+    props = _props(r.text)
+    plain = _props(requests.get(rhub.url + "/models", params={"pipeline_tag": "fill-mask", "p": 2}).text)
+    assert props == plain and len(props["models"]) == 30
+    cards = BeautifulSoup(r.text, "html.parser").select("article.overview-card-wrapper a.block.p-2")
+    assert [a["href"].lstrip("/") for a in cards] == _list("fill-mask")[60:90]

@@ -1,0 +1,230 @@
+"""Crawl benchmark: this crawler against its peers, on the replay hub (tests/hubreplay.py) in a child process.
+
+    .venv/bin/python benchmarks/bench_crawl.py                      # 42 tags, all four contenders
+    .venv/bin/python benchmarks/bench_crawl.py --tags fill-mask,robotics --skip bs4
+    .venv/bin/python benchmarks/bench_crawl.py --multiply 13        # ~3.1M models, API crawler only (memory)
+
+Contenders, each its own process (peak memory = ru_maxrss of that process, from os.wait4):
+  api    this crawler, API source:   scrapy crawl models -a source=api  -O <tmp>/api.jsonl  -s LOG_LEVEL=INFO
+  html   this crawler, HTML source:  scrapy crawl models -a source=html -O <tmp>/html.jsonl -s LOG_LEVEL=INFO
+  hfhub  huggingface_hub: HfApi().list_models(pipeline_tag=T) for each tag (benchmarks/_peers.py)
+  bs4    the study's way: sequential requests + BeautifulSoup over /models?pipeline_tag=T&sort=trending&p=N
+Requests are counted by the hub (its stats are reset between contenders); each contender's models are checked
+against what the hub holds (count per tag, no duplicate; ids too when --multiply is 1).
+Prints a table and one JSON line.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+import orjson
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.hubreplay import ReplayHub  # noqa: E402
+
+CONTENDERS = {
+    "api": "this crawler (API)",
+    "html": "this crawler (HTML)",
+    "hfhub": "huggingface_hub list_models",
+    "bs4": "requests+BS4 (study)",
+}
+BASELINE = "api"
+
+
+def run_measured(cmd: list[str], env: dict, cwd: Path, log: Path, timeout: float) -> dict:
+    """Run `cmd`; wall time, exit code and the process's own peak RSS (ru_maxrss via os.wait4)."""
+    with open(log, "wb") as fh:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=fh, stderr=subprocess.STDOUT)
+        timed_out = threading.Event()
+
+        def kill():
+            timed_out.set()
+            proc.kill()
+        timer = threading.Timer(timeout, kill)
+        timer.start()
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)
+        finally:
+            timer.cancel()
+        wall = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return {"returncode": proc.returncode, "wall_s": wall, "peak_rss_mb": usage.ru_maxrss / 1024,
+            "cpu_s": usage.ru_utime + usage.ru_stime, "timed_out": timed_out.is_set()}
+
+
+def read_feed(path: Path) -> tuple[Counter, int, dict[str, list[str]]]:
+    """(models per crawl_tag, duplicate (tag, id) pairs, ids per tag) of a crawler feed."""
+    per_tag: Counter = Counter()
+    ids: dict[str, list[str]] = {}
+    if not path.exists():
+        return per_tag, 0, ids
+    with open(path, "rb") as fh:
+        for line in fh:
+            if not line.strip():
+                continue
+            d = orjson.loads(line)
+            tag = d.get("crawl_tag") or f"author:{d.get('crawl_author')}"
+            per_tag[tag] += 1
+            ids.setdefault(tag, []).append(d.get("id"))
+    dups = sum(len(v) - len(set(v)) for v in ids.values())
+    return per_tag, dups, ids
+
+
+def read_tsv(path: Path) -> tuple[Counter, int, dict[str, list[str]]]:
+    per_tag: Counter = Counter()
+    ids: dict[str, list[str]] = {}
+    if path.exists():
+        with open(path, encoding="utf-8") as fh:
+            for line in fh:
+                tag, _, mid = line.rstrip("\n").partition("\t")
+                per_tag[tag] += 1
+                ids.setdefault(tag, []).append(mid)
+    dups = sum(len(v) - len(set(v)) for v in ids.values())
+    return per_tag, dups, ids
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--multiply", type=int, default=1, help="synthetic hub K times larger (13: ~3.1M models)")
+    ap.add_argument("--tags", default=None, help="comma-separated subset of task tags (default: all 42)")
+    ap.add_argument("--skip", default="", help=f"contenders to skip: {','.join(CONTENDERS)}")
+    ap.add_argument("--only", default=None, help="run only these contenders")
+    ap.add_argument("--timeout", type=float, default=3600, help="seconds per contender")
+    ap.add_argument("--bs4-parser", default="html.parser")
+    ap.add_argument("--workdir", default=None, help="keep feeds and logs here (default: a temp dir, removed)")
+    ap.add_argument("--json-out", default=None, help="also write the JSON result to this file")
+    a = ap.parse_args(argv)
+
+    if a.only:
+        names = [n for n in a.only.split(",") if n]
+    elif a.multiply > 1:
+        names = ["api"]  # the big synthetic hub: the API crawler's memory is the question
+    else:
+        names = list(CONTENDERS)
+    skip = {n for n in a.skip.split(",") if n}
+    names = [n for n in names if n not in skip]
+    bad = [n for n in names + list(skip) if n not in CONTENDERS]
+    if bad:
+        ap.error(f"unknown contender(s) {bad}; use {list(CONTENDERS)}")
+
+    work = Path(a.workdir) if a.workdir else Path(tempfile.mkdtemp(prefix="bench-crawl-"))
+    work.mkdir(parents=True, exist_ok=True)
+    print(f"starting the replay hub (multiply={a.multiply}) in a child process ...", flush=True)
+    hub = ReplayHub(multiply=a.multiply, seed=0).start_process()
+    results = []
+    try:
+        s = requests.Session()
+        info = s.get(hub.url + "/_replay/info").json()
+        tags = [t for t in a.tags.split(",") if t] if a.tags else info["tags"]
+        unknown = [t for t in tags if t not in info["tags"]]
+        if unknown:
+            ap.error(f"unknown tags {unknown}")
+        check_ids = a.multiply == 1
+        expected: dict[str, int] = {}
+        expected_ids: dict[str, set] = {}
+        for t in tags:
+            e = s.get(hub.url + "/_replay/expected", params={"pipeline_tag": t, "ids": int(check_ids)}).json()
+            expected[t] = e["count"]
+            if check_ids:
+                expected_ids[t] = set(e["ids"])
+        total = sum(expected.values())
+        print(f"hub {hub.url}: {info['models']:,} models, {len(tags)} tags asked, {total:,} expected; "
+              f"workdir {work}", flush=True)
+
+        env = {k: v for k, v in os.environ.items() if k not in ("HF_TOKEN", "SPLASH_URL")}
+        env.update({"HF_ENDPOINT": hub.url, "HF_HUB_DISABLE_TELEMETRY": "1", "PYTHONPATH": str(ROOT)})
+        tag_arg = ["-a", "tags=" + ",".join(tags)] if a.tags else []
+        for name in names:
+            hub.reset_stats()
+            log = work / f"{name}.log"
+            if name in ("api", "html"):
+                feed = work / f"{name}.jsonl"
+                if feed.exists():
+                    feed.unlink()
+                cmd = [sys.executable, "-m", "scrapy", "crawl", "models", "-a", f"source={name}", "-O", str(feed),
+                       "-s", "LOG_LEVEL=INFO", "-s", f"HFCRAWL_REPORT={work / f'{name}-report.json'}", *tag_arg]
+            else:
+                feed = work / f"{name}.tsv"
+                cmd = [sys.executable, "-m", "benchmarks._peers", name, "--endpoint", hub.url, "--tags",
+                       ",".join(tags), "--out", str(feed), "--bs4-parser", a.bs4_parser]
+            print(f"[{name}] {CONTENDERS[name]}: {' '.join(cmd[1:])}", flush=True)
+            m = run_measured(cmd, env, ROOT, log, a.timeout)
+            st = hub.stats()
+            per_tag, dups, got_ids = read_feed(feed) if name in ("api", "html") else read_tsv(feed)
+            models = sum(per_tag[t] for t in tags)
+            problems = []
+            if m["returncode"] != 0:
+                problems.append(f"exit code {m['returncode']}" + (" (timed out)" if m["timed_out"] else ""))
+            wrong = [t for t in tags if per_tag[t] != expected[t]]
+            if wrong:
+                problems.append(f"{len(wrong)} tag(s) with a wrong count, e.g. {wrong[0]}: "
+                                f"{per_tag[wrong[0]]:,} != {expected[wrong[0]]:,}")
+            if dups:
+                problems.append(f"{dups:,} duplicates")
+            if check_ids and not wrong:
+                off = [t for t in tags if set(got_ids.get(t, ())) != expected_ids[t]]
+                if off:
+                    problems.append(f"{len(off)} tag(s) with other ids, e.g. {off[0]}")
+            r = {"name": name, "label": CONTENDERS[name], "ok": not problems, "problems": problems,
+                 "wall_s": round(m["wall_s"], 3), "requests": st["requests"], "models": models,
+                 "expected": total, "models_per_s": round(models / m["wall_s"], 1) if m["wall_s"] else None,
+                 "peak_rss_mb": round(m["peak_rss_mb"], 1), "client_cpu_s": round(m["cpu_s"], 2),
+                 "server_cpu_s": st["cpu_seconds"], "http_statuses": st["statuses"], "sent_429": st["sent_429"],
+                 "bytes_received": st["bytes_sent"]}
+            results.append(r)
+            status = "ok" if r["ok"] else "FAILED: " + "; ".join(problems)
+            print(f"[{name}] {status}; {r['wall_s']:.1f}s, {r['requests']:,} requests, {models:,} models, "
+                  f"{r['peak_rss_mb']:.0f} MB", flush=True)
+            if m["returncode"] != 0:
+                tail = log.read_text(errors="replace").splitlines()[-15:]
+                print("    " + "\n    ".join(tail), flush=True)
+    finally:
+        hub.stop()
+        if not a.workdir:
+            shutil.rmtree(work, ignore_errors=True)
+
+    base = next((r for r in results if r["name"] == BASELINE and r["ok"]), None)
+    for r in results:
+        if base and r["wall_s"] and r["requests"]:
+            r["wall_x"] = round(r["wall_s"] / base["wall_s"], 2)
+            r["requests_x"] = round(r["requests"] / base["requests"], 2)
+            r["rss_x"] = round(r["peak_rss_mb"] / base["peak_rss_mb"], 2)
+            r["speed_x"] = round(r["models_per_s"] / base["models_per_s"], 3) if base["models_per_s"] else None
+
+    head = (f"{'contender':<30} {'ok':>3} {'wall s':>8} {'requests':>9} {'models':>10} {'models/s':>10} "
+            f"{'peak MB':>8} {'srv CPU':>8} {'wall x':>7} {'req x':>7} {'RSS x':>6}")
+    print("\n" + head + "\n" + "-" * len(head))
+    for r in results:
+        x = lambda k: f"{r[k]:.2f}" if r.get(k) is not None else "-"  # noqa: E731
+        print(f"{r['label']:<30} {'yes' if r['ok'] else 'NO':>3} {r['wall_s']:>8.1f} {r['requests']:>9,} "
+              f"{r['models']:>10,} {r['models_per_s'] or 0:>10,.0f} {r['peak_rss_mb']:>8.0f} "
+              f"{r['server_cpu_s']:>8.2f} {x('wall_x'):>7} {x('requests_x'):>7} {x('rss_x'):>6}")
+    print("(x = ratio to this crawler (API): wall time, requests, peak RSS; srv CPU = the hub's CPU seconds)")
+    out = {"bench": "crawl", "multiply": a.multiply, "tags": len(tags), "expected_models": total,
+           "results": results}
+    line = json.dumps(out)
+    print(line)
+    if a.json_out:
+        Path(a.json_out).write_text(line + "\n")
+    if a.multiply > 1 and base:
+        print(f"peak memory of the API crawler on {total:,} models: {base['peak_rss_mb']:.0f} MB "
+              f"(target < 400 MB): {'met' if base['peak_rss_mb'] < 400 else 'NOT met'}")
+    return 0 if all(r["ok"] for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
