@@ -40,11 +40,18 @@ PIP_PINS=(
 # request with engine=chromium aborts the whole server when there is no X display.
 SPLASH_OPTS=(--ip 127.0.0.1 --disable-browser-caches --disable-lua)
 
+# Splash 3.5 was made for Python 3.6: on Python >= 3.9 json.loads() takes no 'encoding' argument, so every POST
+# with a JSON body (what scrapy-splash sends, for render.html too) failed with a 500 "Processing Failed" and a
+# TypeError in the log. The one such call in splash/ is patched at install time (checked by venv_ok).
+PATCH_FILE=splash/render_options.py
+PATCH_FROM="data.update(json.loads(content, encoding='utf8'))"
+PATCH_TO="data.update(json.loads(content))  # patched by hfcrawl: no 'encoding' argument (Python >= 3.9)"
+
 die() { echo "splash.sh: error: $*" >&2; exit 1; }
 say() { echo "splash.sh: $*" >&2; }
 
 stamp() {   # what an installed venv must match; changes when the pins or the package list change
-  printf '%s\n' "v1" "${APT_PKGS[@]}" "${PIP_PINS[@]}" | sha256sum | cut -d' ' -f1
+  printf '%s\n' "v3" "${APT_PKGS[@]}" "${PIP_PINS[@]}" "$PATCH_TO" | sha256sum | cut -d' ' -f1
 }
 
 missing_apt() {
@@ -54,10 +61,28 @@ missing_apt() {
   done
 }
 
+site_packages() { "$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])'; }
+
+patch_splash() {
+  local f
+  f="$(site_packages)/$PATCH_FILE"
+  [ -f "$f" ] || die "$f not found"
+  if grep -qF "$PATCH_FROM" "$f"; then
+    PATCH_FROM="$PATCH_FROM" PATCH_TO="$PATCH_TO" "$VENV/bin/python" - "$f" <<'EOF'
+import os, sys
+path = sys.argv[1]
+text = open(path, encoding="utf-8").read()
+open(path, "w", encoding="utf-8").write(text.replace(os.environ["PATCH_FROM"], os.environ["PATCH_TO"]))
+EOF
+  fi
+  grep -qF "$PATCH_TO" "$f" || die "could not patch $f for Python 3.11 (json.loads encoding=)"
+}
+
 venv_ok() {   # the venv's Python runs and imports everything the server needs
   [ -x "$VENV/bin/python" ] && [ -f "$VENV/.installed" ] && [ "$(cat "$VENV/.installed")" = "$(stamp)" ] &&
+    grep -qF "$PATCH_TO" "$(site_packages)/$PATCH_FILE" 2>/dev/null &&
     timeout 60 "$VENV/bin/python" -c \
-      'import splash, qt5reactor, twisted, PyQt5.QtWebKit, PyQt5.QtWebEngineWidgets' >/dev/null 2>&1
+      'import splash.render_options, splash.server, qt5reactor, twisted, PyQt5.QtWebKit, PyQt5.QtWebEngineWidgets' >/dev/null 2>&1
 }
 
 as_root() {
@@ -101,9 +126,13 @@ cmd_install() {
   say "pip installing splash 3.5 and its pinned dependencies"
   timeout 900 "$VENV/bin/python" -m pip install -q --disable-pip-version-check --timeout 60 --retries 3 \
     "${PIP_PINS[@]}" >>"$log" 2>&1 || { tail -n 20 "$log" >&2; die "pip install failed (log: $log)"; }
+  # A pristine splash/ to patch (an earlier install may have left another version of the patch).
+  timeout 300 "$VENV/bin/python" -m pip install -q --disable-pip-version-check --force-reinstall --no-deps \
+    splash==3.5 >>"$log" 2>&1 || { tail -n 20 "$log" >&2; die "pip install splash failed (log: $log)"; }
+  patch_splash
   stamp >"$VENV/.installed"
   venv_ok || { rm -f "$VENV/.installed"; timeout 60 "$VENV/bin/python" -c \
-    'import splash, qt5reactor, twisted, PyQt5.QtWebKit, PyQt5.QtWebEngineWidgets' >&2 || true
+    'import splash.render_options, splash.server, qt5reactor, twisted, PyQt5.QtWebKit, PyQt5.QtWebEngineWidgets' >&2 || true
     die "the venv does not import splash with Qt WebKit"; }
   say "installed in $VENV ($((SECONDS - t0)) s): $("$VENV/bin/python" -c \
     'import splash, twisted, PyQt5.QtCore as q; print("splash", splash.__version__, "twisted", twisted.__version__, "Qt", q.QT_VERSION_STR)')"
