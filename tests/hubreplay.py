@@ -45,6 +45,7 @@ import os
 import pickle
 import random
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -231,12 +232,12 @@ class Universe:
     def _cache_path(self, enrich: bool) -> Path | None:
         if os.environ.get("HUBREPLAY_CACHE", "1") in ("0", "", "off"):
             return None
-        h = hashlib.sha1(f"{CACHE_VERSION}:{enrich}:{self.lists_dir}".encode())
+        h = hashlib.sha1(f"{CACHE_VERSION}:{enrich}:{self.lists_dir.resolve()}".encode())
         snap = shared_dir() / "data" / "hub-snapshots"
         pts = shared_dir() / "data" / "pipeline-tags"
         for f in sorted(self.lists_dir.glob("*.txt")) + sorted(snap.glob("*")) + sorted(pts.glob("*.json")):
             st = f.stat()
-            h.update(f"{f}:{st.st_size}:{st.st_mtime_ns}".encode())
+            h.update(f"{f.name}:{st.st_size}:{st.st_mtime_ns}".encode())
         base = Path(os.environ.get("HUBREPLAY_CACHE_DIR") or Path(os.environ.get("XDG_CACHE_HOME") or
                                                                   Path.home() / ".cache") / "hfcrawl-hubreplay")
         return base / f"universe-{h.hexdigest()[:16]}.pickle"
@@ -1108,54 +1109,51 @@ class HubCore:
                 return rep
         rlh = self._ratelimit_headers(bucket, r_left, t_reset)
         kinds = {f.kind: f for f in fired}
-        try:
-            if "drop" in kinds:
-                rep = _Reply()
-                rep.action = "drop"
-                return rep
-            if "error" in kinds:
-                f = kinds["error"]
-                sts = f.status if isinstance(f.status, list) else [f.status]
-                code = sts[self._fault_fired[self.faults.rules.index(f)] % len(sts)]
-                if route == "api":
-                    rep = _json_error(code, "Internal Error - We're working hard to fix this as soon as possible!")
-                else:
-                    rep = _Reply(code, ERROR_PAGE, "text/html; charset=utf-8")
-                rep.headers += rlh
-                return rep
-            if "offsite_redirect" in kinds:
-                rep = _Reply(302, b"Found. Redirecting to " + kinds["offsite_redirect"].base_url.encode(), "text/plain")
-                rep.headers.append(("Location", kinds["offsite_redirect"].base_url.rstrip("/") + target))
-                rep.headers += rlh
-                return rep
-            if "nonjson" in kinds:
-                rep = _Reply(200, ERROR_PAGE, "text/html; charset=utf-8")
-                rep.headers += rlh
-                return rep
-            try:
-                rep = self._route(route, method, path, query, params, kinds)
-            except _BadRequest as e:
-                with self.lock:
-                    self._stats["bad_requests"] += 1
-                rep = _json_error(400, str(e)) if route in ("api", "tags", "json") else _Reply(
-                    400, f"<!DOCTYPE html><html><body><h1>400</h1><p>{html.escape(str(e))}</p></body></html>".encode(),
-                    "text/html; charset=utf-8")
-            rep.headers += rlh
-            if "huge" in kinds and rep.status == 200:
-                pad = int(kinds["huge"].size_mb * 1024 * 1024)
-                rep.body = rep.body + (b" " * pad if route != "html" else b"<!--" + b"x" * pad + b"-->")
-            if "truncate" in kinds and rep.status == 200:
-                f = kinds["truncate"]
-                cut = max(1, int(len(rep.body) * f.fraction))
-                if f.dataloss:
-                    rep.content_length = len(rep.body)
-                    rep.action = "dataloss"
-                rep.body = rep.body[:cut]
-            if "slow" in kinds:
-                rep.delay = kinds["slow"].delay
+        if "drop" in kinds:
+            rep = _Reply()
+            rep.action = "drop"
             return rep
-        finally:
-            pass
+        if "error" in kinds:
+            f = kinds["error"]
+            sts = f.status if isinstance(f.status, list) else [f.status]
+            code = sts[self._fault_fired[self.faults.rules.index(f)] % len(sts)]
+            if route == "api":
+                rep = _json_error(code, "Internal Error - We're working hard to fix this as soon as possible!")
+            else:
+                rep = _Reply(code, ERROR_PAGE, "text/html; charset=utf-8")
+            rep.headers += rlh
+            return rep
+        if "offsite_redirect" in kinds:
+            rep = _Reply(302, b"Found. Redirecting to " + kinds["offsite_redirect"].base_url.encode(), "text/plain")
+            rep.headers.append(("Location", kinds["offsite_redirect"].base_url.rstrip("/") + target))
+            rep.headers += rlh
+            return rep
+        if "nonjson" in kinds:
+            rep = _Reply(200, ERROR_PAGE, "text/html; charset=utf-8")
+            rep.headers += rlh
+            return rep
+        try:
+            rep = self._route(route, method, path, query, params, kinds)
+        except _BadRequest as e:
+            with self.lock:
+                self._stats["bad_requests"] += 1
+            rep = _json_error(400, str(e)) if route in ("api", "tags", "json") else _Reply(
+                400, f"<!DOCTYPE html><html><body><h1>400</h1><p>{html.escape(str(e))}</p></body></html>".encode(),
+                "text/html; charset=utf-8")
+        rep.headers += rlh
+        if "huge" in kinds and rep.status == 200:
+            pad = int(kinds["huge"].size_mb * 1024 * 1024)
+            rep.body = rep.body + (b" " * pad if route != "html" else b"<!--" + b"x" * pad + b"-->")
+        if "truncate" in kinds and rep.status == 200:
+            f = kinds["truncate"]
+            cut = max(1, int(len(rep.body) * f.fraction))
+            if f.dataloss:
+                rep.content_length = len(rep.body)
+                rep.action = "dataloss"
+            rep.body = rep.body[:cut]
+        if "slow" in kinds:
+            rep.delay = kinds["slow"].delay
+        return rep
 
     def note_sent(self, rep: _Reply):
         if rep.action == "control":
@@ -1954,6 +1952,10 @@ class ReplayHub:
 
 
 # ------------------------------------------------------------------------------------------------ CLI
+def _raise_interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m tests.hubreplay", description=__doc__.split("\n\n")[0])
     ap.add_argument("--lists", default=str(default_lists_dir()), help="folder of <tag>.txt / <org>.txt lists")
@@ -1987,6 +1989,9 @@ def main(argv: list[str] | None = None) -> int:
         quota = json.loads(a.quota)
     hub = ReplayHub(a.lists, multiply=a.multiply, faults=faults, seed=a.seed, host=a.host, port=a.port,
                     quota=quota, window=a.window, enrich=not a.no_enrich, verbose=a.verbose)
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:  # started in the background by a shell: still stoppable
+        signal.signal(signal.SIGINT, _raise_interrupt)
     hub.start()
     u = hub.universe
     print(f"hubreplay: {u.N * u.K:,} models ({u.N:,} x {u.K}), {len(u.task_names)} tasks, started in "
