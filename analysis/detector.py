@@ -30,6 +30,7 @@ Rules that reject a candidate (the `reason` of a negative detection, the first o
 """
 from __future__ import annotations
 
+import gc
 import re
 import sys
 from dataclasses import asdict, dataclass, field
@@ -80,21 +81,35 @@ _DATE_RE = re.compile(
     rf"|(?<![0-9]){_YEAR}[-_.](?:0[1-9]|1[0-2])(?![0-9.])"                                  # 2023-06
     rf"|(?i:(?<![a-z]){_MONTHS}[-_]?(?:{_YEAR}|\d\d)(?![0-9]))"                             # dec2021, feb-23
     rf"|(?<![0-9A-Za-z]){_YEAR}(?![0-9])")                                                  # 2022
-_QUANT_RE = re.compile(
-    r"(?i)(?<![a-z0-9])(?:i?q[1-8](?:_[0-9a-z]{1,2}){0,3}|\d+(?:\.\d+)?[-_]?bpw|\d+[-_]?bits?|w\d+a\d+|"
-    r"(?:mx|nv)?fp(?:4|8|16|32)|bf16|f16|f32|int[2-8]|nf4|gptq|awq|gguf|ggml|ggjt|exl[23]|hqq|"
-    r"\d+g|gs\d+|g\d{2,3}|h\d+(?=[-_]?(?:exl|bpw))|[0-9]+b?it)(?![a-z0-9])")
+# Quantisation / precision formats, as one segment (`q4_k_m` is claimed segment by segment below).
+_QUANT_SEG = re.compile(
+    r"(?i)i?q[1-8](?:k|km|ks|kl|0|1)?|\d+(?:\.\d+)?bpw|\d+bits?|w\d+a\d+|(?:mx|nv)?fp(?:4|8|16|32)|bf16|f16|f32|"
+    r"int[2-8]|nf4|exl[23]|\d+g|gs\d+|g\d{2,3}|[248]b?it")
+_QUANT_TAIL = re.compile(r"(?i)k|[0-9]|[sml]|xs|xxs|xl|km|ks")
 
 
-@lru_cache(maxsize=1)
-def _env_re() -> re.Pattern:
-    envs = sorted(_vocab.vocab()["environments"], key=len, reverse=True)
-    alt = "|".join(re.escape(e) for e in envs)
-    # a known environment, or a CamelCase id ending like a Gym/Atari/Bullet env, then -vN
-    return re.compile(
-        rf"(?i:(?<![a-z0-9])(?:{alt})(?:[-_][a-z]{{2,4}})?)[-_]?[vV]\d+(?![0-9])"
-        r"|(?<![A-Za-z0-9])[A-Z][A-Za-z0-9]*(?:NoFrameskip|Deterministic|BulletEnv|Env|Continuous|Dense|Sparse|"
-        r"Hardcore|ramNoFrameskip)[-_]v\d+(?![0-9])")
+_ENV_CAND = re.compile(r"(?<![A-Za-z0-9])([A-Za-z][A-Za-z0-9]*(?:-[A-Za-z]{2,4})?)[-_]?[vV]\d+(?![0-9])")
+_ENV_SUFFIX = re.compile(r"[A-Z][A-Za-z0-9]*(?:NoFrameskip|Deterministic|BulletEnv|Env|Continuous|Dense|Sparse|Hardcore)")
+
+
+def _env_spans(name: str) -> list[tuple[int, int]]:
+    """Spans of `<Environment>-v<N>` (known Gym/Atari/MuJoCo/Bullet/panda-gym/ML-Agents ids)."""
+    if "v" not in name and "V" not in name:
+        return []
+    envs = _vocab.vocab()["environments"]
+    out = []
+    for m in _ENV_CAND.finditer(name):
+        e = m.group(1)
+        el = e.lower()
+        head, _, tail = e.partition("-")
+        if el in envs or head.lower() in envs or _ENV_SUFFIX.fullmatch(head):
+            out.append((m.start(), m.end()))
+        elif tail and (tail.lower() in envs or _ENV_SUFFIX.fullmatch(tail)):
+            out.append((m.start() + len(head) + 1, m.end()))  # `q-Taxi-v3`: the algorithm, then the env
+    return out
+
+
+_TWO_DIGITS = re.compile(r"\d\d")
 
 
 def _arch() -> frozenset[str]:
@@ -129,19 +144,27 @@ _BARE_INT = re.compile(r"^\d+$")
 _BARE_DEC = re.compile(r"^(\d+)((?:\.\d+)+)([A-Za-z]*)$")
 
 
+@lru_cache(maxsize=1)
+def _arch_tables() -> tuple[frozenset[str], tuple[str, ...]]:
+    arch = _arch()
+    return frozenset(a for a in arch if any(c.isdigit() for c in a)), tuple(
+        f for f in _vocab.ARCH_V_FAMILIES if len(f) >= 3)
+
+
+@lru_cache(maxsize=1 << 16)
 def _glued_arch(low: str, prefix: str) -> bool:
     """Is a glued letters+digits token an architecture/family name (wav2vec2, yolov8, gpt2, resnet50 ...)?"""
     arch = _arch()
     if low in arch or prefix in _vocab.ARCH_V_FAMILIES:
         return True
+    digit_arch, fams = _arch_tables()
     # a known family with a size/depth suffix, or a class name starting with a digit-holding architecture
-    for a in (low[:k] for k in range(len(low) - 1, 2, -1)):
-        if a in arch and re.search(r"\d", a):
+    for k in range(len(low) - 1, 2, -1):
+        if low[:k] in digit_arch:
             return True
     p = prefix.rstrip("_")
-    for fam in _vocab.ARCH_V_FAMILIES:
-        if p.endswith(fam) and len(fam) >= 3:
-            return True
+    if p.endswith(fams):
+        return True
     # the family of a glued arch ends like one (`mvitv2`, `poolformerv2`, `maxxvitv2`, `rut5`, `aragpt2`)
     if p.endswith(_vocab.ARCH_SUFFIXES):
         return True
@@ -163,18 +186,31 @@ def _scan(name: str) -> tuple[tuple[tuple[str, int, int, str], ...], tuple[tuple
     rejected: list[tuple[str, str]] = []
     if not any(c.isdigit() for c in name):
         return (), ()
-    claimed: list[tuple[int, int, str]] = []
-    for rx, kind in ((_env_re(), "environment"), (_DATE_RE, "date"), (_QUANT_RE, "quantisation")):
-        for m in rx.finditer(name):
+    claimed: list[tuple[int, int, str]] = [(a, b, "environment") for a, b in _env_spans(name)]
+    for a, b, _ in claimed:
+        rejected.append((name[a:b], "environment"))
+    if _TWO_DIGITS.search(name):
+        for m in _DATE_RE.finditer(name):
             if any(a < m.end() and m.start() < b for a, b, _ in claimed):
                 continue
-            claimed.append((m.start(), m.end(), kind))
-            if any(c.isdigit() for c in m.group()):
-                rejected.append((m.group(), kind))
+            claimed.append((m.start(), m.end(), "date"))
+            rejected.append((m.group(), "date"))
 
     segs = []  # (text, start, end)
+    quant_tail = False
     for m in _SEG.finditer(name):
         s, e = m.start(), m.end()
+        t = m.group()
+        if quant_tail and name[s - 1] == "_" and _QUANT_TAIL.fullmatch(t):
+            continue  # the `_k_m` of `q4_k_m`
+        quant_tail = False
+        if _QUANT_SEG.fullmatch(t):
+            rejected.append((t, "quantisation"))
+            quant_tail = t[0] in "qQiI"
+            continue
+        if not claimed:
+            segs.append((t, s, e))
+            continue
         if any(a <= s and e <= b for a, b, _ in claimed):
             continue
         if any(a < e and s < b for a, b, _ in claimed):
@@ -273,6 +309,10 @@ def _scan(name: str) -> tuple[tuple[tuple[str, int, int, str], ...], tuple[tuple
                 i = j + 1
                 continue
             nxt = segs[j + 1][0].lower() if j + 1 < n else ""
+            if nxt in ("bit", "bits", "bpw") and i + 1 < n:
+                rejected.append((text, "quantisation"))
+                i = j + 1
+                continue
             if nxt in _HYPER_WORDS:
                 rejected.append((text, "hyperparameter"))
                 i = j + 1
@@ -348,7 +388,10 @@ def _scan(name: str) -> tuple[tuple[tuple[str, int, int, str], ...], tuple[tuple
                 rejected.append((text, "family-name"))
             i += 1
             continue
-        rejected.append((text, "other"))
+        if _glued_arch(low, re.sub(r"\d+[a-z]*$", "", low)):
+            rejected.append((text, "architecture"))  # `wav2vec2`, `wav2vec`, `m2m100`, `pix2struct`
+        else:
+            rejected.append((text, "other"))
         i += 1
     return tuple(found), tuple(rejected)
 
@@ -386,7 +429,14 @@ def has_version(ids: pd.Series) -> pd.Series:
     if digit.any():
         cand = names[digit]
         uniq = pd.unique(cand.to_numpy(dtype=object))
-        decided = {u: _name_has_version(u) for u in uniq}
+        gc_was = gc.isenabled()
+        gc.disable()  # millions of small tuples: the cyclic GC would rescan them over and over
+        try:
+            scan = _scan.__wrapped__ if len(uniq) > 50_000 else _scan
+            decided = {u: bool(scan(u)[0]) for u in uniq}
+        finally:
+            if gc_was:
+                gc.enable()
         out[digit] = cand.map(decided).astype(bool).to_numpy()
     return out
 

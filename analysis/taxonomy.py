@@ -72,7 +72,11 @@ def _split_token(tok: str) -> list[str]:
 
 def classify_token(tok: str, index: int = 0) -> str:
     """The element of one token (not a version: versions come from the detector)."""
-    low = tok.lower()
+    return _classify(tok.lower(), index > 0)
+
+
+@lru_cache(maxsize=1 << 17)
+def _classify(low: str, not_first: bool) -> str:
     s = _sets()
     if _QUANT.match(low) or low in V.QUANT_WORDS:
         return "Q"
@@ -90,7 +94,7 @@ def classify_token(tok: str, index: int = 0) -> str:
         return "R"
     if low in V.CHARACTERISTIC_WORDS or _CHAR.match(low):
         return "C"
-    if low in V.LANGUAGES and (len(low) > 2 or index > 0):
+    if low in V.LANGUAGES and (len(low) > 2 or not_first):
         return "L"
     if low in V.TASK_WORDS:
         return "T"
@@ -112,8 +116,13 @@ def tokens(model_id: str) -> list[tuple[str, str, int, int]]:
     mid = str(model_id).strip()
     owner, sep, name = mid.rpartition("/")
     base = len(owner) + len(sep)
-    det = detector.detect(mid)
-    vspans = [(a - base, b - base) for a, b in det.positions]
+    return [(t, el, base + a, base + b) for t, el, a, b in _name_tokens(name)]
+
+
+@lru_cache(maxsize=1 << 16)
+def _name_tokens(name: str) -> tuple[tuple[str, str, int, int], ...]:
+    base = 0
+    vspans = [(f[1], f[2]) for f in detector._scan(name)[0]]
     out = []
     idx = 0
     for m in _TOKEN.finditer(name):
@@ -135,20 +144,31 @@ def tokens(model_id: str) -> list[tuple[str, str, int, int]]:
     if out and not any(el == "A" for _, el, _, _ in out) and out[0][1] == "O":
         t = out[0]
         out[0] = (t[0], "A", t[2], t[3])
-    return out
+    return tuple(out)
 
 
 def elements(model_id: str) -> set[str]:
     """The set of elements a name holds."""
-    return {el for _, el, _, _ in tokens(model_id)}
+    return {el for _, el, _, _ in _name_tokens(str(model_id).strip().rpartition("/")[2])}
 
 
 def elements_frame(ids: pd.Series) -> pd.DataFrame:
-    """One boolean column per element (A ... O, Q), same index as `ids`."""
-    uniq = pd.unique(ids.astype("string").fillna("").to_numpy(dtype=object))
-    m = {u: elements(u) for u in uniq}
-    s = ids.astype("string").fillna("").map(m)
-    return pd.DataFrame({c: s.map(lambda e, c=c: c in e).astype(bool) for c in ELEMENTS}, index=ids.index)
+    """One boolean column per element (A ... O, Q), same index as `ids`. Each distinct name is read once."""
+    import gc
+
+    names = ids.astype("string").fillna("").str.rsplit("/", n=1).str[-1]
+    uniq = pd.unique(names.to_numpy(dtype=object))
+    codes = list(ELEMENTS)
+    gc_was = gc.isenabled()
+    gc.disable()
+    try:
+        bits = {u: sum(1 << k for k, c in enumerate(codes) if c in {el for _, el, _, _ in _name_tokens(u)})
+                for u in uniq}
+    finally:
+        if gc_was:
+            gc.enable()
+    b = names.map(bits).astype("int64").to_numpy()
+    return pd.DataFrame({c: (b >> k) & 1 == 1 for k, c in enumerate(codes)}, index=ids.index)
 
 
 def evaluate(ids: pd.Series, labels: pd.Series) -> dict:

@@ -1,0 +1,161 @@
+"""Version detector: hand-made cases for each rule (every example named in issue 5), the Series API, the command."""
+from __future__ import annotations
+
+import io
+import json
+import re
+import sys
+
+import pandas as pd
+import pytest
+
+from analysis import detector
+from analysis.detector import STUDY_REGEX, Detection, detect, has_version, regex_has_version
+
+# (id, has_version, versions, reason)
+CASES = [
+    # architectures and families holding digits: not versions
+    ("facebook/wav2vec2-base-960h", False, [], "architecture"),
+    ("jonatasgrosman/wav2vec2-large-xlsr-53-english", False, [], "architecture"),
+    ("keremberke/yolov8m-table-extraction", False, [], "architecture"),
+    ("Felix92/doctr-torch-crnn-mobilenet-v3-large", False, [], "architecture"),
+    ("facebook/convnextv2-tiny-22k-224", False, [], "architecture"),
+    ("openai-community/gpt2", False, [], "architecture"),
+    ("gpt2", False, [], "architecture"),
+    ("google/t5-small", False, [], "architecture"),
+    ("google/mt5-base", False, [], "architecture"),
+    ("timm/resnet50.a1_in1k", False, [], "architecture"),
+    ("microsoft/layoutlmv3-base", False, [], "architecture"),
+    # environment ids (Gym / Atari / MuJoCo / Bullet)
+    ("sb3/ppo-LunarLander-v2", False, [], "environment"),
+    ("user/q-FrozenLake-v1-4x4-noSlippery", False, [], "environment"),
+    ("user/q-Taxi-v3", False, [], "environment"),
+    ("sb3/dqn-SpaceInvadersNoFrameskip-v4", False, [], "environment"),
+    ("x/a2c-PandaReachDense-v2", False, [], "environment"),
+    ("ARDT-Internal/dt-halfcheetah_v4-2607_1930", False, [], "environment"),
+    # versions without a v, which the study's regex misses
+    ("meta-llama/Llama-2-7b-hf", True, ["2"], "family-int"),
+    ("TheBloke/Llama-2-7B-GPTQ", True, ["2"], "family-int"),
+    ("stabilityai/stable-diffusion-2-1", True, ["2-1"], "int-sequence"),
+    ("kandinsky-community/kandinsky-2-2-decoder", True, ["2-2"], "int-sequence"),
+    ("Qwen/Qwen2.5-7B-Instruct", True, ["2.5"], "glued-decimal"),
+    ("someone/my-model-1.5", True, ["1.5"], "decimal"),
+    ("TheBloke/vicuna-7B-1.1-GPTQ-4bit-128g", True, ["1.1"], "decimal"),
+    ("openthaigpt/openthaigpt-0.1.0-beta", True, ["0.1.0"], "decimal"),
+    ("x/rev-3", True, ["3"], "version-word"),
+    # explicit v
+    ("x/model-v2", True, ["v2"], "explicit-v"),
+    ("runwayml/stable-diffusion-v1-5", True, ["v1-5"], "explicit-v"),
+    ("TheBloke/WizardLM-13B-V1-1-SuperHOT-8K-fp16", True, ["V1-1"], "explicit-v"),
+    ("mistralai/Mistral-7B-Instruct-v0.2", True, ["v0.2"], "explicit-v"),
+    ("mistralai/Mixtral-8x7B-v0.1", True, ["v0.1"], "explicit-v"),
+    ("google/t5-v1_1-base", True, ["v1_1"], "explicit-v"),
+    ("digiplay/chilled_remix_v1vae", True, ["v1"], "explicit-v"),
+    ("stablediffusionapi/OnlyAnimeV2", True, ["V2"], "glued-v"),
+    # sizes and parameter counts
+    ("facebook/opt-125m", False, [], "size"),
+    ("EleutherAI/pythia-1.4b", False, [], "size"),
+    ("x/model-7b", False, [], "size"),
+    ("x/model-1.5b", False, [], "size"),
+    ("hlarcher/falcon-7b-v100s", False, [], "size"),
+    # dates
+    ("cardiffnlp/twitter-roberta-base-2021-124m", False, [], "date"),
+    ("x/model-20230626", False, [], "date"),
+    ("nateraw/rare-puppers-09-04-2021", False, [], "date"),
+    ("olm/olm-roberta-base-dec-2022", False, [], "date"),
+    ("x/model-2023-06-16", False, [], "date"),
+    # quantisation suffixes
+    ("x/mymodel-Q4_K_M", False, [], "quantisation"),
+    ("x/foo-4.0bpw-h6-exl2", False, [], "quantisation"),
+    ("x/foo-int4", False, [], "quantisation"),
+    ("x/foo-fp16", False, [], "quantisation"),
+    ("x/foo-8-bit", False, [], "quantisation"),
+    ("x/foo-4bit", False, [], "quantisation"),
+    # owners: read apart from the name
+    ("v2ray/some-model", False, [], "owner"),
+    ("user2v1/bert-base", False, [], "owner"),
+    ("abc123/model-v3", True, ["v3"], "explicit-v"),
+    # datasets, hyper-parameters, glued family digits, layer pairs
+    ("mrm8488/electra-small-finetuned-squadv2", False, [], "dataset"),
+    ("nreimers/MiniLM-L12-H384-uncased", False, [], "hyperparameter"),
+    ("ltg/norbert3-base", False, [], "family-name"),
+    ("sshleifer/distilbart-cnn-12-6", False, [], "number"),
+    ("bert-base-uncased", False, [], "no-digit"),
+]
+
+
+@pytest.mark.parametrize("mid,has,versions,reason", CASES, ids=[c[0] for c in CASES])
+def test_rules(mid, has, versions, reason):
+    d = detect(mid)
+    assert isinstance(d, Detection)
+    assert d.id == mid
+    assert d.has_version is has
+    assert d.versions == versions
+    assert d.reason == reason
+
+
+@pytest.mark.parametrize("mid", [c[0] for c in CASES if c[1]])
+def test_positions_are_offsets_in_the_id(mid):
+    d = detect(mid)
+    assert len(d.positions) == len(d.versions)
+    for (a, b), v in zip(d.positions, d.versions):
+        assert mid[a:b] == v
+        assert a > mid.find("/")  # never in the owner
+
+
+def test_regex_is_the_studys():
+    assert STUDY_REGEX == r"[vV]\d[.-]?\d?[.-]?\d?"
+    ids = pd.Series(["v2ray/some-model", "facebook/wav2vec2-base", "meta-llama/Llama-2-7b-hf", "x/model-V1.0"],
+                    index=[10, 20, 30, 40])
+    r = regex_has_version(ids)
+    assert r.index.tolist() == [10, 20, 30, 40]
+    assert r.tolist() == [True, True, False, True]
+
+
+def test_has_version_series_matches_detect():
+    ids = pd.Series([c[0] for c in CASES] + [None, ""], index=range(100, 100 + len(CASES) + 2))
+    hv = has_version(ids)
+    assert hv.dtype == bool
+    assert hv.index.equals(ids.index)
+    assert hv.tolist()[:len(CASES)] == [c[1] for c in CASES]
+    assert hv.tolist()[len(CASES):] == [False, False]
+
+
+def test_has_version_empty():
+    assert has_version(pd.Series([], dtype=object)).empty
+
+
+def test_has_version_large_cached(benchmark_ids=20000):
+    # many ids, few distinct names: decided once per name
+    names = [c[0].rpartition("/")[2] for c in CASES]
+    ids = pd.Series([f"user{i}/{names[i % len(names)]}" for i in range(benchmark_ids)])
+    hv = has_version(ids)
+    expect = {c[0].rpartition("/")[2]: c[1] for c in CASES if c[3] != "owner"}
+    for i in range(0, benchmark_ids, 997):
+        n = names[i % len(names)]
+        if n in expect:
+            assert hv.iloc[i] == expect[n]
+
+
+def test_main_args(capsys):
+    assert detector.main(["sb3/ppo-LunarLander-v2", "meta-llama/Llama-2-7b-hf"]) == 0
+    lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert [x["id"] for x in lines] == ["sb3/ppo-LunarLander-v2", "meta-llama/Llama-2-7b-hf"]
+    assert set(lines[0]) == {"id", "has_version", "versions", "reason"}
+    assert lines[0]["has_version"] is False and lines[0]["reason"] == "environment"
+    assert lines[1]["versions"] == ["2"]
+
+
+def test_main_stdin(monkeypatch, capsys):
+    monkeypatch.setattr(sys, "stdin", io.StringIO("Qwen/Qwen2.5-7B-Instruct\n\nfacebook/wav2vec2-base\n"))
+    assert detector.main(["--explain"]) == 0
+    lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert len(lines) == 2
+    assert lines[0]["versions"] == ["2.5"] and lines[0]["positions"] == [[len("Qwen/Qwen"), len("Qwen/Qwen2.5")]]
+    assert lines[1]["has_version"] is False and lines[1]["reason"] == "architecture"
+
+
+def test_reasons_are_documented():
+    doc = detector.__doc__
+    for c in CASES:
+        assert re.search(rf"\b{re.escape(c[3])}\b", doc), c[3]

@@ -1,0 +1,56 @@
+"""Naming taxonomy: tokens classified into Jiang et al.'s elements plus Q (quantisation)."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from analysis import taxonomy
+from analysis.vocab import LABELS_PATH, data_dir
+
+
+def els(mid):
+    return {t: e for t, e, _, _ in taxonomy.tokens(mid)}
+
+
+def test_llm_name():
+    e = els("TheBloke/Llama-2-13B-chat-GPTQ")
+    assert e["Llama"] == "A" and e["2"] == "V" and e["13B"] == "P" and e["chat"] == "T" and e["GPTQ"] == "Q"
+
+
+def test_bert_name():
+    e = els("mrm8488/bert-base-portuguese-cased-finetuned-squad-v1-pt")
+    assert e["bert"] == "A" and e["base"] == "S" and e["portuguese"] == "L" and e["cased"] == "C"
+    assert e["finetuned"] == "F" and e["squad"] == "D" and e["v1"] == "V"
+
+
+def test_layers_heads_and_glued_version():
+    e = els("nreimers/MiniLM-L12-H384-uncased")
+    assert e["L12"] == "N" and e["H384"] == "H" and e["uncased"] == "C"
+    t = taxonomy.tokens("Qwen/Qwen2.5-7B-Instruct")
+    assert ("2.5", "V") in [(x[0], x[1]) for x in t]
+    for tok, _, a, b in t:
+        assert "Qwen/Qwen2.5-7B-Instruct"[a:b] == tok
+
+
+def test_quantisation_family():
+    for mid in ("x/foo-GGUF", "x/foo-AWQ", "x/foo-exl2", "x/foo-int4", "x/foo-4bit", "x/foo-q4_k_m"):
+        assert "Q" in taxonomy.elements(mid), mid
+
+
+def test_elements_frame():
+    ids = pd.Series(["TheBloke/Llama-2-13B-chat-GPTQ", "bert-base-uncased"], index=[5, 9])
+    f = taxonomy.elements_frame(ids)
+    assert f.index.tolist() == [5, 9]
+    assert list(f.columns) == list(taxonomy.ELEMENTS)
+    assert f.loc[5, "V"] and f.loc[5, "Q"] and not f.loc[9, "V"] and f.loc[9, "S"]
+
+
+@pytest.mark.skipif(not (data_dir() / LABELS_PATH).exists(), reason="needs ../shared/data naming labels")
+def test_against_labels_heldout():
+    from benchmarks.eval_detector import load_labels
+    df = load_labels("test")
+    r = taxonomy.evaluate(df["id"], df["elements"])["elements"]
+    assert set(r) == set(taxonomy.LABEL_CODES)
+    # the frequent elements are recognised well; measured on the held-out half
+    for code, floor in {"A": 0.85, "S": 0.85, "P": 0.85, "V": 0.85, "L": 0.75, "F": 0.75}.items():
+        assert r[code]["f1"] >= floor, (code, r[code])
