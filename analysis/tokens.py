@@ -1,0 +1,93 @@
+"""Experiment 2b: the version tokens of each model family, and how many families use each token.
+
+Two rule sets, because the study's text (study.md) and its published code disagree in two places:
+
+* ``study`` (default) follows study.md: keep names that contain ``-`` or ``.`` (step 2), and the version part is
+  the text after the first ``-``, or after the first ``.`` when the name has no ``-`` (step 5).
+* ``code`` reproduces the published notebook, whose outputs are in ``seed-2024-02/outputs``: its step-2 filter is
+  ``if '-' or '.' in model`` (always true, so names without a separator still count towards a family's two models),
+  and its version part is the text after the first ``.`` whenever the part before the first ``-`` holds a ``.``
+  (``Qwen1.5-7B`` -> ``5-7B``, where study.md gives ``7B``).
+
+Both lowercase tokens but not family names (``Mixtral`` and ``mixtral`` are two families), as the code does.
+"""
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+RULES = ("study", "code")
+#: Version markers removed from the version part before it is split (step 6).
+MARKER_REGEX = r"-?[vV]\d\.?\d?\.?\d?"
+#: A piece holding this stays whole instead of being split on "." (step 7): `2.5`, `4.0bpw`.
+KEEP_WHOLE_REGEX = r"\d\.\d"
+
+
+def _names(ids: pd.Series) -> pd.Series:
+    """Step 1: ids with an owner; name = the part after the first "/"."""
+    ids = ids[ids.str.contains("/", regex=False)]
+    return ids.str.replace(r"^[^/]*/", "", regex=True)
+
+
+def _version_part(names: pd.Series, rules: str) -> pd.Series:
+    """Step 5: the text after the family token (see the module docstring for the two rule sets)."""
+    has_dash = names.str.contains("-", regex=False)
+    has_dot = names.str.contains(".", regex=False)
+    after_dash = names.str.replace(r"^[^-]*-", "", regex=True).where(has_dash, "")
+    after_dot = names.str.replace(r"^[^.]*\.", "", regex=True).where(has_dot, "")
+    if rules == "study":
+        return after_dash.where(has_dash, after_dot)
+    head_has_dot = names.str.contains(r"^[^-]*\.", regex=True)
+    return after_dot.where(head_has_dot, after_dash)
+
+
+_KEEP_WHOLE = re.compile(KEEP_WHOLE_REGEX)
+
+
+def split_version(version: str) -> list[str]:
+    """Steps 7-8 on one version part (markers already removed): its tokens, before lowercasing.
+
+    Split on "-", then each piece on "." unless it holds `digit.digit`; drop empty, all-digit and 1-char tokens.
+    """
+    out: list[str] = []
+    for piece in version.split("-"):
+        for tok in ([piece] if _KEEP_WHOLE.search(piece) else piece.split(".")):
+            if len(tok) > 1 and not tok.isdigit():
+                out.append(tok)
+    return out
+
+
+def family_tokens(ids: pd.Series, rules: str = "study") -> pd.Series:
+    """Family -> frozenset of its version tokens, for families of two models or more with at least one token.
+
+    Index: family name (sorted); values: frozenset[str]. Families whose models yield no token are left out (they
+    can hold no token and share none), as in the study's published per-family lists. The string steps run as
+    vectorised (Arrow) regex replacements; only the final per-name split is plain Python.
+    """
+    if rules not in RULES:
+        raise ValueError(f"rules must be one of {RULES}")
+    names = _names(ids.astype("str"))
+    if rules == "study":
+        names = names[names.str.contains(r"[-.]", regex=True)]
+    family = names.str.replace(r"[-.].*", "", regex=True)
+    multi = family.map(family.value_counts()) > 1
+    names, family = names[multi], family[multi]
+    version = _version_part(names, rules).str.replace(MARKER_REGEX, "", regex=True)
+    sets: dict[str, set[str]] = {}
+    for fam, ver in zip(family.tolist(), version.tolist()):
+        toks = split_version(ver)
+        if toks:
+            sets.setdefault(fam, set()).update(t.lower() for t in toks)
+    out = pd.Series({f: frozenset(t) for f, t in sorted(sets.items())}, dtype=object, name="tokens")
+    out.index.name = "family"
+    return out
+
+
+def token_table(families: pd.Series) -> pd.DataFrame:
+    """2b table: `token, families` (number of families whose token set holds it), most first, ties by token."""
+    if families.empty:
+        return pd.DataFrame({"token": pd.Series([], dtype=str), "families": pd.Series([], dtype=int)})
+    counts = families.explode().value_counts()
+    out = pd.DataFrame({"token": counts.index.astype(str), "families": counts.to_numpy().astype(int)})
+    return out.sort_values(["families", "token"], ascending=[False, True], kind="stable").reset_index(drop=True)

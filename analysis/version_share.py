@@ -1,0 +1,55 @@
+"""Experiments 1 and 2a: the share of model ids that carry a "semantic" version, overall and per task."""
+from __future__ import annotations
+
+from typing import Callable
+
+import pandas as pd
+
+#: The study's version regex, searched anywhere in the full id (owner included).
+VERSION_REGEX = r"[vV]\d[.-]?\d?[.-]?\d?"
+
+Detector = Callable[[pd.Series], pd.Series]
+
+
+def regex_has_version(ids: pd.Series) -> pd.Series:
+    """The study's detector: does the regex match anywhere in the id."""
+    return ids.str.contains(VERSION_REGEX, regex=True)
+
+
+def detector_for(method: str) -> Detector:
+    """`study` -> the regex; `detector` -> analysis.detector.has_version (imported lazily, it is optional)."""
+    if method == "study":
+        return regex_has_version
+    if method == "detector":
+        from analysis.detector import has_version  # noqa: PLC0415 - optional module, written separately
+
+        return has_version
+    raise ValueError(f"unknown method {method!r}")
+
+
+def task_models(models: pd.DataFrame) -> pd.DataFrame:
+    """The models of experiment 1's scope: those listed under a task (company-only lists excluded)."""
+    return models[models["task"].notna()]
+
+
+def _share(models: int, matching: int) -> float:
+    return round(100.0 * matching / models, 4) if models else 0.0
+
+
+def version_share(models: pd.DataFrame, has_version: Detector = regex_has_version) -> pd.DataFrame:
+    """e1: `scope, models, matching, share_pct` over every model with a task (scope `all`)."""
+    scoped = task_models(models)
+    matching = int(has_version(scoped["id"]).sum())
+    return pd.DataFrame([{"scope": "all", "models": len(scoped), "matching": matching,
+                          "share_pct": _share(len(scoped), matching)}])
+
+
+def share_by_task(models: pd.DataFrame, has_version: Detector = regex_has_version) -> pd.DataFrame:
+    """e2a: `task, models, matching, share_pct` per task, largest task first (ties by name)."""
+    scoped = task_models(models)
+    hits = has_version(scoped["id"]).astype(bool)
+    grouped = hits.groupby(scoped["task"]).agg(["size", "sum"])
+    out = pd.DataFrame({"task": grouped.index.astype(str), "models": grouped["size"].to_numpy(),
+                        "matching": grouped["sum"].to_numpy().astype(int)})
+    out["share_pct"] = (100.0 * out["matching"] / out["models"]).round(4)
+    return out.sort_values(["models", "task"], ascending=[False, True], kind="stable").reset_index(drop=True)
