@@ -216,7 +216,6 @@ class Universe:
         self.lib_idx_l: list[int] = self.lib_idx.tolist()
         self.tag_json: dict[int, bytes] = {}
         self.frag: list = [None] * self.N  # serialised default API items of real ids (filled lazily)
-        self.card_frag: list = [None] * self.N  # (escaped card JSON, card HTML) of real ids (filled lazily)
         self._author_arrays: dict[str, np.ndarray] = {}
         self._tag_masks: OrderedDict = OrderedDict()
         self._search_masks: OrderedDict = OrderedDict()
@@ -908,6 +907,30 @@ ERROR_PAGE = (b"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Hugg
               b"few minutes.</p><a href=\"https://status.huggingface.co/\">status.huggingface.co</a></main></body>"
               b"</html>\n")
 
+_SAFE_ID = re.compile(r"[A-Za-z0-9_.\-/]+")
+_MONTHS = [b""] + [m.encode() for m in "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()]
+# a model card of the listing: JSON (after the author part) and the <article>, as byte templates
+_CARD_JSON = (b'"downloads":%d,"gated":false,"id":"%b","availableInferenceProviders":[],"lastModified":"%b",'
+              b'"likes":%d%b,"private":false,"repoType":"model","isLikedByUser":false,"widgetOutputUrls":[]}')
+_CARD_JSON_ESC = html.escape(_CARD_JSON.decode(), quote=True).encode()
+_CARD_TASK = (b'<span class="inline-flex items-center" title="%b"><svg class="mr-1 w-3" width="1em" height="1em" '
+              b'viewBox="0 0 32 32"><path d="M2 2h28v28H2z" fill="currentColor"></path></svg>'
+              b'<span class="hidden md:inline">%b</span></span><span class="px-1.5 text-gray-300">\xe2\x80\xa2 </span>')
+_CARD_HTML = (b'<article class="overview-card-wrapper group/repo  from-gray-50-to-white from-gray-50 to-white '
+              b'dark:from-gray-900 dark:to-gray-950 border-gray-100 hover:shadow-inner"><a class="block p-2" '
+              b'href="/%b"><div class="w-full truncate"><header class="flex items-center mb-1" title="%b">'
+              b'<img alt="" class="w-3 h-3 flex-none rounded-sm mr-1.5" src="%b" />'
+              b'<h4 class="text-md truncate font-mono text-black dark:group-hover/repo:text-yellow-500 '
+              b'group-hover/repo:text-indigo-600 text-smd">%b</h4></header>'
+              b'<div class="mr-1 flex items-center overflow-hidden whitespace-nowrap text-sm leading-tight '
+              b'text-gray-400">%b<span class="truncate">Updated <time datetime="%b" title="%b">%b</time></span>'
+              b'<span class="px-1.5 text-gray-300">\xe2\x80\xa2 </span><svg class="flex-none w-3 text-gray-400 mr-0.5" '
+              b'viewBox="0 0 32 32"><path d="M26 24v4H6v-4H4v4a2 2 0 0 0 2 2h20a2 2 0 0 0 2-2v-4z" '
+              b'fill="currentColor"></path></svg>%b'
+              b'<span class="px-1.5 text-gray-300">\xe2\x80\xa2 </span><svg class="flex-none w-3 text-gray-400 mr-1" '
+              b'viewBox="0 0 32 32" fill="currentColor"><path d="M22.5 4c-2 0-3.9.8-5.3 2.2L16 7.4l-1.2-1.2"'
+              b'></path></svg>%b</div></div></a></article>')
+
 
 class HubCore:
     """Everything but the sockets: routing, rendering, faults, rate limits, stats."""
@@ -928,6 +951,8 @@ class HubCore:
         self._tags_payload = None
         self._authors: dict[str, dict] = {}
         self._shells: dict = {}
+        self._author_frag: dict = {}
+        self._labels = {t: html.escape(self.u.task_meta.get(t, {}).get("name", t)).encode() for t in self.u.task_names}
 
     # -- state
     def set_faults(self, faults: Any):
@@ -1494,46 +1519,71 @@ class HubCore:
         return _Reply(200, self._html_page(frags, view.n, page, params), "text/html; charset=utf-8")
 
     def _card_frags(self, V) -> list[tuple[bytes, bytes, bytes]]:
-        """Per model on the page: (card JSON, the same HTML-escaped, the card's <article>)."""
+        """Per model on the page: (card JSON, the same HTML-escaped, the card's <article>), from byte templates."""
         u = self.u
         if not len(V):
             return []
-        N, cache = u.N, u.card_frag
         Vl = V.tolist()
+        vals = u.values(V)
+        names = u.model_ids(Vl)
+        bl, dl, ll = (vals[x].tolist() for x in ("b", "downloads", "likes"))
+        lms = _isos(vals["lastModified"])
         out = []
-        vals = None
-        for j, v in enumerate(Vl):
-            f = cache[v] if v < N else None
-            if f is None:
-                if vals is None:
-                    vals = u.values(V)
-                    names = u.model_ids(Vl)
-                    bl, dl, ll, ml = (vals[x].tolist() for x in ("b", "downloads", "likes", "lastModified"))
-                mid = names[j]
-                d = {}
-                if "/" in mid:
-                    a = mid.split("/", 1)[0]
-                    d["author"] = a
-                    d["authorData"] = self._author_data(a)
-                d["downloads"] = dl[j]
-                d["gated"] = False
-                d["id"] = mid
-                d["availableInferenceProviders"] = []
-                d["lastModified"] = _iso(ml[j])
-                d["likes"] = ll[j]
-                ti = u.task_of_l[bl[j]]
-                if ti >= 0:
-                    d["pipeline_tag"] = u.task_names[ti]
-                d["private"] = False
-                d["repoType"] = "model"
-                d["isLikedByUser"] = False
-                d["widgetOutputUrls"] = []
-                raw = orjson.dumps(d)
-                f = (raw, html.escape(raw.decode(), quote=True).encode(), self._card_html(d).encode())
-                if v < N:
-                    cache[v] = f
-            out.append(f)
+        for j in range(len(Vl)):
+            mid = names[j]
+            ti = u.task_of_l[bl[j]]
+            pt = u.task_names[ti] if ti >= 0 else None
+            if not _SAFE_ID.fullmatch(mid):  # never in the study's lists; kept correct anyway
+                out.append(self._card_frag_slow(mid, pt, dl[j], ll[j], lms[j].decode()))
+                continue
+            mb = mid.encode()
+            if "/" in mid:
+                a = self._author_bytes(mid.split("/", 1)[0])
+                head, head_esc, avatar = a
+            else:
+                head = head_esc = b""
+                avatar = b"/front/assets/avatar.svg"
+            lm = lms[j]
+            ptj = b',"pipeline_tag":"%b"' % pt.encode() if pt else b""
+            args = (dl[j], mb, lm, ll[j], ptj)
+            raw = b"{" + head + _CARD_JSON % args
+            esc = b"{" + head_esc + (_CARD_JSON_ESC % (dl[j], mb, lm, ll[j], ptj.replace(b'"', b"&quot;")))
+            label = self._labels.get(pt, b"")
+            task = _CARD_TASK % (label, label) if pt else b""
+            y, mo, d = lm[:4], int(lm[5:7]), int(lm[8:10])
+            shown = b"%b %d, %b" % (_MONTHS[mo], d, y)
+            card = _CARD_HTML % (mb, mb, avatar, mb, task, lm[:19], lm, shown, _human(dl[j]).encode(),
+                                 _human(ll[j]).encode())
+            out.append((raw, esc, card))
         return out
+
+    def _author_bytes(self, author: str) -> tuple[bytes, bytes, bytes]:
+        """('"author":..,"authorData":{..},' raw, the same escaped, avatar URL) for an owner, cached."""
+        x = self._author_frag.get(author)
+        if x is None:
+            d = self._author_data(author)
+            raw = b'"author":%b,"authorData":%b,' % (orjson.dumps(author), orjson.dumps(d))
+            x = (raw, html.escape(raw.decode(), quote=True).encode(), html.escape(d["avatarUrl"]).encode())
+            self._author_frag[author] = x
+        return x
+
+    def _card_frag_slow(self, mid, pt, downloads, likes, lm) -> tuple[bytes, bytes, bytes]:
+        d = {}
+        if "/" in mid:
+            d["author"] = mid.split("/", 1)[0]
+            d["authorData"] = self._author_data(d["author"])
+        d.update({"downloads": downloads, "gated": False, "id": mid, "availableInferenceProviders": [],
+                  "lastModified": lm, "likes": likes})
+        if pt:
+            d["pipeline_tag"] = pt
+        d.update({"private": False, "repoType": "model", "isLikedByUser": False, "widgetOutputUrls": []})
+        raw = orjson.dumps(d)
+        e = html.escape(mid).encode()
+        label = self._labels.get(pt, b"")
+        avatar = html.escape(d["authorData"]["avatarUrl"]).encode() if "authorData" in d else b"/front/assets/avatar.svg"
+        card = _CARD_HTML % (e, e, avatar, e, _CARD_TASK % (label, label) if pt else b"", lm[:19].encode(),
+                             lm.encode(), lm[:10].encode(), _human(downloads).encode(), _human(likes).encode())
+        return raw, html.escape(raw.decode(), quote=True).encode(), card
 
     def _chrome(self, params, inner: bytes | str, title="Models - Hugging Face", scripts="") -> bytes:
         active = (params.get("pipeline_tag") or [""])[0]
@@ -1594,37 +1644,6 @@ class HubCore:
                 "<a href=\"/terms-of-service\">TOS</a><a href=\"/privacy\">Privacy</a><a href=\"/huggingface\">"
                 "About</a><a href=\"https://apply.workable.com/huggingface/\">Jobs</a></nav></footer>\n</div>\n"
                 + scripts + "</body>\n</html>\n").encode()
-
-    def _card_html(self, m: dict) -> str:
-        mid = html.escape(m["id"])
-        pt = m.get("pipeline_tag")
-        lab = html.escape(self.u.task_meta.get(pt, {}).get("name", pt)) if pt else ""
-        lm = m["lastModified"]
-        ts = _parse_iso(lm)
-        shown = time.strftime("%b %d, %Y", time.gmtime(ts)).replace(" 0", " ")
-        avatar = html.escape(m["authorData"]["avatarUrl"]) if "authorData" in m else "/front/assets/avatar.svg"
-        parts = [f'<article class="overview-card-wrapper group/repo  from-gray-50-to-white from-gray-50 to-white '
-                 f'dark:from-gray-900 dark:to-gray-950 border-gray-100 hover:shadow-inner"><a class="block p-2" '
-                 f'href="/{mid}"><div class="w-full truncate"><header class="flex items-center mb-1" title="{mid}">'
-                 f'<img alt="" class="w-3 h-3 flex-none rounded-sm mr-1.5" src="{avatar}" />'
-                 f'<h4 class="text-md truncate font-mono text-black dark:group-hover/repo:text-yellow-500 '
-                 f'group-hover/repo:text-indigo-600 text-smd">{mid}</h4></header>'
-                 f'<div class="mr-1 flex items-center overflow-hidden whitespace-nowrap text-sm leading-tight '
-                 f'text-gray-400">']
-        if lab:
-            parts.append(f'<span class="inline-flex items-center" title="{lab}"><svg class="mr-1 w-3" width="1em" '
-                         f'height="1em" viewBox="0 0 32 32"><path d="M2 2h28v28H2z" fill="currentColor"></path>'
-                         f'</svg><span class="hidden md:inline">{lab}</span></span>'
-                         '<span class="px-1.5 text-gray-300">• </span>')
-        parts.append(f'<span class="truncate">Updated <time datetime="{lm[:19]}" title="'
-                     f'{time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(ts))}">{shown}</time></span>'
-                     f'<span class="px-1.5 text-gray-300">• </span><svg class="flex-none w-3 text-gray-400 mr-0.5" '
-                     f'viewBox="0 0 32 32"><path d="M26 24v4H6v-4H4v4a2 2 0 0 0 2 2h20a2 2 0 0 0 2-2v-4z" '
-                     f'fill="currentColor"></path></svg>{_human(m["downloads"])}'
-                     f'<span class="px-1.5 text-gray-300">• </span><svg class="flex-none w-3 text-gray-400 mr-1" '
-                     f'viewBox="0 0 32 32" fill="currentColor"><path d="M22.5 4c-2 0-3.9.8-5.3 2.2L16 7.4l-1.2-1.2"'
-                     f'></path></svg>{_human(m["likes"])}</div></div></a></article>')
-        return "".join(parts)
 
     def _html_page(self, frags, total: int, page: int, params) -> bytes:
         esc = (html.escape('{"initialValues":{"models":[', quote=True).encode() + b",".join(f[1] for f in frags)
