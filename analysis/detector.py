@@ -88,24 +88,43 @@ _QUANT_SEG = re.compile(
 _QUANT_TAIL = re.compile(r"(?i)k|[0-9]|[sml]|xs|xxs|xl|km|ks")
 
 
-_ENV_CAND = re.compile(r"(?<![A-Za-z0-9])([A-Za-z][A-Za-z0-9]*(?:-[A-Za-z]{2,4})?)[-_]?[vV]\d+(?![0-9])")
+_VNUM = re.compile(r"[-_]?[vV]\d+(?![0-9])")
+_WORD = re.compile(r"[A-Za-z0-9]+")
 _ENV_SUFFIX = re.compile(r"[A-Z][A-Za-z0-9]*(?:NoFrameskip|Deterministic|BulletEnv|Env|Continuous|Dense|Sparse|Hardcore)")
 
 
+@lru_cache(maxsize=1)
+def _env_keys() -> frozenset[str]:
+    return frozenset(e.replace("-", "").replace("_", "") for e in _vocab.vocab()["environments"])
+
+
+def _env_key(words: list[str]) -> bool:
+    key = "".join(words).lower()
+    keys = _env_keys()
+    if key in keys or key.startswith(_vocab.ENV_PREFIXES):
+        return True
+    for suf in _vocab.ENV_SUFFIXES:
+        if key.endswith(suf) and key[: -len(suf)] in keys:
+            return True
+    return False
+
+
 def _env_spans(name: str) -> list[tuple[int, int]]:
-    """Spans of `<Environment>-v<N>` (known Gym/Atari/MuJoCo/Bullet/panda-gym/ML-Agents ids)."""
+    """Spans of `<Environment>-v<N>` (Gym/Atari/MuJoCo/Box2D/Bullet/panda-gym/Meta-World/ML-Agents ids): the words
+    before `-vN` (up to 4, joined) name a known environment, or end like one (`...NoFrameskip`, `...BulletEnv`)."""
     if "v" not in name and "V" not in name:
         return []
-    envs = _vocab.vocab()["environments"]
     out = []
-    for m in _ENV_CAND.finditer(name):
-        e = m.group(1)
-        el = e.lower()
-        head, _, tail = e.partition("-")
-        if el in envs or head.lower() in envs or _ENV_SUFFIX.fullmatch(head):
-            out.append((m.start(), m.end()))
-        elif tail and (tail.lower() in envs or _ENV_SUFFIX.fullmatch(tail)):
-            out.append((m.start() + len(head) + 1, m.end()))  # `q-Taxi-v3`: the algorithm, then the env
+    for m in _VNUM.finditer(name):
+        before = list(_WORD.finditer(name, 0, m.start()))
+        if not before or before[-1].end() != m.start():
+            continue
+        # a version glued to its word (`Landerv2`) is only taken for an environment when the word is one
+        for k in range(min(4, len(before)), 0, -1):
+            words = [w.group() for w in before[-k:]]
+            if _env_key(words) or (k == 1 and _ENV_SUFFIX.fullmatch(words[0])):
+                out.append((before[-k].start(), m.end()))
+                break
     return out
 
 

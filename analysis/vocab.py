@@ -85,7 +85,24 @@ pandapickandplacedense pandastack pandastackdense pixelcopter pixelcopter-ple po
 pong pongnoframeskip breakout breakoutnoframeskip spaceinvaders spaceinvadersnoframeskip qbert qbertnoframeskip
 seaquest seaquestnoframeskip beamrider beamridernoframeskip enduro enduronoframeskip mspacman mspacmannoframeskip
 asteroids asteroidsnoframeskip montezumarevenge montezumarevengenoframeskip
+adventure airraid alien amidar assault asterix atlantis bankheist battlezone berzerk bowling boxing carnival
+centipede choppercommand crazyclimber defender demonattack doubledunk elevatoraction fishingderby freeway
+frostbite gopher gravitar hero icehockey jamesbond journeyescape kangaroo krull kungfumaster namethisgame phoenix
+pitfall pooyan privateeye riverraid roadrunner robotank skiing solaris stargunner surround tennis timepilot
+tutankham upndown venture videopinball wizardofwor yarsrevenge zaxxon
+fetchpickandplace fetchpush fetchreach fetchslide handmanipulateblock handmanipulateegg handmanipulatepen
+handreach adroithanddoor adroithandhammer adroithandpen adroithandrelocate antmaze pointmaze
+highway highwayfast parking roundabout intersection racetrack merge-v
+assembly basketball binpicking boxclose buttonpresstopdown buttonpresstopdownwall buttonpress buttonpresswall
+coffeebutton coffeepull coffeepush dialturn disassemble doorclose doorlock dooropen doorunlock drawerclose
+draweropen faucetclose faucetopen handinsert handlepressside handlepress handlepullside handlepull leverpull
+peginsertside pegunplugside pickoutofhole pickplace pickplacewall plateslideback plateslidebackside plateslideside
+plateslide pushback pushwall reachwall shelfplace stickpull stickpush sweepinto windowclose windowopen
 """.split())
+# Suffixes of environment ids (`SpaceInvadersNoFrameskip`, `AntBulletEnv`, `Pong-ram`) stripped before the look-up.
+ENV_SUFFIXES = ("ramnoframeskip", "ramdeterministic", "noframeskip", "deterministic", "bulletenv", "env", "ram",
+                "dense", "sparse", "continuous", "hardcore")
+ENV_PREFIXES = ("minigrid", "babyai", "procgen", "miniworld", "metaworld", "mujoco", "atari", "ale")
 
 # Words that precede -vN in reinforcement-learning ids but are not environments.
 _ENV_STOP = set("""

@@ -101,6 +101,11 @@ def evaluate(part: str = "test", errors: int = 8, seed: int = 0, min_task: int =
         conf[m] = {"false_positives": fp.sample(min(errors, len(fp)), random_state=seed)["id"].tolist(),
                    "false_negatives": fn.sample(min(errors, len(fn)), random_state=seed)["id"].tolist()}
     res["confusion"] = conf
+    # the rule behind each error: which design decisions the labels disagree with
+    err_fp = df[df["detector"] & ~truth]["id"].map(lambda i: detector.detect(i).reason).value_counts()
+    err_fn = df[~df["detector"] & truth]["id"].map(lambda i: detector.detect(i).reason).value_counts()
+    res["errors_by_rule"] = {"false_positives": {k: int(v) for k, v in err_fp.items()},
+                             "false_negatives": {k: int(v) for k, v in err_fn.items()}}
     res["taxonomy"] = taxonomy.evaluate(df["id"], df["elements"])
     return res
 
@@ -131,6 +136,10 @@ def main(argv: list[str] | None = None) -> int:
         c = res["confusion"][m]
         w(f"\n{m}: false positives (labelled without V): {', '.join(c['false_positives'])}\n")
         w(f"{m}: false negatives (labelled V): {', '.join(c['false_negatives'])}\n")
+    eb = res["errors_by_rule"]
+    w("\ndetector errors by deciding rule: false positives "
+      + ", ".join(f"{k} {v}" for k, v in eb["false_positives"].items())
+      + "; false negatives " + ", ".join(f"{k} {v}" for k, v in eb["false_negatives"].items()) + "\n")
     w("\nTaxonomy, per element (name holds the element): precision / recall against the labels\n")
     for code, r in res["taxonomy"]["elements"].items():
         w(f"  {code} {r['name'][:24]:24} labelled {r['positives']:>5}  P {r['precision']:.3f}  R {r['recall']:.3f}"

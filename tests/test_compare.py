@@ -1,0 +1,98 @@
+"""Regex vs detector comparison section on real 2024 task lists (a sample, loaded by a tiny local loader)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analysis import compare
+from analysis.section import Section
+from analysis.vocab import data_dir
+
+LISTS = data_dir() / "seed-2024-02" / "lists"
+ORGS = ["google", "facebook", "openai"]
+pytestmark = pytest.mark.skipif(not LISTS.exists(), reason="needs ../shared/data/seed-2024-02/lists")
+
+
+def load_lists(tasks: dict[str, int | None]) -> pd.DataFrame:
+    """id -> task (or org for the company lists): the first `n` ids of each list (all when None)."""
+    rows = []
+    for stem, n in tasks.items():
+        ids = [x.strip() for x in (LISTS / f"{stem}.txt").read_text(encoding="utf-8").splitlines() if x.strip()]
+        org = stem if stem in ORGS else None
+        for i in ids[:n]:
+            rows.append({"id": i, "task": None if org else stem, "org": org})
+    df = pd.DataFrame(rows)
+    df["author"] = df["id"].str.rpartition("/")[0]
+    df["name"] = df["id"].str.rsplit("/", n=1).str[-1]
+    df["pipeline_tag"] = df["task"]
+    return df
+
+
+@pytest.fixture(scope="module")
+def out(tmp_path_factory):
+    models = load_lists({"reinforcement-learning": 3000, "automatic-speech-recognition": 2000,
+                         "text-generation": 3000, "depth-estimation": None, "image-to-3d": None,
+                         "google": None, "facebook": None, "openai": None})
+    d = tmp_path_factory.mktemp("study")
+    sec = compare.run(models, d, ORGS)
+    return models, d, sec
+
+
+def test_files_and_section(out):
+    _, d, sec = out
+    assert isinstance(sec, Section) and sec.key == "compare" and sec.title
+    for t in ("compare_share_by_task", "compare_global", "compare_orgs", "compare_examples", "taxonomy_by_task",
+              "taxonomy_by_org"):
+        assert (d / "tables" / f"{t}.csv").stat().st_size > 0
+    for f in ("compare_share_by_task", "compare_global"):
+        assert (d / "figures" / f"{f}.png").read_bytes()[:4] == b"\x89PNG"
+    for p in sec.figures + sec.tables:
+        assert not p.is_absolute() and (d / p).exists()
+
+
+def test_share_by_task(out):
+    models, d, _ = out
+    t = pd.read_csv(d / "tables" / "compare_share_by_task.csv")
+    assert list(t.columns[:5]) == ["task", "models", "regex_pct", "detector_pct", "diff_pct"]
+    t = t.set_index("task")
+    assert t.loc["reinforcement-learning", "models"] == 3000
+    # the study's RL share is mostly environment versions
+    assert t.loc["reinforcement-learning", "regex_pct"] > 40
+    assert t.loc["reinforcement-learning", "detector_pct"] < 15
+    assert t.loc["reinforcement-learning", "regex_only_top_rule"] == "environment"
+    assert t.loc["automatic-speech-recognition", "regex_pct"] > t.loc["automatic-speech-recognition", "detector_pct"]
+    assert t.loc["text-generation", "detector_pct"] > t.loc["text-generation", "regex_pct"]
+    g = pd.read_csv(d / "tables" / "compare_global.csv").iloc[0]
+    assert g["models"] == models["task"].notna().sum()
+
+
+def test_orgs_examples_taxonomy(out):
+    _, d, sec = out
+    o = pd.read_csv(d / "tables" / "compare_orgs.csv")
+    assert o["org"].tolist() == ORGS
+    ex = pd.read_csv(d / "tables" / "compare_examples.csv")
+    rl = ex[(ex["task"] == "reinforcement-learning") & (ex["direction"] == "regex only")]
+    assert (rl["rule"] == "environment").any()
+    assert "LunarLander" in " ".join(rl["id"]) or "CartPole" in " ".join(rl["id"])
+    tt = pd.read_csv(d / "tables" / "taxonomy_by_task.csv")
+    assert {"task", "models", "pct_A", "pct_V", "pct_Q", "study_top_tokens"} <= set(tt.columns)
+    to = pd.read_csv(d / "tables" / "taxonomy_by_org.csv")
+    assert set(to["org"]) == set(ORGS)
+    assert "reinforcement-learning" in sec.markdown and "environment" in sec.markdown
+
+
+def test_regex_explanation():
+    assert compare.regex_explanation("sb3/ppo-LunarLander-v2") == ("v2", "environment")
+    assert compare.regex_explanation("v2ray/some-model") == ("v2", "owner")
+    assert compare.regex_explanation("facebook/wav2vec2-base")[1] == "architecture"
+
+
+def test_unsafe_names_and_empty(tmp_path):
+    df = pd.DataFrame({"id": ["a/b-v2", "c/d"], "task": ["weird/../task name", None], "org": [None, "o/x"]})
+    sec = compare.run(df, tmp_path, ["o/x"])
+    assert (tmp_path / "tables" / "compare_share_by_task.csv").exists()
+    assert compare.safe_name("weird/../task name") == "weird-..-task-name"
+    assert "/" not in compare.safe_name("a/b")
+    assert isinstance(sec.markdown, str)
