@@ -1,0 +1,158 @@
+"""report.md and report.html from the sections: one document a researcher can read, cite and re-run.
+
+The HTML is self-contained except for the figures, which it links by relative path (figures/*.png next to it), so
+the output folder can be zipped, served or opened from disk as it is. The Markdown -> HTML step covers what the
+sections use (headings, paragraphs, lists, tables, bold, code, links, images); no extra dependency.
+"""
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+from typing import Any
+
+from analysis.section import Section
+
+_INLINE_CODE = re.compile(r"`([^`]+)`")
+_BOLD = re.compile(r"\*\*(.+?)\*\*")
+_ITALIC = re.compile(r"(?<![\w*])_(?!_)(.+?)(?<!_)_(?![\w*])")
+_IMAGE = re.compile(r"!\[([^\]]*)\]\(([^)\s]+)\)")
+_LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)")
+
+
+def _inline(text: str) -> str:
+    """Inline Markdown -> HTML, escaping everything else (names from the Hub are data, not markup)."""
+    codes: list[str] = []
+
+    def keep_code(m: re.Match) -> str:
+        codes.append(f"<code>{html.escape(m.group(1))}</code>")
+        return f"\x00{len(codes) - 1}\x00"
+
+    text = _INLINE_CODE.sub(keep_code, text.replace("\\|", "|"))
+    text = html.escape(text, quote=False)
+    text = _IMAGE.sub(lambda m: f'<img src="{html.escape(m.group(2))}" alt="{m.group(1)}">', text)
+    text = _LINK.sub(lambda m: f'<a href="{html.escape(m.group(2))}">{m.group(1)}</a>', text)
+    text = _BOLD.sub(r"<strong>\1</strong>", text)
+    text = _ITALIC.sub(r"<em>\1</em>", text)
+    return re.sub("\x00(\\d+)\x00", lambda m: codes[int(m.group(1))], text)
+
+
+def _split_row(line: str) -> list[str]:
+    cells = re.split(r"(?<!\\)\|", line.strip().strip("|"))
+    return [c.strip() for c in cells]
+
+
+def markdown_to_html(md: str) -> str:
+    """Block-level Markdown -> HTML for the report's own Markdown (and the comparison section's)."""
+    out: list[str] = []
+    lines = md.split("\n")
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        s = line.strip()
+        if not s:
+            i += 1
+            continue
+        if s.startswith("#"):
+            level = min(len(s) - len(s.lstrip("#")), 6)
+            out.append(f"<h{level}>{_inline(s[level:].strip())}</h{level}>")
+            i += 1
+        elif s.startswith("|") and i + 1 < len(lines) and re.match(r"^\|?[\s:|-]+\|?$", lines[i + 1].strip()):
+            header = _split_row(s)
+            aligns = ["right" if c.strip().endswith(":") else "left" for c in _split_row(lines[i + 1])]
+            rows = []
+            i += 2
+            while i < len(lines) and lines[i].strip().startswith("|"):
+                rows.append(_split_row(lines[i]))
+                i += 1
+            th = "".join(f"<th>{_inline(h)}</th>" for h in header)
+            body = "".join("<tr>" + "".join(
+                f'<td style="text-align:{aligns[j] if j < len(aligns) else "left"}">{_inline(c)}</td>'
+                for j, c in enumerate(r)) + "</tr>" for r in rows)
+            out.append(f"<table><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>")
+        elif re.match(r"^([-*]|\d+\.)\s", s):
+            ordered = bool(re.match(r"^\d+\.", s))
+            items = []
+            while i < len(lines) and re.match(r"^\s*([-*]|\d+\.)\s", lines[i]):
+                item = re.sub(r"^\s*([-*]|\d+\.)\s+", "", lines[i])
+                i += 1
+                while i < len(lines) and lines[i].startswith("   ") and lines[i].strip() \
+                        and not re.match(r"^\s*([-*]|\d+\.)\s", lines[i]):
+                    item += " " + lines[i].strip()
+                    i += 1
+                items.append(f"<li>{_inline(item)}</li>")
+            tag = "ol" if ordered else "ul"
+            out.append(f"<{tag}>{''.join(items)}</{tag}>")
+        else:
+            para = [s]
+            i += 1
+            while i < len(lines) and lines[i].strip() and not lines[i].strip().startswith(("#", "|")) \
+                    and not re.match(r"^\s*([-*]|\d+\.)\s", lines[i]):
+                para.append(lines[i].strip())
+                i += 1
+            out.append(f"<p>{_inline(' '.join(para))}</p>")
+    return "\n".join(out)
+
+
+def _anchor(section: Section, i: int) -> str:
+    return re.sub(r"[^a-z0-9-]+", "-", (section.key or f"s{i}").lower())
+
+
+def _section_markdown(section: Section) -> str:
+    parts = [section.markdown.strip()]
+    for fig in section.figures:
+        parts.append(f"![{section.title}]({fig.as_posix()})")
+    if section.tables:
+        parts.append("Tables: " + ", ".join(f"[{t.name}]({t.as_posix()})" for t in section.tables))
+    return "\n\n".join(p for p in parts if p)
+
+
+def _headline(summary: dict[str, Any]) -> str:
+    e1 = summary["e1"]
+    sel = summary["pareto"]["selected"]
+    return (f"**{e1['matching']:,} of {e1['models']:,} model ids ({e1['share_pct']:.2f}%)** match the version "
+            f"pattern ({summary['experiments_use']}). Studied tasks: {', '.join(sel) or 'none'}. "
+            f"Generated {summary['generated_at']} from code `{summary.get('code_commit') or 'unknown'}`.")
+
+
+def write_report(out: Path, sections: list[Section], summary: dict[str, Any]) -> None:
+    """Write report.md and report.html under `out`."""
+    title = "Are data scientists embracing DevOps principles for model versioning? (reproduction)"
+    toc = [f"{i}. [{s.title}](#{_anchor(s, i)})" for i, s in enumerate(sections, 1)]
+    md = [f"# {title}", "", _headline(summary), "", *toc, ""]
+    for i, s in enumerate(sections, 1):
+        md += [f'<a id="{_anchor(s, i)}"></a>', "", f"## {i}. {s.title}", "", _section_markdown(s), ""]
+    md += ["---", "", "Headline numbers: [summary.json](summary.json). Method: `../shared/docs/study.md`; "
+           "published study: `../shared/docs/original-study.fr.md`."]
+    (out / "report.md").write_text("\n".join(md) + "\n", encoding="utf-8")
+
+    body = [f"<h1>{html.escape(title)}</h1>", f"<p>{_inline(_headline(summary))}</p>", "<nav><ol>"]
+    body += [f'<li><a href="#{_anchor(s, i)}">{html.escape(s.title)}</a></li>' for i, s in enumerate(sections, 1)]
+    body.append("</ol></nav>")
+    for i, s in enumerate(sections, 1):
+        body.append(f'<section id="{_anchor(s, i)}"><h2>{i}. {html.escape(s.title)}</h2>')
+        body.append(markdown_to_html(s.markdown))
+        for fig in s.figures:
+            src = html.escape(fig.as_posix())
+            body.append(f'<figure><a href="{src}"><img src="{src}" alt="{html.escape(s.title)}"></a>'
+                        f"<figcaption>{src}</figcaption></figure>")
+        if s.tables:
+            links = ", ".join(f'<a href="{html.escape(t.as_posix())}">{html.escape(t.name)}</a>' for t in s.tables)
+            body.append(f"<p class=tables>Tables: {links}</p>")
+        body.append("</section>")
+    body.append('<footer><p>Headline numbers: <a href="summary.json">summary.json</a>.</p></footer>')
+    page = f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>
+body{{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;
+line-height:1.45;color:#222}}
+table{{border-collapse:collapse;margin:.8em 0;font-size:.9em}} th,td{{border:1px solid #ccc;padding:.25em .6em}}
+th{{background:#f3f3f3}} figure{{margin:1em 0}} figure img{{max-width:100%;border:1px solid #ddd}}
+figcaption{{font-size:.8em;color:#666}} code{{background:#f5f5f5;padding:0 .2em}} section{{margin-top:2.5em}}
+nav ol{{columns:2}} .tables{{font-size:.85em}}
+</style></head><body>
+{chr(10).join(body)}
+</body></html>
+"""
+    (out / "report.html").write_text(page, encoding="utf-8")

@@ -1,0 +1,382 @@
+"""The whole study in one call: load, run every experiment, write tables, figures and the report's sections.
+
+Each experiment is a pure function in its own module (version_share, pareto, tokens, groups, organisations); this
+module only sequences them, names the files after the experiment, and writes the Markdown of each section.
+"""
+from __future__ import annotations
+
+import importlib
+import json
+import platform
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+import pandas as pd
+
+from analysis import figures, pareto, report, tokens, version_share
+from analysis.groups import group_counts, groups_table, pairwise_group_counts
+from analysis.load import DEFAULT_ORGS, InputError, LoadResult, load
+from analysis.names import safe_name
+from analysis.organisations import org_models, org_sizes
+from analysis.progress import Progress
+from analysis.section import Section
+
+METHODS = ("study", "detector", "both")
+GROUP_METHODS = {"fast": group_counts, "pairwise": pairwise_group_counts}
+
+#: The published study's own numbers (original-study.fr.md, February 2024), checked against ours in the report.
+PAPER = {
+    "global_share_pct": 21.0,  # "environ 21%" (and 79% without)
+    "task_share_pct": {"reinforcement-learning": 68.80, "automatic-speech-recognition": 46.55},
+    "tasks": 42,
+    "pareto_selected": ["text-classification", "text-generation", "text2text-generation", "token-classification",
+                        "text-to-image", "fill-mask"],
+    "org_models": {"google": 617, "facebook": 1879, "openai": 32},
+    "text_generation_tokens": ["gptq", "7b", "13b", "gguf", "awq", "llama", "chat"],
+}
+
+
+@dataclass
+class StudyConfig:
+    """Everything the command line sets; defaults are the study's."""
+
+    inputs: list[Path]
+    out: Path
+    orgs: list[str] = field(default_factory=lambda: list(DEFAULT_ORGS))
+    threshold: float = 0.8
+    exclude: list[str] = field(default_factory=lambda: list(pareto.STUDY_EXCLUDED))
+    top: int = 20
+    method: str = "both"
+    token_rules: str = "study"
+    groups: str = "fast"
+    make_figures: bool = True
+    command: str = ""
+
+
+def _write_csv(df: pd.DataFrame, out: Path, rel: str) -> Path:
+    path = out / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    df.to_csv(path, index=False)
+    return Path(rel)
+
+
+def _md_table(df: pd.DataFrame, max_rows: int = 15, floatfmt: str = "{:.2f}") -> str:
+    """A Markdown table of the first rows (the full table is the CSV next to it)."""
+    if df.empty:
+        return "_(empty)_"
+    head = df.head(max_rows)
+    cols = list(head.columns)
+
+    def cell(v: Any) -> str:
+        if isinstance(v, float):
+            return floatfmt.format(v)
+        if isinstance(v, (int,)) and not isinstance(v, bool):
+            return f"{v:,}"
+        return str(v).replace("|", "\\|")
+
+    lines = ["| " + " | ".join(cols) + " |",
+             "|" + "|".join("---:" if pd.api.types.is_numeric_dtype(head[c]) and head[c].dtype != bool else "---"
+                            for c in cols) + "|"]
+    for row in head.itertuples(index=False):
+        lines.append("| " + " | ".join(cell(v) for v in row) + " |")
+    if len(df) > max_rows:
+        lines.append(f"\n_first {max_rows} of {len(df):,} rows_")
+    return "\n".join(lines)
+
+
+def _git_commit() -> str | None:
+    try:
+        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=5,
+                             cwd=Path(__file__).resolve().parent)
+        return out.stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Sections
+
+
+def _provenance_section(loaded: LoadResult, cfg: StudyConfig) -> Section:
+    p = loaded.provenance
+    lines = ["| input | kind | valid lines |", "|---|---|---:|"]
+    lines += [f"| `{s['path']}` | {s['kind']} | {s['valid_lines']:,} |" for s in p["inputs"]]
+    lines.append("")
+    lines.append(f"- **models** (distinct ids): {p['models']:,}; listed under a task: {p['models_with_task']:,} "
+                 f"in {p['tasks']} tasks; listed under an organisation: {p['models_with_org']:,}")
+    crawl = (f"{p['crawled_from']} to {p['crawled_to']}" if p["crawled_from"]
+             else "not recorded in the input (the 2024 lists were scraped about 2024-02-01)")
+    lines.append(f"- **crawl date**: {crawl}")
+    lines.append(f"- **lines read**: {p['lines_read']:,}; valid: {p['valid_lines']:,}")
+    for key, label in (("malformed_lines", "malformed lines skipped"),
+                       ("truncated_lines", "truncated last lines dropped (the writer stopped mid-line)"),
+                       ("duplicate_ids", "duplicate ids dropped (the latest line of each id kept)")):
+        d = p[key]
+        where = ", ".join(f"`{Path(e['file']).name}`:{e['line']}" for e in d["first"])
+        more = f" (first {len(d['first'])}: {where})" if d["count"] else ""
+        lines.append(f"- **{label}**: {d['count']:,}{more}")
+    lines.append(f"- **organisation lists**: {', '.join(p['org_lists']) or 'none'} (files of a list folder named "
+                 "after them are organisations, not tasks)")
+    lines.append("")
+    lines.append(f"Re-run: `{cfg.command}`" if cfg.command else "")
+    return Section(title="Input and provenance", markdown="\n".join(lines), key="input")
+
+
+def _method_notes(cfg: StudyConfig, rule_diffs: dict[str, int]) -> Section:
+    diff_txt = ", ".join(f"{k}: {v}" for k, v in rule_diffs.items()) or "not computed"
+    md = f"""This run follows `study.md` (the study's method as written) wherever its published code disagrees;
+the differences below were found by running the code's rules on the published lists and comparing with the study
+team's own outputs (`seed-2024-02/outputs`), which they reproduce exactly (tests: `tests/test_analysis_study.py`).
+
+1. **Step 2 (names with `-` or `.`)**: the code's filter is `if '-' or '.' in model`, always true, so names without a
+   separator still count towards a family's "two models or more". study.md's filter is applied here.
+2. **Step 5 (version part)**: the code takes the text after the first `.` whenever the part before the first `-`
+   holds a `.` (`Qwen1.5-7B` -> `5-7B`); study.md says after the first `-` (`7B`). study.md is applied here.
+3. **Families without a token** are not listed, as in the code's outputs; they share no token with anyone.
+4. **Groups (2c)** are the pairwise exact intersections of two families' token sets, of 2 tokens or more (the
+   published group files hold no 1-token group); they are counted without enumerating pairs (`analysis/groups.py`),
+   with the same result as the study's pairwise loop.
+5. **Pareto**: tasks are added while the running total *before* the task is under {cfg.threshold:.0%}: the task that
+   crosses the threshold is kept, which is how the study got 8 tasks (read literally, "stays within 80%" gives 7).
+6. The paper's "about 41,000 models" with a version does not match its own 21% of ~240,000 (~50,000); the
+   published notebook printed 34,420 of 200,506 on an earlier, smaller scrape. The 21% share is what reproduces.
+
+Token rules used in this run: **{cfg.token_rules}**. Families whose token set differs between the two rule sets,
+per scope: {diff_txt}."""
+    return Section(title="Method notes: where study.md and the published code disagree", markdown=md, key="notes")
+
+
+def _reproduction_section(e1: pd.DataFrame, e2: pd.DataFrame, par: pd.DataFrame, tok: dict[str, pd.DataFrame],
+                          sizes: pd.DataFrame, groups: dict[str, pd.DataFrame]) -> tuple[Section, dict[str, Any]]:
+    share = e2.set_index("task")["share_pct"]
+    rows = [("global share with a version (%)", f"{PAPER['global_share_pct']:.0f}",
+             f"{float(e1['share_pct'].iloc[0]):.2f}")]
+    for task, v in PAPER["task_share_pct"].items():
+        rows.append((f"{task} share (%)", f"{v:.2f}", f"{share.get(task, float('nan')):.2f}"))
+    rows.append(("tasks", str(PAPER["tasks"]), str(len(e2))))
+    rows.append(("Pareto tasks after the hand exclusions", ", ".join(PAPER["pareto_selected"]),
+                 ", ".join(pareto.selected_tasks(par))))
+    org_n = sizes.set_index("org")["models"]
+    for org, n in PAPER["org_models"].items():
+        rows.append((f"{org} models", f"{n:,}", f"{int(org_n[org]):,}" if org in org_n else "not studied"))
+    tg = tok.get("text-generation")
+    ours_top = ", ".join(tg["token"].head(8)) if tg is not None else "task not selected"
+    rows.append(("text-generation top tokens", ", ".join(PAPER["text_generation_tokens"]), ours_top))
+    g = groups.get("text-generation")
+    if g is not None and len(g):
+        rows.append(("text-generation top groups of 2", "awq gptq; 13b 7b",
+                     "; ".join(g.loc[g["size"] == 2, "tokens"].head(2))))
+    md = ["The published study's numbers (original-study.fr.md) next to this run's. On the study's own lists "
+          "(`seed-2024-02/lists`) they agree; on a fresh crawl they show how the Hub has changed.", "",
+          "| figure | paper (Feb 2024) | this run |", "|---|---|---|"]
+    md += [f"| {a} | {b} | {c} |" for a, b, c in rows]
+    return (Section(title="Reproduction of the published figures", markdown="\n".join(md), key="reproduction"),
+            {a: {"paper": b, "ours": c} for a, b, c in rows})
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The run
+
+
+def _tokens_and_groups(ids: pd.Series, cfg: StudyConfig, count: Callable) -> tuple[pd.Series, pd.DataFrame,
+                                                                                   pd.DataFrame]:
+    fams = tokens.family_tokens(ids, cfg.token_rules)
+    return fams, tokens.token_table(fams), groups_table(count(fams.tolist()))
+
+
+def _rule_diff(ids: pd.Series, fams: pd.Series, cfg: StudyConfig) -> int:
+    other = tokens.family_tokens(ids, "code" if cfg.token_rules == "study" else "study")
+    keys = set(fams.index) | set(other.index)
+    return sum(1 for k in keys if fams.get(k) != other.get(k))
+
+
+def _compare_section(models: pd.DataFrame, cfg: StudyConfig) -> Section:
+    try:
+        compare = importlib.import_module("analysis.compare")
+    except ImportError as exc:
+        return Section(title="Study regex vs version detector",
+                       markdown=f"_The comparison module `analysis.compare` is not available ({exc}); this report "
+                                "has the study's method only._", key="compare")
+    return compare.run(models, cfg.out, cfg.orgs)
+
+
+def run_study(cfg: StudyConfig, progress: Progress | None = None) -> dict[str, Any]:
+    """Run everything; write tables/, figures/, report.md, report.html, summary.json under cfg.out."""
+    progress = progress or Progress(quiet=True)
+    if cfg.method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}")
+    started = time.perf_counter()
+    out = cfg.out
+    out.mkdir(parents=True, exist_ok=True)
+    count = GROUP_METHODS[cfg.groups]
+
+    with progress.step("load"):
+        loaded = load(cfg.inputs, cfg.orgs)
+    models = loaded.models
+    if not models["task"].notna().any():
+        raise InputError("no model in the input is listed under a task: nothing to study")
+
+    exp_method = "detector" if cfg.method == "detector" else "study"
+    try:
+        has_version = version_share.detector_for(exp_method)
+    except ImportError as exc:
+        raise InputError(f"--method detector needs analysis.detector, which cannot be imported: {exc}") from exc
+    method_label = "study regex" if exp_method == "study" else "version detector"
+
+    sections: list[Section] = [_provenance_section(loaded, cfg)]
+    summary: dict[str, Any] = {"method": cfg.method, "experiments_use": method_label, "token_rules": cfg.token_rules}
+
+    with progress.step("experiments 1 and 2a (version share)"):
+        e1 = version_share.version_share(models, has_version)
+        e2 = version_share.share_by_task(models, has_version)
+        t_e1 = _write_csv(e1, out, "tables/e1_version_share.csv")
+        t_e2 = _write_csv(e2, out, "tables/e2_share_by_task.csv")
+    r1 = e1.iloc[0]
+    sections.append(Section(
+        title="Experiment 1: share of ids with a version",
+        markdown=(f"Method: {method_label} (`{version_share.VERSION_REGEX}` searched anywhere in the id, owner "
+                  f"included, for the study). **{int(r1['matching']):,} of {int(r1['models']):,} ids "
+                  f"({r1['share_pct']:.2f}%)** of the task lists match; organisation-only lists are excluded.\n\n"
+                  + _md_table(e1)),
+        figures=[Path("figures/e1_version_share.png")], tables=[t_e1], key="e1"))
+    sections.append(Section(
+        title="Experiment 2a: share per task",
+        markdown=(f"{len(e2)} tasks, largest first.\n\n" + _md_table(e2, max_rows=50)),
+        figures=[Path("figures/e2_share_by_task.png")], tables=[t_e2], key="e2a"))
+
+    with progress.step("Pareto selection"):
+        par = pareto.pareto_tasks(e2, cfg.threshold, cfg.exclude)
+        t_par = _write_csv(par, out, "tables/pareto_tasks.csv")
+        selected = pareto.selected_tasks(par)
+    in_pareto = par[par["selected"] | par["excluded_by_hand"]]
+    sections.append(Section(
+        title="Pareto selection of tasks",
+        markdown=(f"Largest tasks first until they hold {cfg.threshold:.0%} of all ids: {len(in_pareto)} tasks; "
+                  f"left out by hand: {', '.join(par.loc[par['excluded_by_hand'], 'task']) or 'none'}; studied: "
+                  f"**{', '.join(selected) or 'none'}**.\n\n" + _md_table(par, max_rows=max(12, len(in_pareto) + 2))),
+        tables=[t_par], key="pareto"))
+
+    tok_tables: dict[str, pd.DataFrame] = {}
+    grp_tables: dict[str, pd.DataFrame] = {}
+    fam_counts: dict[str, int] = {}
+    rule_diffs: dict[str, int] = {}
+    task_files: list[Path] = []
+    with progress.step(f"experiments 2b and 2c on {len(selected)} tasks"):
+        for i, task in enumerate(selected, 1):
+            progress.item(task, i, len(selected))
+            ids = models.loc[models["task"] == task, "id"]
+            fams, tt, gt = _tokens_and_groups(ids, cfg, count)
+            tok_tables[task], grp_tables[task], fam_counts[task] = tt, gt, len(fams)
+            rule_diffs[task] = _rule_diff(ids, fams, cfg)
+            name = safe_name(task)
+            task_files += [_write_csv(tt, out, f"tables/e2b_tokens_{name}.csv"),
+                           _write_csv(gt, out, f"tables/e2c_groups_{name}.csv")]
+
+    org_tok: dict[str, pd.DataFrame] = {}
+    org_grp: dict[str, pd.DataFrame] = {}
+    org_files: list[Path] = []
+    sizes = org_sizes(models, cfg.orgs)
+    with progress.step(f"experiment 3 on {len(cfg.orgs)} organisations"):
+        for i, org in enumerate(cfg.orgs, 1):
+            progress.item(org, i, len(cfg.orgs))
+            ids = org_models(models, org)["id"]
+            fams, tt, gt = _tokens_and_groups(ids, cfg, count)
+            org_tok[org], org_grp[org], fam_counts[f"org:{org}"] = tt, gt, len(fams)
+            rule_diffs[f"org:{org}"] = _rule_diff(ids, fams, cfg)
+            name = safe_name(org)
+            org_files += [_write_csv(tt, out, f"tables/e3_tokens_{name}.csv"),
+                          _write_csv(gt, out, f"tables/e3_groups_{name}.csv")]
+
+    def per_scope(tables: dict[str, pd.DataFrame], what: str) -> str:
+        parts = []
+        for scope, df in tables.items():
+            n = fam_counts.get(scope, fam_counts.get(f"org:{scope}", 0))
+            parts.append(f"**{scope}** ({n:,} families with a token; {len(df):,} {what})\n\n{_md_table(df, 10)}")
+        return "\n\n".join(parts) if parts else "_no task selected_"
+
+    sections.append(Section(
+        title="Experiment 2b: version tokens per task",
+        markdown=("Family = first token of the name; families of two models or more; token frequency = number of "
+                  "families whose token set holds the token.\n\n" + per_scope(tok_tables, "distinct tokens")),
+        figures=[Path("figures/e2b_tokens.png")], tables=task_files[0::2], key="e2b"))
+    sections.append(Section(
+        title="Experiment 2c: token groups",
+        markdown=("For every pair of families of a task, the set of tokens they share; `count` = family pairs "
+                  "whose token sets intersect in exactly that group. Groups of 2 tokens and of 3 or more.\n\n"
+                  + per_scope(grp_tables, "groups")),
+        figures=[Path("figures/e2c_groups.png"), Path("figures/e2c_groups_by_size.png")],
+        tables=task_files[1::2], key="e2c"))
+    sections.append(Section(
+        title="Experiment 3: organisations",
+        markdown=("Experiments 2b and 2c on each organisation's models (its list or stream, or the models it "
+                  "owns).\n\n" + _md_table(sizes) + "\n\n" + per_scope(org_tok, "distinct tokens") + "\n\n"
+                  + per_scope(org_grp, "groups")),
+        figures=[Path("figures/e3_organisations_tokens.png"), Path("figures/e3_organisations_groups.png")],
+        tables=org_files, key="e3"))
+
+    if cfg.make_figures:
+        with progress.step("figures"):
+            fig = out / "figures"
+            figures.pie_version_share(e1, fig / "e1_version_share.png", method_label)
+            figures.scatter_share_by_task(e2, fig / "e2_share_by_task.png", method_label)
+            figures.token_bars(tok_tables, fig / "e2b_tokens.png", cfg.top,
+                               f"Experiment 2b: top {cfg.top} version tokens per task")
+            figures.group_bars(grp_tables, fig / "e2c_groups.png", min(cfg.top, 15),
+                               "Experiment 2c: most shared token groups per task")
+            figures.groups_by_size_stacked(grp_tables, fig / "e2c_groups_by_size.png",
+                                           "Experiment 2c: family pairs by size of the shared group")
+            figures.token_bars(org_tok, fig / "e3_organisations_tokens.png", cfg.top,
+                               f"Experiment 3: top {cfg.top} version tokens per organisation")
+            figures.group_bars(org_grp, fig / "e3_organisations_groups.png", min(cfg.top, 15),
+                               "Experiment 3: most shared token groups per organisation")
+    else:
+        for s in sections:
+            s.figures = []
+
+    sections.append(_method_notes(cfg, rule_diffs))
+    repro, repro_data = _reproduction_section(e1, e2, par, tok_tables, sizes, grp_tables)
+    sections.append(repro)
+
+    if cfg.method == "both":
+        with progress.step("comparison: study regex vs version detector"):
+            try:
+                sections.append(_compare_section(models, cfg))
+            except Exception as exc:  # noqa: BLE001 - the comparison is optional; say why it is missing
+                sections.append(Section(title="Study regex vs version detector", key="compare",
+                                        markdown=f"_The comparison failed: {type(exc).__name__}: {exc}_"))
+
+    summary.update({
+        "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "command": cfg.command,
+        "code_commit": _git_commit(),
+        "python": platform.python_version(), "pandas": pd.__version__,
+        "input": loaded.provenance,
+        "e1": {"models": int(r1["models"]), "matching": int(r1["matching"]), "share_pct": float(r1["share_pct"])},
+        "e2_largest_tasks": e2.head(10).to_dict(orient="records"),
+        "pareto": {"threshold": cfg.threshold, "excluded_by_hand": par.loc[par["excluded_by_hand"], "task"].tolist(),
+                   "selected": selected},
+        "e2b_top_tokens": {k: v.head(10).to_dict(orient="records") for k, v in tok_tables.items()},
+        "e2c_top_groups": {k: v.head(5).to_dict(orient="records") for k, v in grp_tables.items()},
+        "e3": {"org_models": dict(zip(sizes["org"], map(int, sizes["models"]))),
+               "top_tokens": {k: v.head(10).to_dict(orient="records") for k, v in org_tok.items()},
+               "top_groups": {k: v.head(5).to_dict(orient="records") for k, v in org_grp.items()}},
+        "families": fam_counts,
+        "token_rule_differences": rule_diffs,
+        "reproduction": repro_data,
+        "sections": [s.key for s in sections],
+    })
+    with progress.step("report"):
+        summary["timings_s"] = {k: round(v, 2) for k, v in progress.timings.items()}
+        summary["wall_s"] = round(time.perf_counter() - started, 2)
+        report.write_report(out, sections, summary)
+        (out / "summary.json").write_text(json.dumps(summary, indent=2, default=str) + "\n", encoding="utf-8")
+    return summary
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit("use: python -m analysis study ...")
