@@ -699,10 +699,11 @@ class Universe:
             return trending
         return SortedView(self, trending, sort)
 
-    def expected_ids(self, tag: str | None = None, author: str | None = None, **kw) -> list[str]:
-        v = self.view(pipeline_tag=tag, author=author, search=kw.get("search", ()) if not isinstance(
-            kw.get("search"), str) else (kw["search"],), filters=kw.get("filters", ()),
-            sort=kw.get("sort", "trendingScore"))
+    def expected_ids(self, tag: str | None = None, author: str | None = None, search: str | Iterable[str] = (),
+                     filters: Iterable[str] = (), sort: str = "trendingScore") -> list[str]:
+        """The ids /api/models lists for these parameters, in its order."""
+        v = self.view(pipeline_tag=tag, author=author, search=(search,) if isinstance(search, str) else search,
+                      filters=filters, sort=sort)
         return self.model_ids(v.take(0, v.n).tolist())
 
 
