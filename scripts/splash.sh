@@ -96,11 +96,12 @@ cmd_install() {
   local t0=$SECONDS missing log
   mkdir -p "$VENV"   # so that the install log has a home; python -m venv accepts an existing folder
   log="$VENV/install.log"
+  : >"$log"
   missing="$(missing_apt)"
   if [ -n "$missing" ]; then
     say "installing Debian packages: $(echo $missing) (and their dependencies)"
     export DEBIAN_FRONTEND=noninteractive
-    as_root timeout 600 apt-get update -q >"$log" 2>&1 ||
+    as_root timeout 600 apt-get update -q >>"$log" 2>&1 ||
       { tail -n 20 "$log" >&2; die "apt-get update failed (log: $log)"; }
     # shellcheck disable=SC2086
     as_root timeout 1500 apt-get install -y -q --no-install-recommends -o DPkg::Lock::Timeout=300 \
