@@ -14,6 +14,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 DPI = 110
 SIZE_CLASSES = ("2 tokens", "3 tokens", "4 tokens", "5+ tokens")
@@ -24,9 +25,9 @@ def _short(label: str, width: int = 38) -> str:
     return label if len(label) <= width else label[: width - 1] + "…"
 
 
-def _save(fig: plt.Figure, path: Path) -> None:
+def _save(fig: plt.Figure, path: Path, tight: bool = True) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=DPI, bbox_inches="tight")
+    fig.savefig(path, dpi=DPI, bbox_inches="tight" if tight else None)
     plt.close(fig)
 
 
@@ -62,30 +63,55 @@ def scatter_share_by_task(e2: pd.DataFrame, path: Path, method_label: str) -> No
     _save(fig, path)
 
 
-def _grid(n: int, cols: int) -> tuple[int, int]:
-    cols = max(1, min(cols, n))
-    return math.ceil(n / cols), cols
+def _fixed_axes(rows: int, cols: int, label_in: float, ax_w: float, ax_h: float,
+                title_in: float = 0.7) -> tuple[plt.Figure, list[plt.Axes]]:
+    """A grid laid out in inches: room for the y labels (`label_in`) left of each axes, no layout engine.
+
+    Labels are cut to a known length before drawing, so their width is bounded and nothing overlaps; laying the
+    axes out once is also several times faster than tight_layout's repeated text measuring.
+    """
+    gap_x, gap_y, xlabel_in, sub_in = 0.35, 0.55, 0.45, 0.3
+    cell_w, cell_h = label_in + ax_w + gap_x, sub_in + ax_h + xlabel_in + gap_y
+    fig_w, fig_h = cols * cell_w + 0.2, rows * cell_h + title_in
+    fig = plt.figure(figsize=(fig_w, fig_h))
+    axes = []
+    for r in range(rows):
+        for c in range(cols):
+            left = c * cell_w + label_in
+            bottom = fig_h - title_in - (r + 1) * cell_h + xlabel_in + gap_y / 2
+            axes.append(fig.add_axes((left / fig_w, bottom / fig_h, ax_w / fig_w, ax_h / fig_h)))
+    return fig, axes
+
+
+def _label_width(labels: list[str], fontsize: float = 8) -> float:
+    """Inches needed by the longest label (a generous 0.62 em per character)."""
+    longest = max((len(x) for x in labels), default=4)
+    return 0.25 + longest * fontsize * 0.62 / 72
 
 
 def token_bars(tables: dict[str, pd.DataFrame], path: Path, top: int, title: str) -> None:
     """Experiment 2b / 3: the top tokens of each task or organisation (number of families holding each)."""
     names = list(tables) or ["(none)"]
-    rows, cols = _grid(len(names), 3)
-    height = max(3.0, 0.22 * top + 1.2)
-    fig, axes = plt.subplots(rows, cols, figsize=(5.2 * cols, height * rows), squeeze=False)
-    for ax, name in zip(axes.flat, names):
-        df = tables.get(name, pd.DataFrame(columns=["token", "families"])).head(top)
-        ax.barh([_short(t, 24) for t in df["token"]][::-1], df["families"].to_numpy()[::-1], color="#4C72B0")
-        ax.set_title(f"{name}", fontsize=10)
-        ax.set_xlabel("families holding the token")
+    cols = max(1, min(3, len(names)))
+    rows = math.ceil(len(names) / cols)
+    heads = {n: tables.get(n, pd.DataFrame(columns=["token", "families"])).head(top) for n in names}
+    labels = {n: [_short(str(t), 24) for t in df["token"]] for n, df in heads.items()}
+    fig, axes = _fixed_axes(rows, cols, _label_width([x for v in labels.values() for x in v]), 3.2,
+                            max(1.5, 0.19 * top + 0.3))
+    for ax, name in zip(axes, names):
+        df = heads[name]
+        ax.barh(labels[name][::-1], df["families"].to_numpy()[::-1], color="#4C72B0")
+        ax.set_title(name, fontsize=10)
+        ax.set_xlabel("families holding the token", fontsize=9)
         ax.tick_params(axis="y", labelsize=8)
+        ax.tick_params(axis="x", labelsize=8)
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
         if df.empty:
             ax.text(0.5, 0.5, "no family with two models", ha="center", va="center", transform=ax.transAxes)
-    for ax in list(axes.flat)[len(names):]:
+    for ax in axes[len(names):]:
         ax.axis("off")
-    fig.suptitle(title, fontsize=12)
-    fig.tight_layout()
-    _save(fig, path)
+    fig.suptitle(title, fontsize=12, y=1 - 0.25 / fig.get_figheight())
+    _save(fig, path, tight=False)
 
 
 def _size_class(size: pd.Series) -> pd.Series:
@@ -95,26 +121,31 @@ def _size_class(size: pd.Series) -> pd.Series:
 def group_bars(tables: dict[str, pd.DataFrame], path: Path, top: int, title: str) -> None:
     """Experiment 2c / 3: per scope, the top groups of 2 tokens and of 3 or more, coloured by group size."""
     names = list(tables) or ["(none)"]
-    height = max(3.0, 0.22 * top + 1.3)
-    fig, axes = plt.subplots(len(names), 2, figsize=(13, height * len(names)), squeeze=False)
     colour_of = dict(zip(SIZE_CLASSES, SIZE_COLOURS))
-    for (ax2, ax3), name in zip(axes, names):
+    panels = []
+    for name in names:
         df = tables.get(name, pd.DataFrame(columns=["tokens", "size", "count"]))
-        for ax, part, label in ((ax2, df[df["size"] == 2], "groups of 2 tokens"),
-                                (ax3, df[df["size"] >= 3], "groups of 3 tokens or more")):
+        for part, label in ((df[df["size"] == 2], "groups of 2 tokens"), (df[df["size"] >= 3], "3 tokens or more")):
             part = part.head(top)
-            colours = [colour_of[c] for c in _size_class(part["size"])][::-1]
-            ax.barh([_short(t) for t in part["tokens"]][::-1], part["count"].to_numpy()[::-1], color=colours)
-            ax.set_title(f"{name}: {label}", fontsize=10)
-            ax.set_xlabel("family pairs sharing exactly this group")
-            ax.tick_params(axis="y", labelsize=8)
-            if part.empty:
-                ax.text(0.5, 0.5, "none", ha="center", va="center", transform=ax.transAxes)
+            panels.append((f"{name}: {label}", [_short(str(t)) for t in part["tokens"]], part))
+    fig, axes = _fixed_axes(len(names), 2, _label_width([x for _, labs, _ in panels for x in labs]), 3.6,
+                            max(1.5, 0.19 * top + 0.3), title_in=0.9)
+    for ax, (label, labs, part) in zip(axes, panels):
+        colours = [colour_of[c] for c in _size_class(part["size"])][::-1]
+        ax.barh(labs[::-1], part["count"].to_numpy()[::-1], color=colours)
+        ax.set_title(label, fontsize=10)
+        ax.set_xlabel("family pairs sharing exactly this group", fontsize=9)
+        ax.tick_params(axis="y", labelsize=8)
+        ax.tick_params(axis="x", labelsize=8)
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
+        if part.empty:
+            ax.text(0.5, 0.5, "none", ha="center", va="center", transform=ax.transAxes)
     handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in SIZE_COLOURS]
-    fig.legend(handles, SIZE_CLASSES, title="group size", loc="upper right", ncol=4, fontsize=8)
-    fig.suptitle(title, fontsize=12, x=0.4)
-    fig.tight_layout(rect=(0, 0, 1, 0.985))
-    _save(fig, path)
+    h = fig.get_figheight()
+    fig.legend(handles, SIZE_CLASSES, title="group size", loc="upper right", ncol=4, fontsize=8,
+               bbox_to_anchor=(0.99, 1 - 0.05 / h))
+    fig.suptitle(title, fontsize=12, x=0.02, ha="left", y=1 - 0.2 / h)
+    _save(fig, path, tight=False)
 
 
 def groups_by_size_stacked(tables: dict[str, pd.DataFrame], path: Path, title: str) -> None:

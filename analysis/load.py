@@ -97,42 +97,59 @@ class LoadResult:
 # Reading
 
 
-def _read_feed(path: Path, malformed: Dropped, truncated: Dropped) -> list[dict[str, Any]]:
+class _Columns:
+    """Rows collected column by column (cheaper than a list of dicts for millions of lines)."""
+
+    def __init__(self) -> None:
+        self.cols: dict[str, list[Any]] = {c: [] for c in _FEED_COLUMNS + ("input", "line")}
+        self.n = 0
+
+    def add_feed(self, obj: dict[str, Any], path: str, line: int) -> None:
+        for c in _FEED_COLUMNS:
+            self.cols[c].append(obj.get(c))
+        self.cols["input"].append(path)
+        self.cols["line"].append(line)
+        self.n += 1
+
+    def add_list(self, ids: list[str], lines: list[int], path: str, tag: str | None, author: str | None) -> None:
+        k = len(ids)
+        given = {"id": ids, "crawl_tag": [tag] * k, "crawl_author": [author] * k, "source": ["list"] * k,
+                 "input": [path] * k, "line": lines}
+        for c, values in self.cols.items():
+            values.extend(given.get(c, [None] * k))
+        self.n += k
+
+
+def _read_feed(path: Path, rows: _Columns, malformed: Dropped, truncated: Dropped) -> None:
     """Parse one JSON Lines feed; malformed lines are counted, never fatal."""
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    rows: list[dict[str, Any]] = []
     lines = data.split(b"\n")
     ends_with_newline = data.endswith(b"\n")
     last = len(lines) - 1
     name = str(path)
+    loads, decode_error = orjson.loads, orjson.JSONDecodeError
     for i, raw in enumerate(lines):
         if not raw.strip():
             continue
         try:
-            obj = orjson.loads(raw)
-        except orjson.JSONDecodeError:
+            obj = loads(raw)
+        except decode_error:
             obj = None
-        if not isinstance(obj, dict) or not isinstance(obj.get("id"), str) or not obj["id"].strip():
+        if not isinstance(obj, dict) or not isinstance(obj.get("id"), str):
             (truncated if (i == last and not ends_with_newline) else malformed).add(name, i + 1)
             continue
-        row = {k: obj.get(k) for k in _FEED_COLUMNS}
-        row["id"] = row["id"].strip()
-        row["input"] = name
-        row["line"] = i + 1
-        rows.append(row)
-    return rows
+        rows.add_feed(obj, name, i + 1)
 
 
-def _read_lists(folder: Path, orgs: Iterable[str], malformed: Dropped) -> list[dict[str, Any]]:
+def _read_lists(folder: Path, orgs: Iterable[str], rows: _Columns) -> None:
     """A folder of `<tag>.txt` lists, one id per line: task = file stem, except the organisation files."""
     org_names = {o.casefold() for o in orgs}
     files = sorted(folder.glob("*.txt"))
     if not files:
         raise InputError(f"{folder} holds no <tag>.txt lists")
-    rows: list[dict[str, Any]] = []
     for f in files:
         stem = f.stem
         is_org = stem.casefold() in org_names
@@ -140,22 +157,24 @@ def _read_lists(folder: Path, orgs: Iterable[str], malformed: Dropped) -> list[d
             text = f.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise InputError(f"cannot read {f}: {exc}") from exc
-        for i, raw in enumerate(text.split("\n")):
-            mid = raw.strip()
-            if not mid:
-                continue
-            if any(c.isspace() for c in mid) or mid.count("/") > 1:
-                malformed.add(str(f), i + 1)
-                continue
-            rows.append({
-                "id": mid, "crawl_tag": None if is_org else stem, "crawl_author": stem if is_org else None,
-                "source": "list", "input": str(f), "line": i + 1,
-            })
-    return rows
+        pairs = [(raw, i + 1) for i, raw in enumerate(text.split("\n")) if raw.strip()]
+        rows.add_list([p[0] for p in pairs], [p[1] for p in pairs], str(f),
+                      None if is_org else stem, stem if is_org else None)
 
 
 # ----------------------------------------------------------------------------------------------------------------
 # Combining
+
+
+def _drop_invalid_ids(df: pd.DataFrame, malformed: Dropped) -> pd.DataFrame:
+    """Ids must be `owner/name` or a legacy one-part id: no whitespace inside, at most one "/", not empty."""
+    df["id"] = df["id"].str.strip()
+    bad = (df["id"] == "") | df["id"].str.contains(r"[ \t\n\r\f\v]|/.*/|^/|/$", regex=True)
+    if bad.any():
+        for f, n in zip(df.loc[bad, "input"], df.loc[bad, "line"]):
+            malformed.add(f, int(n))
+        df = df[~bad]
+    return df
 
 
 def _latest_per_stream(df: pd.DataFrame, mask: pd.Series, duplicates: Dropped) -> pd.DataFrame:
@@ -173,27 +192,26 @@ def _latest_per_stream(df: pd.DataFrame, mask: pd.Series, duplicates: Dropped) -
     return order[~dup].drop(columns="_ts")
 
 
-def _combine(rows: list[dict[str, Any]], duplicates: Dropped) -> pd.DataFrame:
-    df = pd.DataFrame.from_records(rows)
-    for col in _FEED_COLUMNS + ("input", "line"):
-        if col not in df.columns:
-            df[col] = None
-    df = df.astype({"id": str})
+def _combine(rows: _Columns, malformed: Dropped, duplicates: Dropped) -> pd.DataFrame:
+    df = pd.DataFrame(rows.cols)
+    df["id"] = df["id"].astype("str")
+    df = _drop_invalid_ids(df, malformed)
     df["_order"] = range(len(df))
     is_org_stream = df["crawl_author"].notna() & df["crawl_tag"].isna()
     tag_rows = _latest_per_stream(df, ~is_org_stream, duplicates)
     org_rows = _latest_per_stream(df, is_org_stream, duplicates)
     # One row per id: the task-stream line carries the attributes; the org stream adds `org`.
     org_of = org_rows.set_index("id")["crawl_author"]
-    only_org = org_rows[~org_rows["id"].isin(tag_rows["id"])]
+    tagged = set(tag_rows["id"].tolist())  # (Series.isin on Arrow strings is slow; org rows are few)
+    only_org = org_rows[[i not in tagged for i in org_rows["id"].tolist()]]
     out = pd.concat([tag_rows, only_org], ignore_index=True).sort_values("_order", kind="stable")
     out["org"] = out["id"].map(org_of)
     out["task"] = out["crawl_tag"].where(out["crawl_tag"].notna(), out["pipeline_tag"])
     has_owner = out["id"].str.contains("/", regex=False)
-    parts = out["id"].str.split("/", n=1)
-    out["author"] = out["author"].where(out["author"].notna(), parts.str[0].where(has_owner))
-    out["name"] = out["name"].where(out["name"].notna(), parts.str[-1])
+    owner = out["id"].str.replace(r"/.*", "", regex=True)
+    out["author"] = out["author"].where(out["author"].notna(), owner.where(has_owner))
     out.loc[~has_owner, "author"] = None
+    out["name"] = out["name"].where(out["name"].notna(), out["id"].str.replace(r"^[^/]*/", "", regex=True))
     out = out.drop(columns="_order").reset_index(drop=True)
     return out[list(MODEL_COLUMNS)]
 
@@ -205,27 +223,30 @@ def load(inputs: Iterable[str | Path], orgs: Iterable[str] = DEFAULT_ORGS) -> Lo
     if not paths:
         raise InputError("no input given")
     malformed, truncated, duplicates = Dropped(), Dropped(), Dropped()
-    rows: list[dict[str, Any]] = []
+    rows = _Columns()
     sources: list[dict[str, Any]] = []
     for p in paths:
         if not p.exists():
             raise InputError(f"{p}: no such file or folder")
-        before = len(rows)
+        before = rows.n
         if p.is_dir():
-            rows.extend(_read_lists(p, orgs, malformed))
+            _read_lists(p, orgs, rows)
             kind = "lists"
         else:
-            rows.extend(_read_feed(p, malformed, truncated))
+            _read_feed(p, rows, malformed, truncated)
             kind = "feed"
-        sources.append({"path": str(p.resolve()), "kind": kind, "valid_lines": len(rows) - before})
-    if not rows:
+        sources.append({"path": str(p.resolve()), "kind": kind, "lines": rows.n - before})
+    if not rows.n:
         raise InputError("no valid model line in " + ", ".join(map(str, paths)))
-    models = _combine(rows, duplicates)
+    parsed, bad_json = rows.n, malformed.count
+    models = _combine(rows, malformed, duplicates)
+    if models.empty:
+        raise InputError("no valid model id in " + ", ".join(map(str, paths)))
     crawled = pd.to_datetime(models["crawled_at"], utc=True, errors="coerce", format="ISO8601").dropna()
     provenance = {
         "inputs": sources,
-        "lines_read": len(rows) + malformed.count + truncated.count,
-        "valid_lines": len(rows),
+        "lines_read": parsed + bad_json + truncated.count,
+        "valid_lines": parsed - (malformed.count - bad_json),
         "models": int(len(models)),
         "models_with_task": int(models["task"].notna().sum()),
         "models_with_org": int(models["org"].notna().sum()),

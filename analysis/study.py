@@ -104,8 +104,8 @@ def _git_commit() -> str | None:
 
 def _provenance_section(loaded: LoadResult, cfg: StudyConfig) -> Section:
     p = loaded.provenance
-    lines = ["| input | kind | valid lines |", "|---|---|---:|"]
-    lines += [f"| `{s['path']}` | {s['kind']} | {s['valid_lines']:,} |" for s in p["inputs"]]
+    lines = ["| input | kind | lines with an id |", "|---|---|---:|"]
+    lines += [f"| `{s['path']}` | {s['kind']} | {s['lines']:,} |" for s in p["inputs"]]
     lines.append("")
     lines.append(f"- **models** (distinct ids): {p['models']:,}; listed under a task: {p['models_with_task']:,} "
                  f"in {p['tasks']} tasks; listed under an organisation: {p['models_with_org']:,}")
