@@ -138,6 +138,8 @@ def parse_html_listing(body: bytes) -> tuple[list[dict[str, Any]], int | None]:
     The `data-props` JSON of the `ModelList` element is read first; the cards' `article a[href]` are the fallback.
     Raises LayoutError when the page has neither (the Hub changed its layout, or this is not a listing).
     """
+    if b"</html>" not in body[-4096:].lower():
+        raise ParseError(f"the page is cut short ({len(body)} bytes, no closing </html>)")
     tag = _MODELLIST_TAG_RE.search(body)
     if tag:
         props = _DATA_PROPS_RE.search(tag.group(0))

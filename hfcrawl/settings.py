@@ -33,6 +33,7 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 HFCRAWL_BACKOFF_BASE = 1.0  # seconds before the first retry, doubled each time
 HFCRAWL_BACKOFF_MAX = 60.0
 HFCRAWL_MAX_429_RETRIES = 20
+HFCRAWL_LAYOUT_RETRIES = 2  # a page in an unknown shape is asked again this often before its stream fails
 HFCRAWL_DEFAULT_429_WAIT = 10.0  # when a 429 says nothing of how long to wait
 HFCRAWL_REQUEST_BUDGET = 0  # requests per HFCRAWL_BUDGET_WINDOW seconds; 0 = no budget of our own
 HFCRAWL_BUDGET_WINDOW = 300
@@ -60,6 +61,11 @@ DOWNLOADER_MIDDLEWARES = {
     "hfcrawl.middlewares.BackoffRetryMiddleware": 550,
     "hfcrawl.middlewares.HubRateLimitMiddleware": 560,
     "hfcrawl.middlewares.HubAuthMiddleware": 760,  # after scrapy-splash's middleware (725) has rewritten the URL
+}
+SPIDER_MIDDLEWARES = {
+    # A page whose body could not be read is retried from the callback with get_retry_request, which copies the
+    # request's meta on purpose; this middleware would warn about every such retry.
+    "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,
 }
 SCHEDULER = "hfcrawl.scheduler.MemoryQueueScheduler"
 

@@ -144,3 +144,9 @@ def test_every_id_of_the_study_is_valid():
     lists = SHARED / "data" / "seed-2024-02" / "lists"
     bad = [i for f in lists.glob("*.txt") for i in f.read_text().split() if invalid_id_reason(i)]
     assert bad == []
+
+
+def test_html_page_cut_short_is_retryable_not_a_layout_change():
+    page = _listing_page([{"id": "a/one"}], total=1)
+    with pytest.raises(ParseError, match="cut short"):
+        parse_html_listing(page[: len(page) // 2])

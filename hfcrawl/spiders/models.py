@@ -174,7 +174,8 @@ class ModelsSpider(scrapy.Spider):
             yield from self.retry_or_fail(response, exc)
             return
         except LayoutError as exc:
-            self.fail(stream, f"{response.url}: the API answered in a shape that would make the feed wrong: {exc}")
+            yield from self.retry_or_fail(response, exc, layout=True,
+                                          message="the API answered in a shape that would make the feed wrong")
             return
         next_url = next_link(response.headers.get(b"Link"))
         refused = None
@@ -184,7 +185,7 @@ class ModelsSpider(scrapy.Spider):
         yield from self.emit(response, records, next_url, None)
         if refused:
             self.crawler.stats.inc_value("hfcrawl/refused_off_hub")
-            self.fail(stream, f"{response.url}: refused the next page {refused}: it is not on the Hub ({self.endpoint})")
+            self.fail(stream, f"{response.url}: refused the next page {refused}: not the Hub ({self.endpoint})")
         elif next_url:
             yield self.page_request(stream, next_url, response.meta["page"] + 1)
 
@@ -196,7 +197,8 @@ class ModelsSpider(scrapy.Spider):
             yield from self.retry_or_fail(response, exc)
             return
         except LayoutError as exc:
-            self.fail(stream, f"{response.url}: the listing's layout changed, no model could be read: {exc}")
+            yield from self.retry_or_fail(response, exc, layout=True,
+                                          message="the listing's layout changed, no model could be read")
             return
         if total is not None and not records and page * hub.HTML_PAGE_SIZE < total:
             self.fail(stream, f"{response.url}: page {page} holds no model, yet the Hub advertises {total}: "
@@ -218,14 +220,29 @@ class ModelsSpider(scrapy.Spider):
 
     # ------------------------------------------------------------------------------------------------- failures
 
-    def retry_or_fail(self, response: Response, exc: Exception) -> Iterator[scrapy.Request]:
+    def retry_or_fail(self, response: Response, exc: Exception, layout: bool = False,
+                      message: str = "gave up on a bad body") -> Iterator[scrapy.Request]:
+        """Retry a page whose body could not be read; fail its stream loudly once retries are spent.
+
+        A body in an unknown shape (`layout`) is retried only HFCRAWL_LAYOUT_RETRIES times: a one-off error page
+        served with status 200 passes, a real change of layout fails after a few requests.
+        """
         self.crawler.stats.inc_value("hfcrawl/bad_bodies")
-        retry = with_backoff(get_retry_request(response.request, spider=self, reason=f"bad body: {exc}"),
-                             self.crawler)
-        if retry is not None:
-            yield retry
+        request = response.request
+        if layout:
+            # counted apart from the retries of other faults, which the same page may have had before
+            tries = request.meta.get("hfcrawl_layout_retries", 0)
+            allowed = tries < self.crawler.settings.getint("HFCRAWL_LAYOUT_RETRIES", 2)
+            retry = get_retry_request(request, spider=self, reason="unexpected layout",
+                                      max_retry_times=request.meta.get("retry_times", 0) + 1) if allowed else None
+            if retry is not None:
+                retry.meta["hfcrawl_layout_retries"] = tries + 1
         else:
-            self.fail(response.meta["stream"], f"{response.url}: gave up on a bad body: {exc}")
+            retry = get_retry_request(request, spider=self, reason="bad body")
+        if retry is not None:
+            yield with_backoff(retry, self.crawler)
+        else:
+            self.fail(response.meta["stream"], f"{response.url}: {message}: {exc}")
 
     def page_failed(self, failure: Failure) -> None:
         request = failure.request
