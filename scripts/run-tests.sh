@@ -63,8 +63,8 @@ else
   echo "run-tests: Splash ready at SPLASH_URL=$SPLASH_URL ($((SECONDS - t0)) s to install and start)"
 fi
 
-# -p: the splash_url fixture plugin, also when tests/conftest.py does not list it (listing it too is harmless)
-.venv/bin/python -m pytest -p tests.splash_server "$@"
+# The splash_url fixture comes from tests/splash_server.py, loaded by tests/conftest.py (pytest_plugins).
+.venv/bin/python -m pytest "$@"
 rc=$?
 if [ "$rc" -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi
 exit "$rc"
