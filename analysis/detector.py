@@ -36,6 +36,7 @@ import sys
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 
+import numpy as np
 import pandas as pd
 
 from analysis import vocab as _vocab
@@ -95,24 +96,20 @@ _ENV_SUFFIX = re.compile(r"[A-Z][A-Za-z0-9]*(?:NoFrameskip|Deterministic|BulletE
 
 @lru_cache(maxsize=1)
 def _env_keys() -> frozenset[str]:
-    return frozenset(e.replace("-", "").replace("_", "") for e in _vocab.vocab()["environments"])
+    """Known environments without separators, with and without their usual suffixes (`...noframeskip`)."""
+    base = {e.replace("-", "").replace("_", "") for e in _vocab.vocab()["environments"]}
+    return frozenset(b + suf for b in base for suf in ("",) + _vocab.ENV_SUFFIXES)
 
 
 def _env_key(words: list[str]) -> bool:
     key = "".join(words).lower()
-    keys = _env_keys()
-    if key in keys or key.startswith(_vocab.ENV_PREFIXES):
-        return True
-    for suf in _vocab.ENV_SUFFIXES:
-        if key.endswith(suf) and key[: -len(suf)] in keys:
-            return True
-    return False
+    return key in _env_keys() or key.startswith(_vocab.ENV_PREFIXES)
 
 
 def _env_spans(name: str) -> list[tuple[int, int]]:
     """Spans of `<Environment>-v<N>` (Gym/Atari/MuJoCo/Box2D/Bullet/panda-gym/Meta-World/ML-Agents ids): the words
     before `-vN` (up to 4, joined) name a known environment, or end like one (`...NoFrameskip`, `...BulletEnv`)."""
-    if "v" not in name and "V" not in name:
+    if "v" not in name and "V" not in name or not _VNUM.search(name):
         return []
     out = []
     for m in _VNUM.finditer(name):
@@ -128,7 +125,9 @@ def _env_spans(name: str) -> list[tuple[int, int]]:
     return out
 
 
-_TWO_DIGITS = re.compile(r"\d\d")
+_YEAR_HINT = re.compile(r"199\d|20[0-3]\d")
+_MONTHS3 = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_DIGIT = re.compile(r"\d")
 
 
 def _arch() -> frozenset[str]:
@@ -203,12 +202,13 @@ def _scan(name: str) -> tuple[tuple[tuple[str, int, int, str], ...], tuple[tuple
     """Versions found in a name ((text, start, end, rule), ...) and rejected candidates ((text, rule), ...)."""
     found: list[tuple[str, int, int, str]] = []
     rejected: list[tuple[str, str]] = []
-    if not any(c.isdigit() for c in name):
+    if not _DIGIT.search(name):
         return (), ()
     claimed: list[tuple[int, int, str]] = [(a, b, "environment") for a, b in _env_spans(name)]
     for a, b, _ in claimed:
         rejected.append((name[a:b], "environment"))
-    if _TWO_DIGITS.search(name):
+    low_name = name.lower()
+    if _YEAR_HINT.search(name) or any(mo in low_name for mo in _MONTHS3):
         for m in _DATE_RE.finditer(name):
             if any(a < m.end() and m.start() < b for a, b, _ in claimed):
                 continue
@@ -223,7 +223,7 @@ def _scan(name: str) -> tuple[tuple[tuple[str, int, int, str], ...], tuple[tuple
         if quant_tail and name[s - 1] == "_" and _QUANT_TAIL.fullmatch(t):
             continue  # the `_k_m` of `q4_k_m`
         quant_tail = False
-        if _QUANT_SEG.fullmatch(t):
+        if not t.isalpha() and _QUANT_SEG.fullmatch(t):
             rejected.append((t, "quantisation"))
             quant_tail = t[0] in "qQiI"
             continue
@@ -256,7 +256,7 @@ def _scan(name: str) -> tuple[tuple[tuple[str, int, int, str], ...], tuple[tuple
     while i < n:
         text, s, e = segs[i]
         low = text.lower()
-        if used[i] or not any(c.isdigit() for c in text):
+        if used[i] or text.isalpha():
             i += 1
             continue
         pl = prev_low(i)
@@ -439,15 +439,25 @@ def _name_has_version(name: str) -> bool:
     return bool(_scan(name)[0])
 
 
+# Every name the rules can find a version in matches this (a superset, checked by the tests on the 2024 lists): a `v`
+# before a digit, a decimal, a digit standing alone after a separator, or a version word. No look-around, so that
+# pandas runs it in C++ (pyarrow/RE2) over millions of names; only the names it keeps are read by `_scan`.
+CANDIDATE_REGEX = (r"[vV]\d|\d\.\d|[-_ ]\d(?:[^0-9A-Za-z]|$)|^\d[-_ ]\d"
+                   r"|(?i:version|revision|release|ver|rev|r)[-_ ]?\d")
+
+
 def has_version(ids: pd.Series) -> pd.Series:
-    """Vectorised `detect(id).has_version` for a Series of ids; same index. Decides each distinct name once."""
-    s = ids.astype("string").fillna("")
-    names = s.str.rsplit("/", n=1).str[-1].str.strip()
-    digit = names.str.contains(r"\d", regex=True).fillna(False).astype(bool)
+    """Vectorised `detect(id).has_version` for a Series of ids; same index.
+
+    A vectorised pre-filter (`CANDIDATE_REGEX`) drops the names that cannot hold a version; each distinct remaining
+    name is then decided once by the rules."""
+    s = ids.astype("string")
+    names = s.str.replace(r"^.*/", "", regex=True).str.strip().fillna("")
+    cand = names.str.contains(CANDIDATE_REGEX, regex=True).fillna(False).to_numpy(dtype=bool)
     out = pd.Series(False, index=ids.index, dtype=bool)
-    if digit.any():
-        cand = names[digit]
-        uniq = pd.unique(cand.to_numpy(dtype=object))
+    if cand.any():
+        sub = names[cand]
+        uniq = pd.unique(sub.to_numpy(dtype=object))
         gc_was = gc.isenabled()
         gc.disable()  # millions of small tuples: the cyclic GC would rescan them over and over
         try:
@@ -456,7 +466,7 @@ def has_version(ids: pd.Series) -> pd.Series:
         finally:
             if gc_was:
                 gc.enable()
-        out[digit] = cand.map(decided).astype(bool).to_numpy()
+        out.iloc[np.flatnonzero(cand)] = sub.map(decided).to_numpy(dtype=bool)
     return out
 
 

@@ -40,7 +40,14 @@ _LAYERS = re.compile(r"(?i)^(?:l\d{1,2}|\d{1,2}l|\d{1,2}layers?|layers?\d{1,2})$
 _HEADS = re.compile(r"(?i)^(?:h\d{2,4}|a\d{1,2}|\d{1,2}heads?|heads?\d{1,2})$")
 _QUANT = re.compile(r"(?i)^(?:i?q[1-8](?:k|km|ks|0|1)?|\d+(?:\.\d+)?bpw|\d+bits?|w\d+a\d+|(?:mx|nv)?fp(?:4|8|16|32)|"
                     r"bf16|f16|f32|int[2-8]|nf4|gptq|awq|gguf|ggml|ggjt|exl[23]|hqq|\d+g|gs\d+|4b?it|8b?it)$")
-_CHAR = re.compile(r"(?i)^(?:\d+h|\d+k|\d+hrs?)$")
+_CHAR = re.compile(r"(?i)^(?:\d+h|\d+hrs?|patch\d+|p\d{1,2}|window\d+|seqlen\d*|\d+px|\d+res)$")
+# image resolutions and sequence lengths: dataset characteristics in the labels (`vit-base-patch16-224`, `led-16384`)
+_RES = {"96", "112", "128", "160", "192", "224", "240", "256", "288", "299", "320", "336", "384", "448", "480", "512",
+        "518", "560", "576", "640", "768", "1024", "1280", "1536", "2048", "4096", "8192", "16384", "32768"}
+_FILLER = {"model", "models", "to", "for", "the", "of", "and", "on", "with", "from", "by", "a", "an", "my", "new", "hf"}
+_EXTRA_TASK = {"qg", "qag", "qa", "extraction", "paraphrasing", "paraphraser", "multitask", "text", "analysis",
+               "textual", "inversion", "img2img", "txt2img", "inpainting", "sum", "summarizer", "keyword", "keywords",
+               "answer", "question", "questions", "generation", "response", "translator", "ranking", "reranking"}
 
 
 @lru_cache(maxsize=1)
@@ -90,14 +97,21 @@ def _classify(low: str, not_first: bool) -> str:
         return "S"
     if low in V.REUSE_WORDS or low.startswith("finetun") or low.startswith("distil") and low not in s["arch"]:
         return "F"
-    if low in V.TRAINING_WORDS:
+    if low in V.TRAINING_WORDS or low in ("train", "training", "steps", "epochs") or re.fullmatch(
+            r"\d+(?:ep|epochs?|steps?|e)", low):
         return "R"
     if low in V.CHARACTERISTIC_WORDS or _CHAR.match(low):
         return "C"
     if low in V.LANGUAGES and (len(low) > 2 or not_first):
         return "L"
-    if low in V.TASK_WORDS:
+    if low in V.TASK_WORDS or low in _EXTRA_TASK:
         return "T"
+    if low in _RES:
+        return "C"
+    if low == "opus":
+        return "D"  # OPUS, the corpus of opus-mt
+    if low == "mt":
+        return "A"  # MarianMT, in opus-mt
     if low in s["arch"] or low in V.ARCH_V_FAMILIES:
         return "A"
     if low in V.DATASETS or low in s["datasets"] or re.fullmatch(r"in\d+k|in\d+k\w*", low):
@@ -125,6 +139,11 @@ def _name_tokens(name: str) -> tuple[tuple[str, str, int, int], ...]:
     vspans = [(f[1], f[2]) for f in detector._scan(name)[0]]
     out = []
     idx = 0
+    # timm-style `<arch>.<pretrained tag>`: the tag after the dot names the training data (`.fb_in1k`, `.ra3_in1k`)
+    tag_at = -1
+    mt = re.search(r"\.(?=[A-Za-z])", name)
+    if mt:
+        tag_at = mt.start()
     for m in _TOKEN.finditer(name):
         s, e = m.start(), m.end()
         if any(a < e and s < b for a, b in vspans):
@@ -138,6 +157,19 @@ def _name_tokens(name: str) -> tuple[tuple[str, str, int, int], ...]:
             idx += 1
             continue
         tok = m.group()
+        if tok.lower() in _FILLER:
+            continue
+        if 0 <= tag_at < s:
+            out.append((tok, "D" if classify_token(tok, idx) in ("O", "A", "C", "T") else classify_token(tok, idx),
+                        base + s, base + e))
+            idx += 1
+            continue
+        cm = re.match(r"^([A-Za-z0-9]+?)(For[A-Z][A-Za-z]+)$", tok)
+        if cm:  # `BertForQuestionAnswering`: the architecture, then the task head
+            out.append((cm.group(1), classify_token(cm.group(1), idx), base + s, base + s + len(cm.group(1))))
+            out.append((cm.group(2), "T", base + s + len(cm.group(1)), base + e))
+            idx += 2
+            continue
         out.append((tok, classify_token(tok, idx), base + s, base + e))
         idx += 1
     # the first token names the family when nothing else did (the Hub's custom: `<family>-<...>`)

@@ -159,3 +159,20 @@ def test_reasons_are_documented():
     doc = detector.__doc__
     for c in CASES:
         assert re.search(rf"\b{re.escape(c[3])}\b", doc), c[3]
+
+
+def test_candidate_prefilter_is_a_superset_on_hand_cases():
+    for mid, has, _, _ in CASES:
+        if has:
+            assert re.search(detector.CANDIDATE_REGEX, mid.rpartition("/")[2]), mid
+
+
+@pytest.mark.skipif(not (detector._vocab.data_dir() / "seed-2024-02" / "lists").exists(),
+                    reason="needs ../shared/data/seed-2024-02/lists")
+def test_candidate_prefilter_is_a_superset_on_the_2024_lists():
+    lists = detector._vocab.data_dir() / "seed-2024-02" / "lists"
+    names = {line.strip().rpartition("/")[2] for f in lists.glob("*.txt")
+             for line in f.read_text(encoding="utf-8").splitlines() if line.strip()}
+    cand = re.compile(detector.CANDIDATE_REGEX)
+    missed = [n for n in names if not cand.search(n) and detector._scan(n)[0]]
+    assert missed == []
