@@ -33,17 +33,23 @@ class LayoutError(ValueError):
 
 def _api_record(item: dict[str, Any]) -> dict[str, Any]:
     get = item.get
-    record = EMPTY_RECORD.copy()
-    record["id"] = get("id") or get("modelId")
-    record["author"] = get("author")
-    record["pipeline_tag"] = get("pipeline_tag")
-    record["downloads"] = get("downloads")
-    record["likes"] = get("likes")
-    record["created_at"] = get("createdAt")
-    record["last_modified"] = get("lastModified")
-    record["library_name"] = get("library_name")
-    record["tags"] = get("tags")
-    return record
+    # one dict literal in the feed's key order: this runs once per model of a crawl
+    return {
+        "id": get("id") or get("modelId"),
+        "author": get("author"),
+        "name": None,
+        "pipeline_tag": get("pipeline_tag"),
+        "crawl_tag": None,
+        "crawl_author": None,
+        "downloads": get("downloads"),
+        "likes": get("likes"),
+        "created_at": get("createdAt"),
+        "last_modified": get("lastModified"),
+        "library_name": get("library_name"),
+        "tags": get("tags"),
+        "source": None,
+        "crawled_at": None,
+    }
 
 
 def parse_api_models(body: bytes) -> list[dict[str, Any]]:

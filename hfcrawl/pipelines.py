@@ -54,7 +54,18 @@ _STR_FIELDS = ("pipeline_tag", "created_at", "last_modified", "library_name")
 _INT_FIELDS = ("downloads", "likes")
 
 
+_UNTRIMMED_TAG = re.compile(r"(?:^|\n)\s|\s(?:$|\n)|^$")
+
+
 def _clean_tags(value: Any) -> list[str] | None:
+    if value.__class__ is list:
+        try:
+            joined = "\n".join(value)  # C-speed check that every tag is a string
+        except TypeError:
+            pass
+        else:
+            if not _UNTRIMMED_TAG.search(joined):
+                return value  # the common case: nothing to trim, nothing empty
     if not isinstance(value, list):
         return None
     return [t.strip() for t in value if isinstance(t, str) and t.strip()]

@@ -150,3 +150,11 @@ def test_html_page_cut_short_is_retryable_not_a_layout_change():
     page = _listing_page([{"id": "a/one"}], total=1)
     with pytest.raises(ParseError, match="cut short"):
         parse_html_listing(page[: len(page) // 2])
+
+
+@pytest.mark.parametrize("raw,clean", [(["a", "b"], ["a", "b"]), ([" a", "b", "", 3], ["a", "b"]), (["a", ""], ["a"]),
+                                       (["a\t", "b"], ["a", "b"]), ([], []), ("x", None), (None, None)])
+def test_tags_are_trimmed_and_non_strings_dropped(raw, clean):
+    from hfcrawl.pipelines import _clean_tags
+
+    assert _clean_tags(raw) == clean
