@@ -21,6 +21,9 @@ def _csv_list(text: str) -> list[str]:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m analysis", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
+    # `detect` is dispatched to analysis.detector.main before parsing (see main); listed here for --help
+    sub.add_parser("detect", add_help=False, help="detect model versions in ids: one JSON line per id "
+                                                  "(python -m analysis detect --help)")
     st = sub.add_parser("study", help="run every experiment of the study and write the report",
                         description="Inputs: crawl feeds (JSON Lines, several allowed) and/or folders of per-task "
                                     "<tag>.txt lists as the study published them.")
@@ -48,6 +51,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "detect":
+        from analysis.detector import main as detect_main  # noqa: PLC0415
+
+        return detect_main(argv[1:])
     args = build_parser().parse_args(argv)
     if args.top < 1:
         print("error: --top must be at least 1", file=sys.stderr)

@@ -176,3 +176,16 @@ def test_candidate_prefilter_is_a_superset_on_the_2024_lists():
     cand = re.compile(detector.CANDIDATE_REGEX)
     missed = [n for n in names if not cand.search(n) and detector._scan(n)[0]]
     assert missed == []
+
+
+def test_python_m_analysis_detect_command():
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    p = subprocess.run([sys.executable, "-m", "analysis", "detect"], input="sb3/ppo-LunarLander-v2\nx/model-v2\n",
+                       capture_output=True, text=True, cwd=root, timeout=120)
+    assert p.returncode == 0, p.stderr
+    lines = [json.loads(x) for x in p.stdout.splitlines()]
+    assert [(x["id"], x["has_version"], x["reason"]) for x in lines] == [
+        ("sb3/ppo-LunarLander-v2", False, "environment"), ("x/model-v2", True, "explicit-v")]
