@@ -189,3 +189,19 @@ def test_python_m_analysis_detect_command():
     lines = [json.loads(x) for x in p.stdout.splitlines()]
     assert [(x["id"], x["has_version"], x["reason"]) for x in lines] == [
         ("sb3/ppo-LunarLander-v2", False, "environment"), ("x/model-v2", True, "explicit-v")]
+
+
+def test_curated_core_alone_without_shared_data(tmp_path):
+    """Without ../shared the data-driven vocabulary is empty; the hand-curated core still decides every case."""
+    import os
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    env = dict(os.environ, HFCRAWL_SHARED=str(tmp_path / "missing"), HFCRAWL_OUTPUT=str(tmp_path / "out"))
+    ids = "\n".join(c[0] for c in CASES) + "\n"
+    p = subprocess.run([sys.executable, "-m", "analysis", "detect"], input=ids, capture_output=True, text=True,
+                       cwd=root, env=env, timeout=120)
+    assert p.returncode == 0, p.stderr
+    got = [(x["has_version"], x["versions"], x["reason"]) for x in map(json.loads, p.stdout.splitlines())]
+    assert got == [(c[1], c[2], c[3]) for c in CASES]
