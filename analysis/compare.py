@@ -297,7 +297,7 @@ def run(models: pd.DataFrame, out_dir: Path, orgs: list[str]) -> Section:
     _scatter(by_task, figures / "compare_share_by_task.png")
     _global_fig(glob, regex_rules, figures / "compare_global.png")
 
-    md = _markdown(glob, by_task, by_org, dis, regex_rules, tax_task)
+    md = _markdown(glob, by_task, by_org, dis, regex_rules, tax_task, tax_org)
     return Section(
         title="Version detector vs. the study's regex, and a naming taxonomy",
         markdown=md,
@@ -317,7 +317,7 @@ def measured() -> dict | None:
         return None
 
 
-def _markdown(glob, by_task, by_org, dis, regex_rules, tax_task) -> str:
+def _markdown(glob, by_task, by_org, dis, regex_rules, tax_task, tax_org=None) -> str:
     L = []
     L.append("The study counted a name as versioned when the regex `[vV]\\d[.-]?\\d?[.-]?\\d?` matched anywhere in "
              "the id. The version detector (`analysis/detector.py`) reads the name apart from the owner and decides "
@@ -397,6 +397,20 @@ def _markdown(glob, by_task, by_org, dis, regex_rules, tax_task) -> str:
         L.append("|---|---:|" + "---:|" * len(codes))
         for _, r in tax_task.head(8).iterrows():
             L.append(f"| {r['task']} | {r['models']:,} | " + " | ".join(f"{r['pct_' + c]:.0f}" for c in codes) + " |")
+        L.append("")
+        L.append("The study's most frequent version tokens (Experiment 2b: number of families holding the token), "
+                 "each tagged with its element — most are not versions but sizes (S/P), quantisation (Q), tasks (T) "
+                 "or reuse methods (F):")
+        L.append("")
+        for _, r in tax_task.head(6).iterrows():
+            L.append(f"- {r['task']}: {r['study_top_tokens']}")
+        L.append("")
+    if tax_org is not None and len(tax_org):
+        codes = list(taxonomy.ELEMENTS)
+        L.append("| organisation | models | " + " | ".join(codes) + " |")
+        L.append("|---|---:|" + "---:|" * len(codes))
+        for _, r in tax_org.iterrows():
+            L.append(f"| {r['org']} | {r['models']:,} | " + " | ".join(f"{r['pct_' + c]:.0f}" for c in codes) + " |")
         L.append("")
     L.append("Examples of every disagreement, with the rule that explains it: `tables/compare_examples.csv`. "
              "Check any id with `python -m analysis detect --explain <id>`.")

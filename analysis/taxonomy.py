@@ -44,6 +44,9 @@ _CHAR = re.compile(r"(?i)^(?:\d+h|\d+hrs?|patch\d+|p\d{1,2}|window\d+|seqlen\d*|
 # image resolutions and sequence lengths: dataset characteristics in the labels (`vit-base-patch16-224`, `led-16384`)
 _RES = {"96", "112", "128", "160", "192", "224", "240", "256", "288", "299", "320", "336", "384", "448", "480", "512",
         "518", "560", "576", "640", "768", "1024", "1280", "1536", "2048", "4096", "8192", "16384", "32768"}
+# two-letter codes that are more often something else in names (timm tags `sw`/`ms`/`rw`, words `no`/`is`/`it`)
+_LANG_AMBIGUOUS = {"ms", "rw", "no", "is", "id", "sd", "it", "am", "be", "as", "or", "to", "an", "so", "my", "sw",
+                   "me", "he", "la", "lg", "wo", "ha", "ig", "si", "ta", "te", "mr", "pa", "gu", "ml", "ne", "et"}
 _FILLER = {"model", "models", "to", "for", "the", "of", "and", "on", "with", "from", "by", "a", "an", "my", "new", "hf"}
 _EXTRA_TASK = {"qg", "qag", "qa", "extraction", "paraphrasing", "paraphraser", "multitask", "text", "analysis",
                "textual", "inversion", "img2img", "txt2img", "inpainting", "sum", "summarizer", "keyword", "keywords",
@@ -102,7 +105,7 @@ def _classify(low: str, not_first: bool) -> str:
         return "R"
     if low in V.CHARACTERISTIC_WORDS or _CHAR.match(low):
         return "C"
-    if low in V.LANGUAGES and (len(low) > 2 or not_first):
+    if low in V.LANGUAGES and (len(low) > 2 or not_first and low not in _LANG_AMBIGUOUS):
         return "L"
     if low in V.TASK_WORDS or low in _EXTRA_TASK:
         return "T"
@@ -160,8 +163,21 @@ def _name_tokens(name: str) -> tuple[tuple[str, str, int, int], ...]:
         if tok.lower() in _FILLER:
             continue
         if 0 <= tag_at < s:
-            out.append((tok, "D" if classify_token(tok, idx) in ("O", "A", "C", "T") else classify_token(tok, idx),
-                        base + s, base + e))
+            el = classify_token(tok, idx)
+            if tok.lower() in _LANG_AMBIGUOUS:
+                continue  # `sw`/`ms` of `sw_in12k`: parts of the pretrained tag
+            out.append((tok, "D" if el in ("O", "A", "C", "T", "L") else el, base + s, base + e))
+            idx += 1
+            continue
+        prev = name[max(0, s - 2):s]
+        if tok.isdigit() and len(prev) == 2 and prev[1] in "-_" and prev[0] in "LlHhAa" and (s < 2 or s == 2 or
+                                                                                    not name[s - 3].isalnum()):
+            # BERT miniatures: `L-12_H-768_A-12` -> layers, hidden size, attention heads
+            out.append((prev[0] + "-" + tok, "N" if prev[0] in "Ll" else "H", base + s - 2, base + e))
+            idx += 1
+            continue
+        if re.fullmatch(r"\d+[lL]\d+[wW]", tok):  # `4L512W`: layers and width
+            out.append((tok, "N", base + s, base + e))
             idx += 1
             continue
         cm = re.match(r"^([A-Za-z0-9]+?)(For[A-Z][A-Za-z]+)$", tok)

@@ -134,10 +134,11 @@ hungarian romanian ukrainian catalan basque galician swahili tamil telugu marath
 malayalam sinhala nepali tagalog filipino malay burmese khmer lao amharic yoruba hausa igbo zulu xhosa afrikaans
 estonian latvian lithuanian slovak slovenian croatian serbian bulgarian macedonian albanian icelandic irish welsh
 kazakh uzbek kyrgyz mongolian tibetan uyghur pashto sindhi somali kinyarwanda luganda wolof cantonese mandarin
-taiwanese latin esperanto multilingual bilingual crosslingual arabert camembert flaubert bertje robbert
+taiwanese latin esperanto multilingual bilingual crosslingual kor eng jpn jp chn bahasa hinglish scandi
+nordic indic kurdish java python javascript typescript cpp csharp golang
 en fr de es it pt nl ru zh ja ko ar hi bn tr fa ur id vi th pl cs sv no nb nn da fi el he hu ro uk ca eu gl sw ta
 te mr gu pa kn ml si ne tl ms my km lo am yo ha ig zu xh af et lv lt sk sl hr sr bg mk sq is ga cy kk uz ky mn
-ps sd so rw lg wo la eo zh-cn zh-tw multi
+ps sd so rw lg wo la eo zh-cn zh-tw
 """.split())
 
 TASK_WORDS = set("""
