@@ -10,7 +10,7 @@ families, environments and datasets. Every decision carries the rule that made i
 Rules that find a version (the `reason` of a positive detection):
   explicit-v      `v2`, `V1.5`, `v0.1`, `V1-1`, `v1_1` as their own segment
   glued-v         `...V2` / `...v3` glued to a word that is not an architecture or a dataset (`OnlyAnimeV2`)
-  version-word    `version2`, `ver-3`, `rev-2`, `release-1`
+  version-word    `version2`, `ver-3`, `rev-2`, `release-1`, `beta2`, `Preview2`, `rc1`
   decimal         a bare decimal number that is not a size/score: `2.1`, `1.5`, `0.1.0`
   glued-decimal   a decimal glued to a word: `Qwen2.5`, `SD2.1`, `XuanYuan2.0`
   int-sequence    small integers joined by `-`/`_`: `2-1` in `stable-diffusion-2-1`, `1-5`
@@ -153,9 +153,10 @@ _HYPER_WORDS = {"epoch", "epochs", "ep", "eps", "e", "step", "steps", "seed", "f
                 "bit", "bits", "d", "x", "px", "hz", "khz", "min", "mins", "sec", "s", "hrs", "h", "days",
                 "experts", "experts", "gpu", "gpus", "percent", "pct", "of"}
 _VERSION_WORDS = re.compile(r"(?i)^(?:version|ver|rev|release|revision|vers|r)$")
-_VERSION_WORD_GLUED = re.compile(r"(?i)^(?:version|ver|rev|revision|release)(\d+(?:\.\d+)*)$")
+_VERSION_WORD_GLUED = re.compile(
+    r"(?i)^(?:version|ver|rev|revision|release|preview|beta|rc)[-_]?(\d{1,3}(?:\.\d+)*)$")
 _EXPLICIT_V = re.compile(r"^[vV](\d{1,3}(?:\.\d+)*)([A-Za-z][A-Za-z0-9]*)?$")
-_GLUED_V = re.compile(r"^([A-Za-z][A-Za-z0-9]*?[A-Za-z])[vV](\d+(?:\.\d+)*)([A-Za-z]*)$")
+_GLUED_V = re.compile(r"^([A-Za-z][A-Za-z0-9]*?[A-Za-z0-9])[vV](\d+(?:\.\d+)*)([A-Za-z]*)$")
 _GLUED_DEC = re.compile(r"^([A-Za-z]{2,})[-_]?(\d{1,2}(?:\.\d{1,3})+)([A-Za-z]*)$")
 _GLUED_INT = re.compile(r"^([A-Za-z]+)(\d+)$")
 _BARE_INT = re.compile(r"^\d+$")
@@ -375,7 +376,12 @@ def _scan(name: str) -> tuple[tuple[tuple[str, int, int, str], ...], tuple[tuple
         m = _GLUED_V.match(text)
         if m:
             prefix = m.group(1).lower()
-            if _glued_arch(low, prefix) or _glued_arch(prefix + "v" + m.group(2), prefix):
+            if _DIGIT.search(prefix) and prefix in _arch() and not m.group(3):
+                # a version glued after a digit-holding base model: `sd14v1` (v1 of an adapter for SD 1.4)
+                vs = s + len(m.group(1))
+                ve = vs + 1 + len(m.group(2))
+                found.append((name[vs:ve], vs, ve, "glued-v"))
+            elif _glued_arch(low, prefix) or _glued_arch(prefix + "v" + m.group(2), prefix):
                 rejected.append((text, "architecture"))
             elif _is_dataset(prefix) or _is_dataset(low):
                 rejected.append((text, "dataset"))
@@ -443,7 +449,7 @@ def _name_has_version(name: str) -> bool:
 # before a digit, a decimal, a digit standing alone after a separator, or a version word. No look-around, so that
 # pandas runs it in C++ (pyarrow/RE2) over millions of names; only the names it keeps are read by `_scan`.
 CANDIDATE_REGEX = (r"[vV]\d|\d\.\d|[-_ ]\d(?:[^0-9A-Za-z]|$)|^\d[-_ ]\d"
-                   r"|(?i:version|revision|release|ver|rev|r)[-_ ]?\d")
+                   r"|(?i:version|revision|release|preview|beta|ver|rev|rc|r)[-_ ]?\d")
 
 
 def has_version(ids: pd.Series) -> pd.Series:

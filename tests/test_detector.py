@@ -43,6 +43,8 @@ CASES = [
     ("TheBloke/vicuna-7B-1.1-GPTQ-4bit-128g", True, ["1.1"], "decimal"),
     ("openthaigpt/openthaigpt-0.1.0-beta", True, ["0.1.0"], "decimal"),
     ("x/rev-3", True, ["3"], "version-word"),
+    ("Open-Orca/OpenOrcaxOpenChat-Preview2-13B", True, ["Preview2"], "version-word"),
+    ("TencentARC/t2iadapter_seg_sd14v1", True, ["v1"], "glued-v"),
     # explicit v
     ("x/model-v2", True, ["v2"], "explicit-v"),
     ("runwayml/stable-diffusion-v1-5", True, ["v1-5"], "explicit-v"),
