@@ -66,7 +66,8 @@ def api_listing_url(endpoint: str, *, tag: str | None = None, author: str | None
     return f"{endpoint}/api/models?{urlencode(params)}"
 
 
-def html_listing_url(endpoint: str, page: int, *, tag: str | None = None, author: str | None = None) -> str:
+def html_listing_url(endpoint: str, page: int, *, tag: str | None = None, author: str | None = None,
+                     path: str = "/models") -> str:
     """Page `page` (0-based, as on the Hub) of the web listing, sorted by trending as the study did."""
     params: list[tuple[str, str | int]] = []
     if tag is not None:
@@ -76,7 +77,7 @@ def html_listing_url(endpoint: str, page: int, *, tag: str | None = None, author
     params.append(("sort", "trending"))
     if page:
         params.append(("p", page))
-    return f"{endpoint}/models?{urlencode(params)}"
+    return f"{endpoint}{path}?{urlencode(params)}"
 
 
 def tags_url(endpoint: str) -> str:

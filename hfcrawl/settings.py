@@ -3,6 +3,8 @@
 The Hub allows anonymous clients 500 API calls and 100 HTML pages per 5 minutes (docs/hub-api.md 1.5); the crawler
 reads the RateLimit headers and waits when the budget is spent, so the defaults below only bound the burst.
 """
+import os
+
 BOT_NAME = "hfcrawl"
 SPIDER_MODULES = ["hfcrawl.spiders"]
 NEWSPIDER_MODULE = "hfcrawl.spiders"
@@ -40,7 +42,19 @@ HFCRAWL_BUDGET_WINDOW = 300
 
 HFCRAWL_PROGRESS_INTERVAL = 30
 HFCRAWL_REPORT = "output/crawl-report.json"
-HFCRAWL_SPLASH_WAIT = 1.0
+HFCRAWL_SPLASH_WAIT = 1.0  # seconds Splash waits after the page loaded, for the list to appear
+HFCRAWL_HTML_PATH = "/models"  # the web listing's path (the replay hub also serves a JavaScript-built /models-js)
+
+# Rendering through Splash (scrapy-splash), for the HTML source: on when SPLASH_URL is set (here or in the
+# environment). The middlewares and dupe filter are those scrapy-splash's documentation asks for; they leave
+# requests that are not SplashRequests alone, so they stay enabled.
+if os.environ.get("SPLASH_URL"):
+    SPLASH_URL = os.environ["SPLASH_URL"]
+DUPEFILTER_CLASS = "scrapy_splash.SplashAwareDupeFilter"
+# Scrapy's own download slots (per host: the Splash server): scrapy-splash's per_domain policy calls a Downloader
+# method that Scrapy 2.19 no longer has.
+SPLASH_SLOT_POLICY = "scrapy_default"
+HTTPCACHE_STORAGE = "scrapy_splash.SplashAwareFSCacheStorage"
 
 # The feed: this file unless -O/-o (FEEDS) names another; a resumed crawl appends to it.
 HFCRAWL_FEED = "output/models.jsonl"
@@ -60,8 +74,13 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "hfcrawl.middlewares.BackoffRetryMiddleware": 550,
     "hfcrawl.middlewares.HubRateLimitMiddleware": 560,
+    "scrapy_splash.SplashCookiesMiddleware": 723,
+    "scrapy_splash.SplashMiddleware": 725,
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": 810,
     "hfcrawl.middlewares.HubAuthMiddleware": 760,  # after scrapy-splash's middleware (725) has rewritten the URL
 }
+# scrapy-splash's SplashDeduplicateArgsMiddleware is left out: it only saves memory on large Splash arguments
+# (lua_source), which render.html requests do not send, and it cannot take Scrapy 2.19's asynchronous spider output.
 SPIDER_MIDDLEWARES = {
     # A page whose body could not be read is retried from the callback with get_retry_request, which copies the
     # request's meta on purpose; this middleware would warn about every such retry.

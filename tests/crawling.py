@@ -45,6 +45,7 @@ class CrawlRunner:
     def __init__(self, endpoint: str, workdir: Path, env: dict[str, str] | None = None):
         self.endpoint = endpoint
         self.workdir = workdir
+        workdir.mkdir(parents=True, exist_ok=True)
         self.feed = workdir / "models.jsonl"
         self.report_path = workdir / "crawl-report.json"
         self.log_path = workdir / "crawl.log"

@@ -72,6 +72,7 @@ class ModelsSpider(scrapy.Spider):
         spider.endpoint = hub.endpoint_from_env()
         spider.splash_url = crawler.settings.get("SPLASH_URL") or os.environ.get("SPLASH_URL") or None
         spider.splash_wait = crawler.settings.getfloat("HFCRAWL_SPLASH_WAIT", 1.0)
+        spider.html_path = crawler.settings.get("HFCRAWL_HTML_PATH", "/models")
         return spider
 
     # ----------------------------------------------------------------------------------------------------- start
@@ -99,7 +100,8 @@ class ModelsSpider(scrapy.Spider):
             for state in self.ledger.unfinished():
                 yield self.resume_request(state)
             return
-        logger.info("Crawling %s (source=%s)", self.endpoint, self.source)
+        rendering = f", rendered by Splash at {self.splash_url}" if self.splash_url and self.source == "html" else ""
+        logger.info("Crawling %s (source=%s%s)", self.endpoint, self.source, rendering)
         if self.tags is None and self.authors is not None:
             for request in self.open_streams([], self.authors):
                 yield request
@@ -152,12 +154,15 @@ class ModelsSpider(scrapy.Spider):
         if self.source == "api":
             return scrapy.Request(str(next_page), callback=self.parse_api, errback=self.page_failed,
                                   meta=meta, dont_filter=True)
-        url = hub.html_listing_url(self.endpoint, page, **{state.kind: state.value})
+        url = hub.html_listing_url(self.endpoint, page, path=self.html_path, **{state.kind: state.value})
         if self.splash_url:
-            from scrapy_splash import SplashRequest
+            from scrapy_splash import SlotPolicy, SplashRequest
 
+            # Scrapy's own slots (see SPLASH_SLOT_POLICY in settings): scrapy-splash's default per-domain policy
+            # calls a Downloader method Scrapy 2.19 no longer has.
             return SplashRequest(url, callback=self.parse_html, errback=self.page_failed, meta=meta,
-                                 endpoint="render.html", args={"wait": self.splash_wait}, dont_filter=True)
+                                 endpoint="render.html", args={"wait": self.splash_wait}, dont_filter=True,
+                                 slot_policy=SlotPolicy.SCRAPY_DEFAULT)
         return scrapy.Request(url, callback=self.parse_html, errback=self.page_failed, meta=meta, dont_filter=True)
 
     def resume_request(self, state: StreamState) -> scrapy.Request:
