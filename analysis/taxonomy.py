@@ -75,11 +75,6 @@ def _sets() -> dict[str, frozenset[str]]:
     return {"arch": frozenset(arch), "datasets": frozenset(v["datasets"])}
 
 
-def _split_token(tok: str) -> list[str]:
-    """A segment may glue several words: `bertweetfr` stays, `WizardLM` stays, `SuperHOT` stays; lower-case kept."""
-    return [tok]
-
-
 def classify_token(tok: str, index: int = 0) -> str:
     """The element of one token (not a version: versions come from the detector)."""
     return _classify(tok.lower(), index > 0)

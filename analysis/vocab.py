@@ -27,7 +27,7 @@ from functools import lru_cache
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-VOCAB_VERSION = 3  # bump when the build changes, to invalidate caches
+VOCAB_VERSION = 4  # bump when the build changes, to invalidate caches
 
 # --- hand-curated core ------------------------------------------------------------------------------------------------
 

@@ -48,7 +48,8 @@ def task_map() -> dict[str, str]:
     p = snap / "models-2022-10.csv.gz"
     if p.exists():
         m = pd.read_csv(p, usecols=["modelId", "task_category"])
-        out.update({k: v for k, v in zip(m["modelId"], m["task_category"]) if isinstance(v, str) and v})
+        out.update({k: v for k, v in zip(m["modelId"], m["task_category"])
+                    if isinstance(v, str) and v and v != "unknown"})
     p = snap / "api-full-2022-02.jsonl.gz"
     if p.exists():
         with gzip.open(p, "rt", encoding="utf-8") as fh:
