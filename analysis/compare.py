@@ -69,12 +69,16 @@ def regex_explanation(model_id: str) -> tuple[str, str]:
         return m.group(), "owner"
     d = detector.detect(mid)
     nm = _STUDY_RE.search(name)
-    hit = nm.group().lower() if nm else m.group().lower()
+    shown = nm.group() if nm else m.group()
+    hit = shown.lower()
+    # the rejected candidate that holds the regex's match (`squadv2` holds `v2`), else one inside it
     for text, rule in d.rejected:
-        tl = text.lower()
-        if hit[:2] in tl or tl in hit:
-            return (nm.group() if nm else m.group()), rule
-    return (nm.group() if nm else m.group()), d.reason
+        if hit in text.lower():
+            return shown, rule
+    for text, rule in d.rejected:
+        if text.lower() in hit or hit[:2] in text.lower():
+            return shown, rule
+    return shown, d.reason
 
 
 def _study_tokens(names: pd.Series) -> Counter:

@@ -26,7 +26,10 @@ Rules that reject a candidate (the `reason` of a negative detection, the first o
   quantisation    `gptq`, `awq`, `gguf`, `exl2`, `int4`, `4bit`, `4.0bpw`, `q4_k_m`, `fp16`, `128g`
   hyperparameter  `L12`, `H384`, `ep10`, `seed-2`, `step-2000`, `e2`, `p16`
   owner           only the owner held a `v<digit>` (the study's regex would have matched)
+  number, other, word   a number or letters+digits token that is none of the above (`distilbart-cnn-12-6`, `v100s`)
   no-digit / no-candidate
+A negative detection's reason is the rule that turned down the candidate the study's regex would have taken, if any,
+else the first candidate turned down.
 """
 from __future__ import annotations
 
@@ -155,7 +158,7 @@ _HYPER_WORDS = {"epoch", "epochs", "ep", "eps", "e", "step", "steps", "seed", "f
 _VERSION_WORDS = re.compile(r"(?i)^(?:version|ver|rev|release|revision|vers|r)$")
 _VERSION_WORD_GLUED = re.compile(
     r"(?i)^(?:version|ver|rev|revision|release|preview|beta|rc)[-_]?(\d{1,3}(?:\.\d+)*)$")
-_EXPLICIT_V = re.compile(r"^[vV](\d{1,3}(?:\.\d+)*)([A-Za-z][A-Za-z0-9]*)?$")
+_EXPLICIT_V = re.compile(r"^[vV](\d{1,4}(?:\.\d+)*)([A-Za-z][A-Za-z0-9]*)?$")
 _GLUED_V = re.compile(r"^([A-Za-z][A-Za-z0-9]*?[A-Za-z0-9])[vV](\d+(?:\.\d+)*)([A-Za-z]*)$")
 _GLUED_DEC = re.compile(r"^([A-Za-z]{2,})[-_]?(\d{1,2}(?:\.\d{1,3})+)([A-Za-z]*)$")
 _GLUED_INT = re.compile(r"^([A-Za-z]+)(\d+)$")
@@ -431,7 +434,8 @@ def detect(model_id: str) -> Detection:
         return Detection(mid, True, [f[0] for f in found], [(base + f[1], base + f[2]) for f in found],
                          found[0][3], list(rejected))
     if rejected:
-        reason = rejected[0][1]
+        # the candidate the study's regex would have taken explains best why this is not a version
+        reason = next((r for t, r in rejected if _STUDY_RE.search(t)), rejected[0][1])
     elif owner and _STUDY_RE.search(owner):
         reason = "owner"
     elif any(c.isdigit() for c in name):

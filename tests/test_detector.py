@@ -59,7 +59,7 @@ CASES = [
     ("EleutherAI/pythia-1.4b", False, [], "size"),
     ("x/model-7b", False, [], "size"),
     ("x/model-1.5b", False, [], "size"),
-    ("hlarcher/falcon-7b-v100s", False, [], "size"),
+    ("hlarcher/falcon-7b-v100s", False, [], "other"),  # a GPU, not a version
     # dates
     ("cardiffnlp/twitter-roberta-base-2021-124m", False, [], "date"),
     ("x/model-20230626", False, [], "date"),
