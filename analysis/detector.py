@@ -306,7 +306,9 @@ def _scan(name: str) -> tuple[tuple[tuple[str, int, int, str], ...], tuple[tuple
             parts = (m.group(1) + m.group(2)).split(".")
             suffix = m.group(3).lower()
             if suffix in ("", "v") and len(parts[0]) <= 2 and all(len(p) <= 3 for p in parts[1:]):
-                if pl in _HYPER_PREFIX and prev_sep in "-_" and pl not in ("r",):
+                if len(parts) == 2 and len(parts[1]) >= 2 and parts[1][0] == "0":
+                    rejected.append((text, "number"))  # `0.073`, `0.05`: a score or a rate, not a version
+                elif pl in _HYPER_PREFIX and prev_sep in "-_" and pl not in ("r",):
                     rejected.append((text, "hyperparameter"))
                 else:
                     found.append((text, s, e, "decimal"))
