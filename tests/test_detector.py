@@ -82,7 +82,7 @@ CASES = [
     ("nreimers/MiniLM-L12-H384-uncased", False, [], "hyperparameter"),
     ("ltg/norbert3-base", False, [], "family-name"),
     ("sshleifer/distilbart-cnn-12-6", False, [], "number"),
-    ("Koleshjr/40k_10k_0.073_xlsr_sw", False, [], "number"),  # a score, not a version
+    ("x/whisper-small-wer-0.073", False, [], "number"),  # a score, not a version
     ("bert-base-uncased", False, [], "no-digit"),
 ]
 
