@@ -1399,34 +1399,49 @@ class HubCore:
                 pieces = [frag[v] for v in Vl]
             pieces = [b"%b%d%b" % (f[0], t, f[1]) for f, t in zip(pieces, tl)]
             return b"[" + b",".join(pieces) + b"]"
-        out = []
-        for j, v in enumerate(Vl):
-            b = bl[j]
-            ti = task_of[b]
-            pt = task_names[ti] if ti >= 0 else None
-            lib = lib_names[lib_idx[b]]
-            oid = f"{i1[j]:016x}{i2[j]:08x}"
-            mid = names[j]
-            if expand is None and not full:
-                d = {"_id": oid, "id": mid, "likes": ll[j], "trendingScore": tl[j], "private": False,
-                     "downloads": dl[j], "tags": tags[b]}
-                if pt:
-                    d["pipeline_tag"] = pt
-                if lib:
-                    d["library_name"] = lib
-                d["createdAt"] = _iso(cl[j])
-                d["modelId"] = mid
+        # expand / full: column-wise values, then one dict per item with the keys that have a value
+        keys = FULL_KEYS if expand is None else [k for k in EXPAND_ORDER if k in expand]
+        n = len(Vl)
+        oids = [x.decode() for x in _oids(id1, id2)]
+        pts = [task_names[task_of[b]] if task_of[b] >= 0 else None for b in bl]
+        libs = [lib_names[lib_idx[b]] for b in bl]
+        cols = []
+        for key in keys:
+            if key == "author":
+                col = [m.split("/", 1)[0] if "/" in m else None for m in names]
+            elif key == "pipeline_tag":
+                col = pts
+            elif key == "library_name":
+                col = libs
+            elif key == "downloads":
+                col = dl
+            elif key == "likes":
+                col = ll
+            elif key == "trendingScore":
+                col = tl
+            elif key in ("createdAt", "lastModified"):
+                col = [x.decode() for x in _isos(vals[key])]
+            elif key == "tags":
+                col = [tags[b] for b in bl]
+            elif key == "modelId":
+                col = names
+            elif key in ("private", "gated", "disabled", "xetEnabled"):
+                col = [False] * n
             else:
-                keys = FULL_KEYS if expand is None else [k for k in EXPAND_ORDER if k in expand]
-                d = {"_id": oid, "id": mid}
-                for key in keys:
-                    val = self._field(key, v, b, mid, pt, lib, dl[j], ll[j], cl[j], ml[j], tl[j], tags[b])
-                    if val is not None:
-                        d[key] = val
-            if noid:
-                d.pop("id", None)
-                d.pop("modelId", None)
+                col = [self._field(key, v, b, names[j], pts[j], libs[j], dl[j], ll[j], 0, 0, tl[j], tags[b])
+                       for j, (v, b) in enumerate(zip(Vl, bl))]
+            cols.append((key, col))
+        out = []
+        for j in range(n):
+            d = {"_id": oids[j]} if noid else {"_id": oids[j], "id": names[j]}
+            for key, col in cols:
+                x = col[j]
+                if x is not None:
+                    d[key] = x
             out.append(d)
+        if noid:
+            for d in out:
+                d.pop("modelId", None)
         return orjson.dumps(out)
 
     def _field(self, key, v, b, mid, pt, lib, dl, li, cr, mo, tr, tags):
