@@ -184,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
                  "expected": total, "models_per_s": round(models / m["wall_s"], 1) if m["wall_s"] else None,
                  "peak_rss_mb": round(m["peak_rss_mb"], 1), "client_cpu_s": round(m["cpu_s"], 2),
                  "server_cpu_s": st["cpu_seconds"], "http_statuses": st["statuses"], "sent_429": st["sent_429"],
-                 "bytes_received": st["bytes_sent"]}
+                 "bytes_received": st["bytes_sent"], "hub_peak_rss_mb": round(st.get("vmhwm_kb", 0) / 1024, 1)}
             results.append(r)
             status = "ok" if r["ok"] else "FAILED: " + "; ".join(problems)
             print(f"[{name}] {status}; {r['wall_s']:.1f}s, {r['requests']:,} requests, {models:,} models, "
