@@ -69,12 +69,32 @@ def _exact_from_supersets(F: np.ndarray, s: int) -> np.ndarray:
     return F
 
 
+def _vocabulary(distinct: list[frozenset[str]]) -> list[str]:
+    """Tokens by decreasing frequency (ties by name): frequent tokens get the low bits, so shared parts are short."""
+    freq = Counter(t for s in distinct for t in s)
+    return sorted(freq, key=lambda t: (-freq[t], t))
+
+
+def _vocabulary_bitsets(distinct: list[frozenset[str]]) -> list[int]:
+    index = {t: i for i, t in enumerate(_vocabulary(distinct))}
+    return [sum(1 << index[t] for t in s) for s in distinct]
+
+
+def _bit_positions(bits: int) -> list[int]:
+    out = []
+    while bits:
+        low = bits & -bits
+        out.append(low.bit_length() - 1)
+        bits ^= low
+    return out
+
+
 def group_counts(sets: Iterable[frozenset[str]]) -> Groups:
     """Exact-intersection counts over all pairs of families, without enumerating the pairs (module docstring)."""
     multiplicity = Counter(s for s in sets if s)
     distinct = sorted(multiplicity, key=lambda s: (len(s), sorted(s)))
     weights = [multiplicity[s] for s in distinct]
-    postings: dict[str, int] = {}
+    postings: dict[str, int] = {}  # token -> bitset of families (bit = family, in `distinct` order)
     ends: list[int] = []
     position = 0
     for s, w in zip(distinct, weights):
@@ -84,6 +104,8 @@ def group_counts(sets: Iterable[frozenset[str]]) -> Groups:
         position += w
         ends.append(position)
     counts: Groups = Counter()
+    direct: Counter = Counter()  # token bitset -> count, for the intersections done directly
+    vocab_bits: list[int] | None = None
     n = len(distinct)
     for k, (a, wa) in enumerate(zip(distinct, weights)):
         if wa > 1:
@@ -101,11 +123,18 @@ def group_counts(sets: Iterable[frozenset[str]]) -> Groups:
             E = _exact_from_supersets(_subset_counts(later), s)
             for x in (np.flatnonzero(E[1:]) + 1).tolist():
                 counts[frozenset(tokens[j] for j in range(s) if x >> j & 1)] += wa * int(E[x])
-        else:
-            for b, wb in zip(distinct[k + 1:], weights[k + 1:]):
-                common = a & b
+        else:  # the few largest sets: intersect directly with the later sets, as token bitsets
+            if vocab_bits is None:
+                vocab_bits = _vocabulary_bitsets(distinct)
+            abits = vocab_bits[k]
+            for bb, wb in zip(vocab_bits[k + 1:], weights[k + 1:]):
+                common = abits & bb
                 if common:
-                    counts[common] += wa * wb
+                    direct[common] += wa * wb
+    if direct:
+        vocab = _vocabulary(distinct)
+        for bits, c in direct.items():
+            counts[frozenset(vocab[i] for i in _bit_positions(bits))] += c
     return counts
 
 

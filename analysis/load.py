@@ -13,7 +13,6 @@ crawl_tag      raw `crawl_tag` of the feed line kept for `task` (the list's file
 crawl_author   raw `crawl_author` of the feed line kept for `org` (the list's file stem for organisation lists)
 source         "api" / "html" (feed) or "list" (published lists)
 crawled_at     ISO-8601 string or None
-downloads, likes, created_at, last_modified, library_name, tags   as in the feed (None for lists)
 input          the file the row came from
 line           1-based line number in that file
 ============== ==========================================================================================
@@ -32,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
+import numpy as np
 import orjson
 import pandas as pd
 
@@ -39,16 +39,13 @@ import pandas as pd
 DEFAULT_ORGS: tuple[str, ...] = ("google", "facebook", "openai")
 
 #: Feed columns the analysis carries along (the rest of FEED_FIELDS is not needed by any experiment).
-_FEED_COLUMNS = (
-    "id", "author", "name", "pipeline_tag", "crawl_tag", "crawl_author", "downloads", "likes", "created_at",
-    "last_modified", "library_name", "tags", "source", "crawled_at",
-)
+_FEED_COLUMNS = ("id", "pipeline_tag", "crawl_tag", "crawl_author", "source", "crawled_at")
 #: How many line numbers of each kind of dropped line the provenance keeps (the count is always complete).
 MAX_LINE_EXAMPLES = 10
 
 MODEL_COLUMNS = (
     "id", "author", "name", "task", "org", "pipeline_tag", "crawl_tag", "crawl_author", "source", "crawled_at",
-    "downloads", "likes", "created_at", "last_modified", "library_name", "tags", "input", "line",
+    "input", "line",
 )
 
 
@@ -97,59 +94,99 @@ class LoadResult:
 # Reading
 
 
-class _Columns:
-    """Rows collected column by column (cheaper than a list of dicts for millions of lines)."""
-
-    def __init__(self) -> None:
-        self.cols: dict[str, list[Any]] = {c: [] for c in _FEED_COLUMNS + ("input", "line")}
-        self.n = 0
-
-    def add_feed(self, obj: dict[str, Any], path: str, line: int) -> None:
-        for c in _FEED_COLUMNS:
-            self.cols[c].append(obj.get(c))
-        self.cols["input"].append(path)
-        self.cols["line"].append(line)
-        self.n += 1
-
-    def add_list(self, ids: list[str], lines: list[int], path: str, tag: str | None, author: str | None) -> None:
-        k = len(ids)
-        given = {"id": ids, "crawl_tag": [tag] * k, "crawl_author": [author] * k, "source": ["list"] * k,
-                 "input": [path] * k, "line": lines}
-        for c, values in self.cols.items():
-            values.extend(given.get(c, [None] * k))
-        self.n += k
+_FRAME_COLUMNS = _FEED_COLUMNS + ("input", "line")
 
 
-def _read_feed(path: Path, rows: _Columns, malformed: Dropped, truncated: Dropped) -> None:
-    """Parse one JSON Lines feed; malformed lines are counted, never fatal."""
+def _frame(cols: dict[str, Any], n: int) -> pd.DataFrame:
+    """A reader's rows as a DataFrame with every reading column (missing ones all None)."""
+    data = {c: cols.get(c, [None] * n) for c in _FRAME_COLUMNS}
+    return pd.DataFrame(data)
+
+
+def _count_lines(path: Path) -> tuple[int, bool, bool]:
+    """(newline count, ends with a newline, has a blank line), reading in chunks (no whole-file copy)."""
+    newlines, blank, prev, last = 0, False, b"\n", b""
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 24):
+            newlines += chunk.count(b"\n")
+            blank = blank or b"\n\n" in chunk or (prev == b"\n" and chunk[:1] == b"\n")
+            prev = last = chunk[-1:]
+    return newlines, last == b"\n", blank
+
+
+def _read_feed_fast(path: Path) -> pd.DataFrame | None:
+    """The whole feed parsed by Arrow's JSON reader (C, multi-threaded), or None if any line is not clean.
+
+    Clean = every line a JSON object whose fields have the schema's types, a string id, no blank line, and a final
+    newline. Anything else (a malformed or truncated line) goes through `_read_feed`, which says which lines.
+    """
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    lines = data.split(b"\n")
-    ends_with_newline = data.endswith(b"\n")
-    last = len(lines) - 1
+        import pyarrow as pa
+        import pyarrow.json as pj
+    except ImportError:  # pragma: no cover - pandas 3 installs pyarrow
+        return None
+    newlines, final_newline, blank = _count_lines(path)
+    if not final_newline or blank or not newlines:
+        return None
+    schema = pa.schema([(c, pa.string()) for c in _FEED_COLUMNS])
+    try:
+        table = pj.read_json(path, parse_options=pj.ParseOptions(explicit_schema=schema,
+                                                                 unexpected_field_behavior="ignore"))
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OSError):
+        return None
+    if table.num_rows != newlines or table.column("id").null_count:
+        return None
+    df = table.to_pandas()
+    df["input"] = str(path)
+    df["line"] = np.arange(1, len(df) + 1)
+    return df[list(_FRAME_COLUMNS)]
+
+
+def _read_feed(path: Path, malformed: Dropped, truncated: Dropped) -> pd.DataFrame:
+    """Parse one JSON Lines feed line by line; malformed lines are counted, never fatal."""
+    fast = _read_feed_fast(path)
+    if fast is not None:
+        return fast
     name = str(path)
     loads, decode_error = orjson.loads, orjson.JSONDecodeError
-    for i, raw in enumerate(lines):
-        if not raw.strip():
-            continue
-        try:
-            obj = loads(raw)
-        except decode_error:
-            obj = None
-        if not isinstance(obj, dict) or not isinstance(obj.get("id"), str):
-            (truncated if (i == last and not ends_with_newline) else malformed).add(name, i + 1)
-            continue
-        rows.add_feed(obj, name, i + 1)
+    cols: dict[str, list[Any]] = {c: [] for c in _FEED_COLUMNS}
+    lines: list[int] = []
+    shared: dict[str, str] = {}  # one str object per distinct tag/author/date: millions of rows stay small
+    appends = [(c, cols[c].append, c != "id") for c in _FEED_COLUMNS]
+    try:
+        with path.open("rb") as fh:
+            for i, raw in enumerate(fh, 1):
+                if not raw.strip():
+                    continue
+                try:
+                    obj = loads(raw)
+                except decode_error:
+                    obj = None
+                if type(obj) is not dict or type(obj.get("id")) is not str:
+                    (malformed if raw.endswith(b"\n") else truncated).add(name, i)
+                    continue
+                for c, append, share in appends:
+                    v = obj.get(c)
+                    if type(v) is not str:
+                        v = None
+                    elif share:
+                        v = shared.setdefault(v, v)
+                    append(v)
+                lines.append(i)
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    cols["input"] = [name] * len(lines)
+    cols["line"] = lines
+    return _frame(cols, len(lines))
 
 
-def _read_lists(folder: Path, orgs: Iterable[str], rows: _Columns) -> None:
+def _read_lists(folder: Path, orgs: Iterable[str]) -> pd.DataFrame:
     """A folder of `<tag>.txt` lists, one id per line: task = file stem, except the organisation files."""
     org_names = {o.casefold() for o in orgs}
     files = sorted(folder.glob("*.txt"))
     if not files:
         raise InputError(f"{folder} holds no <tag>.txt lists")
+    frames = []
     for f in files:
         stem = f.stem
         is_org = stem.casefold() in org_names
@@ -158,8 +195,11 @@ def _read_lists(folder: Path, orgs: Iterable[str], rows: _Columns) -> None:
         except (OSError, UnicodeDecodeError) as exc:
             raise InputError(f"cannot read {f}: {exc}") from exc
         pairs = [(raw, i + 1) for i, raw in enumerate(text.split("\n")) if raw.strip()]
-        rows.add_list([p[0] for p in pairs], [p[1] for p in pairs], str(f),
-                      None if is_org else stem, stem if is_org else None)
+        n = len(pairs)
+        frames.append(_frame({"id": [p[0] for p in pairs], "line": [p[1] for p in pairs], "input": [str(f)] * n,
+                              "crawl_tag": [None if is_org else stem] * n,
+                              "crawl_author": [stem if is_org else None] * n, "source": ["list"] * n}, n))
+    return pd.concat(frames, ignore_index=True)
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -192,8 +232,8 @@ def _latest_per_stream(df: pd.DataFrame, mask: pd.Series, duplicates: Dropped) -
     return order[~dup].drop(columns="_ts")
 
 
-def _combine(rows: _Columns, malformed: Dropped, duplicates: Dropped) -> pd.DataFrame:
-    df = pd.DataFrame(rows.cols)
+def _combine(frames: list[pd.DataFrame], malformed: Dropped, duplicates: Dropped) -> pd.DataFrame:
+    df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     df["id"] = df["id"].astype("str")
     df = _drop_invalid_ids(df, malformed)
     df["_order"] = range(len(df))
@@ -207,11 +247,10 @@ def _combine(rows: _Columns, malformed: Dropped, duplicates: Dropped) -> pd.Data
     out = pd.concat([tag_rows, only_org], ignore_index=True).sort_values("_order", kind="stable")
     out["org"] = out["id"].map(org_of)
     out["task"] = out["crawl_tag"].where(out["crawl_tag"].notna(), out["pipeline_tag"])
+    # author and name are derived from the id (the feed's own fields say the same by construction).
     has_owner = out["id"].str.contains("/", regex=False)
-    owner = out["id"].str.replace(r"/.*", "", regex=True)
-    out["author"] = out["author"].where(out["author"].notna(), owner.where(has_owner))
-    out.loc[~has_owner, "author"] = None
-    out["name"] = out["name"].where(out["name"].notna(), out["id"].str.replace(r"^[^/]*/", "", regex=True))
+    out["author"] = out["id"].str.replace(r"/.*", "", regex=True).where(has_owner)
+    out["name"] = out["id"].str.replace(r"^[^/]*/", "", regex=True)
     out = out.drop(columns="_order").reset_index(drop=True)
     return out[list(MODEL_COLUMNS)]
 
@@ -223,23 +262,21 @@ def load(inputs: Iterable[str | Path], orgs: Iterable[str] = DEFAULT_ORGS) -> Lo
     if not paths:
         raise InputError("no input given")
     malformed, truncated, duplicates = Dropped(), Dropped(), Dropped()
-    rows = _Columns()
+    frames: list[pd.DataFrame] = []
     sources: list[dict[str, Any]] = []
     for p in paths:
         if not p.exists():
             raise InputError(f"{p}: no such file or folder")
-        before = rows.n
         if p.is_dir():
-            _read_lists(p, orgs, rows)
-            kind = "lists"
+            frame, kind = _read_lists(p, orgs), "lists"
         else:
-            _read_feed(p, rows, malformed, truncated)
-            kind = "feed"
-        sources.append({"path": str(p.resolve()), "kind": kind, "lines": rows.n - before})
-    if not rows.n:
+            frame, kind = _read_feed(p, malformed, truncated), "feed"
+        frames.append(frame)
+        sources.append({"path": str(p.resolve()), "kind": kind, "lines": len(frame)})
+    parsed, bad_json = sum(len(f) for f in frames), malformed.count
+    if not parsed:
         raise InputError("no valid model line in " + ", ".join(map(str, paths)))
-    parsed, bad_json = rows.n, malformed.count
-    models = _combine(rows, malformed, duplicates)
+    models = _combine(frames, malformed, duplicates)
     if models.empty:
         raise InputError("no valid model id in " + ", ".join(map(str, paths)))
     crawled = pd.to_datetime(models["crawled_at"], utc=True, errors="coerce", format="ISO8601").dropna()

@@ -189,12 +189,6 @@ def _tokens_and_groups(ids: pd.Series, cfg: StudyConfig, count: Callable) -> tup
     return fams, tokens.token_table(fams), groups_table(count(fams.tolist()))
 
 
-def _rule_diff(ids: pd.Series, fams: pd.Series, cfg: StudyConfig) -> int:
-    other = tokens.family_tokens(ids, "code" if cfg.token_rules == "study" else "study")
-    keys = set(fams.index) | set(other.index)
-    return sum(1 for k in keys if fams.get(k) != other.get(k))
-
-
 def _compare_section(models: pd.DataFrame, cfg: StudyConfig) -> Section:
     try:
         compare = importlib.import_module("analysis.compare")
@@ -272,7 +266,7 @@ def run_study(cfg: StudyConfig, progress: Progress | None = None) -> dict[str, A
             ids = models.loc[models["task"] == task, "id"]
             fams, tt, gt = _tokens_and_groups(ids, cfg, count)
             tok_tables[task], grp_tables[task], fam_counts[task] = tt, gt, len(fams)
-            rule_diffs[task] = _rule_diff(ids, fams, cfg)
+            rule_diffs[task] = tokens.rule_differences(ids)
             name = safe_name(task)
             task_files += [_write_csv(tt, out, f"tables/e2b_tokens_{name}.csv"),
                            _write_csv(gt, out, f"tables/e2c_groups_{name}.csv")]
@@ -287,7 +281,7 @@ def run_study(cfg: StudyConfig, progress: Progress | None = None) -> dict[str, A
             ids = org_models(models, org)["id"]
             fams, tt, gt = _tokens_and_groups(ids, cfg, count)
             org_tok[org], org_grp[org], fam_counts[f"org:{org}"] = tt, gt, len(fams)
-            rule_diffs[f"org:{org}"] = _rule_diff(ids, fams, cfg)
+            rule_diffs[f"org:{org}"] = tokens.rule_differences(ids)
             name = safe_name(org)
             org_files += [_write_csv(tt, out, f"tables/e3_tokens_{name}.csv"),
                           _write_csv(gt, out, f"tables/e3_groups_{name}.csv")]

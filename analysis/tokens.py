@@ -91,3 +91,22 @@ def token_table(families: pd.Series) -> pd.DataFrame:
     counts = families.explode().value_counts()
     out = pd.DataFrame({"token": counts.index.astype(str), "families": counts.to_numpy().astype(int)})
     return out.sort_values(["families", "token"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
+def rule_differences(ids: pd.Series) -> int:
+    """Number of families whose token set differs between the `study` and `code` rule sets.
+
+    Only families holding a name the two rule sets read differently can differ: a name without `-` or `.` (kept by
+    the code only), or a name whose part before the first `-` holds a `.` (other version part). Both rule sets run
+    on those families' names only, which keeps this cheap on large feeds.
+    """
+    names = _names(ids.astype("str"))
+    family = names.str.replace(r"[-.].*", "", regex=True)
+    no_separator = ~names.str.contains(r"[-.]", regex=True)
+    other_version = names.str.contains(r"^[^-]*\.[^-]*-", regex=True)
+    affected = set(family[no_separator | other_version].tolist())
+    if not affected:
+        return 0
+    sub = ids[ids.str.contains("/", regex=False)][family.isin(affected).to_numpy()]
+    a, b = family_tokens(sub, "study"), family_tokens(sub, "code")
+    return sum(1 for k in set(a.index) | set(b.index) if a.get(k) != b.get(k))
