@@ -17,7 +17,8 @@ Rules that find a version (the `reason` of a positive detection):
   family-int      a digit right after the family word, before a size or for a known family: `Llama-2-7b`,
                   `kandinsky-2`
 Rules that reject a candidate (the `reason` of a negative detection, the first one met):
-  environment     `LunarLander-v2`, `FrozenLake-v1`, `Taxi-v3`, `halfcheetah_v4` (Gym/Atari/MuJoCo ids)
+  environment     `LunarLander-v2`, `FrozenLake-v1`, `Taxi-v3`, `halfcheetah_v4` (Gym/Atari/MuJoCo ids, v0-v5: no
+                  registered id goes beyond v5, so `halfcheetah_v10` is read as the model's own version)
   family-name     a digit glued to a word names the family (`llama2`, `norbert3`, `generator1`)
   architecture    `wav2vec2`, `yolov8`, `mobilenet-v3`, `convnextv2`, `gpt2`, `t5`, `resnet50`
   dataset         `squadv2`, `squad_v2`, `cv7`, `conll2003`
@@ -109,6 +110,11 @@ def _env_key(words: list[str]) -> bool:
     return key in _env_keys() or key.startswith(_vocab.ENV_PREFIXES)
 
 
+# The highest version of any registered Gym/Gymnasium/ALE/MuJoCo/Box2D/Bullet/panda-gym/Meta-World id (MuJoCo and ALE
+# ids stop at v5): `<Environment>-v<N>` with a larger N is not an environment id.
+ENV_MAX_VERSION = 5
+
+
 def _env_spans(name: str) -> list[tuple[int, int]]:
     """Spans of `<Environment>-v<N>` (Gym/Atari/MuJoCo/Box2D/Bullet/panda-gym/Meta-World/ML-Agents ids): the words
     before `-vN` (up to 4, joined) name a known environment, or end like one (`...NoFrameskip`, `...BulletEnv`)."""
@@ -116,6 +122,8 @@ def _env_spans(name: str) -> list[tuple[int, int]]:
         return []
     out = []
     for m in _VNUM.finditer(name):
+        if int(m.group().lstrip("-_vV")) > ENV_MAX_VERSION:
+            continue  # no registered environment id goes that far: `halfcheetah_v10` is the model's own version
         before = list(_WORD.finditer(name, 0, m.start()))
         if not before or before[-1].end() != m.start():
             continue

@@ -33,6 +33,9 @@ CASES = [
     ("sb3/dqn-SpaceInvadersNoFrameskip-v4", False, [], "environment"),
     ("x/a2c-PandaReachDense-v2", False, [], "environment"),
     ("ARDT-Internal/dt-halfcheetah_v4-2607_1930", False, [], "environment"),
+    # no registered environment goes beyond v5: a larger number is the model's own version
+    ("x/dt-halfcheetah_v10-2607_1930", True, ["v10"], "explicit-v"),
+    ("x/ppo-LunarLander-v7", True, ["v7"], "explicit-v"),
     # versions without a v, which the study's regex misses
     ("meta-llama/Llama-2-7b-hf", True, ["2"], "family-int"),
     ("TheBloke/Llama-2-7B-GPTQ", True, ["2"], "family-int"),
