@@ -14,6 +14,8 @@ Rules that find a version (the `reason` of a positive detection):
   decimal         a bare decimal number that is not a size/score: `2.1`, `1.5`, `0.1.0`
   glued-decimal   a decimal glued to a word: `Qwen2.5`, `SD2.1`, `XuanYuan2.0`
   int-sequence    small integers joined by `-`/`_`: `2-1` in `stable-diffusion-2-1`, `1-5`
+  release-tag     `latest` or `beta` as a word of its own (`twitter-roberta-base-sentiment-latest`, `starchat-beta`):
+                  a release named without a number (dev labels: 9 of 11 names with one hold a V; `alpha` only 2 of 7)
   family-int      a digit right after the family word, before a size or for a known family: `Llama-2-7b`,
                   `kandinsky-2`
 Rules that reject a candidate (the `reason` of a negative detection, the first one met):
@@ -209,13 +211,24 @@ def _is_dataset(low: str) -> bool:
     return low in ds or low.rstrip("0123456789") in ds and low.rstrip("0123456789") in _vocab.DATASETS
 
 
+# A release tag standing as its own word, not followed by a number (`beta-2` is read by the version-word rule).
+_RELEASE_TAG = re.compile(r"(?i)(?:^|(?<=[-_ .]))(latest|beta)(?=$|[-_ .])(?![-_ .]\d)")
+
+
+def _release_tags(name: str) -> tuple[tuple[str, int, int, str], ...]:
+    if "eta" not in name and "ETA" not in name and "atest" not in name and "ATEST" not in name:
+        return ()
+    return tuple((m.group(), m.start(), m.end(), "release-tag") for m in _RELEASE_TAG.finditer(name))
+
+
 @lru_cache(maxsize=1 << 18)
 def _scan(name: str) -> tuple[tuple[tuple[str, int, int, str], ...], tuple[tuple[str, str], ...]]:
     """Versions found in a name ((text, start, end, rule), ...) and rejected candidates ((text, rule), ...)."""
     found: list[tuple[str, int, int, str]] = []
     rejected: list[tuple[str, str]] = []
+    tags = _release_tags(name)
     if not _DIGIT.search(name):
-        return (), ()
+        return tags, ()
     claimed: list[tuple[int, int, str]] = [(a, b, "environment") for a, b in _env_spans(name)]
     for a, b, _ in claimed:
         rejected.append((name[a:b], "environment"))
@@ -431,6 +444,16 @@ def _scan(name: str) -> tuple[tuple[tuple[str, int, int, str], ...], tuple[tuple
         else:
             rejected.append((text, "other"))
         i += 1
+    if tags:
+        for t in tags:
+            # a tag right after a version belongs to it: `0.1.0-beta`, `v5-beta`
+            k = next((k for k, f in enumerate(found) if f[2] == t[1] - 1), None)
+            if k is None:
+                found.append(t)
+            else:
+                f = found[k]
+                found[k] = (name[f[1]:t[2]], f[1], t[2], f[3])
+        found.sort(key=lambda f: f[1])
     return tuple(found), tuple(rejected)
 
 
@@ -463,7 +486,7 @@ def _name_has_version(name: str) -> bool:
 # before a digit, a decimal, a digit standing alone after a separator, or a version word. No look-around, so that
 # pandas runs it in C++ (pyarrow/RE2) over millions of names; only the names it keeps are read by `_scan`.
 CANDIDATE_REGEX = (r"[vV]\d|\d\.\d|[-_ ]\d(?:[^0-9A-Za-z]|$)|^\d[-_ ]\d"
-                   r"|(?i:version|revision|release|preview|beta|ver|rev|rc|r)[-_ ]?\d")
+                   r"|(?i:version|revision|release|preview|beta|ver|rev|rc|r)[-_ ]?\d|(?i:latest|beta)")
 
 
 def has_version(ids: pd.Series) -> pd.Series:

@@ -44,10 +44,15 @@ CASES = [
     ("Qwen/Qwen2.5-7B-Instruct", True, ["2.5"], "glued-decimal"),
     ("someone/my-model-1.5", True, ["1.5"], "decimal"),
     ("TheBloke/vicuna-7B-1.1-GPTQ-4bit-128g", True, ["1.1"], "decimal"),
-    ("openthaigpt/openthaigpt-0.1.0-beta", True, ["0.1.0"], "decimal"),
+    ("openthaigpt/openthaigpt-0.1.0-beta", True, ["0.1.0-beta"], "decimal"),
     ("x/rev-3", True, ["3"], "version-word"),
     ("Open-Orca/OpenOrcaxOpenChat-Preview2-13B", True, ["Preview2"], "version-word"),
     ("TencentARC/t2iadapter_seg_sd14v1", True, ["v1"], "glued-v"),
+    # release tags without a number
+    ("cardiffnlp/twitter-roberta-base-sentiment-latest", True, ["latest"], "release-tag"),
+    ("HuggingFaceH4/zephyr-7b-beta", True, ["beta"], "release-tag"),
+    ("x/dpo-beta-0.1", False, [], "hyperparameter"),
+    ("x/alphabet-model", False, [], "no-digit"),
     # explicit v
     ("x/model-v2", True, ["v2"], "explicit-v"),
     ("runwayml/stable-diffusion-v1-5", True, ["v1-5"], "explicit-v"),
