@@ -234,7 +234,7 @@ def _latest_per_stream(df: pd.DataFrame, mask: pd.Series, duplicates: Dropped) -
 
 def _combine(frames: list[pd.DataFrame], malformed: Dropped, duplicates: Dropped) -> pd.DataFrame:
     df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    df["id"] = df["id"].astype("str")
+    df = df.astype({c: "str" for c in _FRAME_COLUMNS if c != "line"})  # one string dtype, whichever reader
     df = _drop_invalid_ids(df, malformed)
     df["_order"] = range(len(df))
     is_org_stream = df["crawl_author"].notna() & df["crawl_tag"].isna()

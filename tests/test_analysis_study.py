@@ -1,0 +1,433 @@
+"""The study's experiments: each on a small hand-made input worked out by hand, then on the real 2024 lists."""
+from __future__ import annotations
+
+import ast
+import json
+import random
+import re
+import shutil
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analysis import groups as groups_mod
+from analysis.groups import group_counts, groups_table, pairwise_group_counts
+from analysis.load import InputError, load
+from analysis.names import safe_name
+from analysis.organisations import org_models
+from analysis.pareto import pareto_tasks, selected_tasks
+from analysis.report import markdown_to_html
+from analysis.tokens import family_tokens, rule_differences, token_table
+from analysis.version_share import share_by_task, version_share
+from tests.paths import LISTS, ROOT, SHARED
+
+OUTPUTS = SHARED / "data" / "seed-2024-02" / "outputs"
+needs_seed = pytest.mark.skipif(not LISTS.is_dir(), reason=f"shared data not found at {LISTS}")
+
+
+def models_of(rows: list[tuple[str, str | None, str | None]]) -> pd.DataFrame:
+    """A loaded-models table from (id, task, org) triples, through the real loader's list path."""
+    df = pd.DataFrame(rows, columns=["id", "task", "org"])
+    df["author"] = df["id"].str.split("/").str[0].where(df["id"].str.contains("/"))
+    df["name"] = df["id"].str.split("/").str[-1]
+    return df
+
+
+def write_feed(path: Path, records: list[dict | str], final_newline: bool = True) -> Path:
+    lines = [r if isinstance(r, str) else json.dumps(r) for r in records]
+    path.write_text("\n".join(lines) + ("\n" if final_newline else ""), encoding="utf-8")
+    return path
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Experiments 1 and 2a
+
+
+def test_version_share_by_hand():
+    models = models_of([
+        ("o/bert-v1", "A", None),      # v1: matches
+        ("o/model", "A", None),        # no match
+        ("v2/x", "A", None),           # the owner counts too: matches
+        ("a/wav2vec2-base", "B", None),  # "v2" inside an architecture name: the regex counts it (a known flaw)
+        ("a/b", "B", None),
+        ("google/t5-v1_1", None, "google"),  # organisation-only: outside experiment 1's scope
+    ])
+    e1 = version_share(models)
+    assert e1.to_dict(orient="records") == [{"scope": "all", "models": 5, "matching": 3, "share_pct": 60.0}]
+    e2 = share_by_task(models)
+    assert list(e2.columns) == ["task", "models", "matching", "share_pct"]
+    assert e2.to_dict(orient="records") == [
+        {"task": "A", "models": 3, "matching": 2, "share_pct": 66.6667},
+        {"task": "B", "models": 2, "matching": 1, "share_pct": 50.0},
+    ]
+
+
+def test_pareto_by_hand():
+    by_task = pd.DataFrame({"task": ["t1", "t2", "t3", "t4", "t5"], "models": [50, 30, 10, 6, 4]})
+    p = pareto_tasks(by_task, 0.8, exclude=["t2"])
+    assert list(p.columns) == ["task", "models", "cumulative_pct", "selected", "excluded_by_hand"]
+    assert p["cumulative_pct"].tolist() == [50.0, 80.0, 90.0, 96.0, 100.0]
+    # before t3 the running total is 80, not under 80%: t1 and t2 are the Pareto tasks; t2 is then removed by hand
+    assert p["selected"].tolist() == [True, False, False, False, False]
+    assert p["excluded_by_hand"].tolist() == [False, True, False, False, False]
+    # the task that crosses the threshold is kept (45 + 30 = 75 < 80 before t3)
+    p2 = pareto_tasks(pd.DataFrame({"task": ["a", "b", "c", "d"], "models": [45, 30, 20, 5]}), 0.8, exclude=[])
+    assert selected_tasks(p2) == ["a", "b", "c"]
+    with pytest.raises(ValueError):
+        pareto_tasks(by_task, 1.5)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Experiment 2b
+
+
+HAND_IDS = pd.Series([
+    "u/llama-2-7b-chat",       # llama: 2 (digits, dropped), 7b, chat
+    "u/llama-13B-GPTQ",        # llama: 13b, gptq (lowercased)
+    "w/llama-v2.1-7b-awq",     # llama: the marker v2.1 is removed; 7b, awq
+    "x/mistral-7b",            # mistral: one model only -> no family
+    "x/Qwen1.5-7B",            # family Qwen1 (first token before "-" or "."); 7b
+    "y/Qwen1.5-0.5B-Chat",     # 0.5B holds digit.digit: stays whole -> 0.5b, chat
+    "z/bert.base-uncased",     # study.md: after the first "-" -> uncased; the code: after the first "." -> base, uncased
+    "z/bert-large",            # bert: large
+    "u/gpt2",                  # no separator: study.md drops it; the code keeps it, so gpt2 has two models there
+    "u/gpt2-medium",
+    "o/t5.small.v1",           # no "-": after the first "." -> "small.v1" -> marker removed -> small
+    "o/t5-base-a",             # "a" is one character: dropped
+    "legacy-model",            # no owner: dropped at step 1
+])
+
+
+def test_family_tokens_by_hand_study_rules():
+    fams = family_tokens(HAND_IDS, "study")
+    assert dict(fams) == {
+        "Qwen1": frozenset({"7b", "0.5b", "chat"}),
+        "bert": frozenset({"uncased", "large"}),
+        "llama": frozenset({"7b", "chat", "13b", "gptq", "awq"}),
+        "t5": frozenset({"small", "base"}),
+    }
+    table = token_table(fams)
+    assert list(table.columns) == ["token", "families"]
+    assert table.to_dict(orient="records") == [
+        {"token": "7b", "families": 2}, {"token": "chat", "families": 2}, {"token": "0.5b", "families": 1},
+        {"token": "13b", "families": 1}, {"token": "awq", "families": 1}, {"token": "base", "families": 1},
+        {"token": "gptq", "families": 1}, {"token": "large", "families": 1}, {"token": "small", "families": 1},
+        {"token": "uncased", "families": 1},
+    ]
+
+
+def test_family_tokens_by_hand_code_rules():
+    fams = family_tokens(HAND_IDS, "code")
+    assert fams["bert"] == frozenset({"base", "uncased", "large"})
+    assert fams["gpt2"] == frozenset({"medium"})
+    assert fams["llama"] == family_tokens(HAND_IDS, "study")["llama"]
+    assert rule_differences(HAND_IDS) == 2  # bert and gpt2
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Experiment 2c
+
+
+HAND_SETS = [frozenset("abc"), frozenset("ab"), frozenset("abc"), frozenset("cd"), frozenset("d")]
+# pairs: 1-2 ab, 1-3 abc, 1-4 c, 2-3 ab, 3-4 c, 4-5 d; the other four pairs share nothing
+HAND_GROUPS = {frozenset("ab"): 2, frozenset("abc"): 1, frozenset("c"): 2, frozenset("d"): 1}
+
+
+def test_groups_by_hand():
+    assert dict(pairwise_group_counts(HAND_SETS)) == HAND_GROUPS
+    assert dict(group_counts(HAND_SETS)) == HAND_GROUPS
+    table = groups_table(group_counts(HAND_SETS))
+    assert list(table.columns) == ["tokens", "size", "count"]
+    assert table.to_dict(orient="records") == [{"tokens": "a b", "size": 2, "count": 2},
+                                               {"tokens": "a b c", "size": 3, "count": 1}]
+
+
+@pytest.mark.parametrize("max_cube", [0, 3, 20])
+def test_groups_fast_equals_pairwise_on_random_sets(monkeypatch, max_cube):
+    """Both paths of the fast method (subset lattice, direct), with repeated sets and large sets."""
+    monkeypatch.setattr(groups_mod, "MAX_CUBE_TOKENS", max_cube)
+    rng = random.Random(max_cube)
+    vocab = [f"t{i}" for i in range(30)]
+    sets = []
+    for _ in range(160):
+        pool = vocab[: rng.choice([6, 12, 30])]
+        k = min(int(rng.expovariate(0.3)) + 1, len(pool))
+        sets.append(frozenset(rng.sample(pool, k)))
+    sets += sets[:20]  # identical sets: multiplicity
+    assert group_counts(sets) == pairwise_group_counts(sets)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Loader
+
+
+def test_loader_duplicates_bad_and_truncated_lines(tmp_path):
+    feed = write_feed(tmp_path / "a.jsonl", [
+        {"id": "o/m-v1", "crawl_tag": "t1", "crawled_at": "2024-01-02T00:00:00Z"},
+        "not json",
+        "",
+        {"id": "o/m-v1", "crawl_tag": "t2", "crawled_at": "2024-01-01T00:00:00Z"},  # older: dropped
+        {"id": "g/x", "crawl_author": "google", "pipeline_tag": "t1"},  # org stream + tag stream = one model
+        {"id": "g/x", "crawl_tag": "t1"},
+        ["a", "list"],
+        {"no": "id"},
+        {"id": "bad id/with space", "crawl_tag": "t1"},
+        '{"id": "o/cut", "crawl_t',
+    ], final_newline=False)
+    r = load([feed])
+    m = r.models.set_index("id")
+    assert sorted(m.index) == ["g/x", "o/m-v1"]
+    assert m.loc["o/m-v1", "task"] == "t1"  # latest crawled_at wins
+    assert (m.loc["g/x", "task"], m.loc["g/x", "org"], m.loc["g/x", "author"], m.loc["g/x", "name"]) == \
+           ("t1", "google", "g", "x")
+    p = r.provenance
+    assert p["duplicate_ids"]["count"] == 1 and p["duplicate_ids"]["first"][0]["line"] == 4
+    assert p["malformed_lines"]["count"] == 4
+    assert sorted(e["line"] for e in p["malformed_lines"]["first"]) == [2, 7, 8, 9]
+    assert p["truncated_lines"] == {"count": 1, "first": [{"file": str(feed), "line": 10}]}
+
+
+def test_loader_file_order_breaks_ties_and_feeds_combine(tmp_path):
+    a = write_feed(tmp_path / "a.jsonl", [{"id": "o/m", "crawl_tag": "old"}])
+    b = write_feed(tmp_path / "b.jsonl", [{"id": "o/m", "crawl_tag": "new"}, {"id": "legacy", "pipeline_tag": "t"}])
+    m = load([a, b]).models.set_index("id")
+    assert m.loc["o/m", "task"] == "new"
+    assert m.loc["legacy", "task"] == "t" and pd.isna(m.loc["legacy", "author"]) and m.loc["legacy", "name"] == "legacy"
+
+
+def test_loader_clean_feed_fast_path_matches_line_reader(tmp_path):
+    recs = [{"id": f"o/m{i}-v{i % 3}", "crawl_tag": f"t{i % 4}", "source": "api"} for i in range(50)]
+    clean = write_feed(tmp_path / "clean.jsonl", recs)
+    dirty = write_feed(tmp_path / "dirty.jsonl", recs + ["{"])  # forces the line-by-line reader
+    a, b = load([clean]).models, load([dirty]).models
+    pd.testing.assert_frame_equal(a.drop(columns="input"), b.drop(columns="input"))
+
+
+def test_loader_list_folder_organisations(tmp_path):
+    (tmp_path / "text-generation.txt").write_text("o/a-v2\no/b\n\ngoogle/t5-base\n")
+    (tmp_path / "google.txt").write_text("google/t5-base\ngoogle/only-org\n")
+    m = load([tmp_path]).models.set_index("id")
+    assert m.loc["google/t5-base", "task"] == "text-generation" and m.loc["google/t5-base", "org"] == "google"
+    assert pd.isna(m.loc["google/only-org", "task"]) and m.loc["google/only-org", "org"] == "google"
+    assert m.loc["o/b", "line"] == 2 and m.loc["google/t5-base", "line"] == 4
+    # with other organisations, google.txt is a task list: google/t5-base is then in two task lists, a duplicate
+    # whose later line (text-generation.txt comes after google.txt) wins
+    other = load([tmp_path], orgs=["openai"])
+    assert other.models.set_index("id")["task"].to_dict() == {
+        "google/only-org": "google", "o/a-v2": "text-generation", "o/b": "text-generation",
+        "google/t5-base": "text-generation"}
+    assert other.provenance["duplicate_ids"]["count"] == 1
+
+
+def test_loader_errors(tmp_path):
+    with pytest.raises(InputError, match="no such file"):
+        load([tmp_path / "missing.jsonl"])
+    (tmp_path / "empty.jsonl").write_text("")
+    with pytest.raises(InputError, match="no valid model"):
+        load([tmp_path / "empty.jsonl"])
+    (tmp_path / "junk.jsonl").write_text("junk\n[1]\n")
+    with pytest.raises(InputError):
+        load([tmp_path / "junk.jsonl"])
+    (tmp_path / "nolists").mkdir()
+    with pytest.raises(InputError, match="no <tag>.txt"):
+        load([tmp_path / "nolists"])
+
+
+def test_org_models_by_list_or_owner():
+    models = models_of([("google/a", "t", None), ("x/b", None, "google"), ("Google/c", "t", None), ("y/d", "t", None)])
+    assert sorted(org_models(models, "google")["id"]) == ["Google/c", "google/a", "x/b"]
+
+
+def test_safe_names():
+    assert safe_name("text-generation") == "text-generation"
+    assert safe_name("google") == "google"
+    for evil in ("../etc/passwd", "a/b", "..", ".", "", "a b", "x\x00y", "é"):
+        name = safe_name(evil)
+        assert re.fullmatch(r"[A-Za-z0-9_-]+", name), name
+    assert safe_name("a/b") != safe_name("a_b")
+
+
+def test_markdown_to_html_tables_and_escaping():
+    out = markdown_to_html("# T\n\n| a | n |\n|---|---:|\n| <b>x</b> | 3 |\n\n- **bold** `c<d>`\n- two")
+    assert "<h1>T</h1>" in out and "<table>" in out and "&lt;b&gt;x&lt;/b&gt;" in out
+    assert "<strong>bold</strong>" in out and "<code>c&lt;d&gt;</code>" in out and out.count("<li>") == 2
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The command line on a small feed (every output, unsafe names, errors)
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "analysis", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300)
+
+
+@pytest.fixture(scope="module")
+def small_study(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("study")
+    recs = []
+    for i in range(40):
+        recs.append({"id": f"o{i}/llama-{7 + i % 3}b-{['chat', 'gptq', 'awq'][i % 3]}-v{i % 2}",
+                     "crawl_tag": "text-generation", "crawled_at": "2026-11-01T10:00:00Z"})
+        recs.append({"id": f"p{i % 4}/bert-{['base', 'large'][i % 2]}-{['cased', 'uncased'][i % 3 % 2]}-ft{i}",
+                     "crawl_tag": "fill-mask", "crawled_at": "2026-11-01T10:00:00Z"})
+    recs += [{"id": "google/t5-small", "crawl_author": "google"}, {"id": "google/t5-base", "crawl_author": "google"},
+             {"id": "e/evil-one-x", "crawl_tag": "../../evil"}, {"id": "e/evil-two-x", "crawl_tag": "../../evil"},
+             {"id": "o0/llama-7b-chat-v0", "crawl_tag": "text-generation", "crawled_at": "2026-11-02T10:00:00Z"}]
+    feed = write_feed(tmp / "models.jsonl", recs + ["{broken"])
+    out = tmp / "out"
+    proc = run_cli("study", str(feed), "--out", str(out), "--threshold", "1.0", "--exclude", "", "--top", "5",
+                   "--method", "study")
+    return proc, out
+
+
+def test_cli_writes_every_output(small_study):
+    proc, out = small_study
+    assert proc.returncode == 0, proc.stderr
+    assert "load" in proc.stderr and "done in" in proc.stderr  # the progress display
+    t = out / "tables"
+    assert pd.read_csv(t / "e1_version_share.csv").columns.tolist() == ["scope", "models", "matching", "share_pct"]
+    e2 = pd.read_csv(t / "e2_share_by_task.csv")
+    assert e2["task"].tolist() == ["fill-mask", "text-generation", "../../evil"]  # largest first (40, 40, 2)
+    assert pd.read_csv(t / "pareto_tasks.csv").columns.tolist() == ["task", "models", "cumulative_pct", "selected",
+                                                                   "excluded_by_hand"]
+    tg = pd.read_csv(t / "e2b_tokens_text-generation.csv")
+    assert tg.columns.tolist() == ["token", "families"] and set(tg["token"]) == {"7b", "8b", "9b", "chat", "gptq", "awq"}
+    gg = pd.read_csv(t / "e2c_groups_fill-mask.csv")
+    assert gg.columns.tolist() == ["tokens", "size", "count"]
+    # google: t5-small and t5-base make one family t5 holding {small, base}
+    assert pd.read_csv(t / "e3_tokens_google.csv").to_dict(orient="records") == [
+        {"token": "base", "families": 1}, {"token": "small", "families": 1}]
+    assert (t / "e3_groups_google.csv").exists()
+    # Hub values never become paths: the evil task's tables stay inside tables/
+    evil = [p.name for p in t.iterdir() if "evil" in p.name]
+    assert len(evil) == 2 and all(re.fullmatch(r"e2[bc]_\w+_[-\w]+\.csv", n) for n in evil)
+    assert not (out.parent / "evil").exists()
+    for fig in ("e1_version_share", "e2_share_by_task", "e2b_tokens", "e2c_groups", "e2c_groups_by_size",
+                "e3_organisations_tokens", "e3_organisations_groups"):
+        assert (out / "figures" / f"{fig}.png").stat().st_size > 5000
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["e1"]["models"] == 82 and summary["input"]["duplicate_ids"]["count"] == 1
+    assert summary["input"]["malformed_lines"] == {"count": 1, "first": [{"file": str(out.parent / "models.jsonl"),
+                                                                          "line": 86}]}
+    md = (out / "report.md").read_text()
+    assert "malformed lines skipped**: 1" in md and "models.jsonl`:86" in md
+    html = (out / "report.html").read_text()
+    for src in re.findall(r'<img src="([^"]+)"', html):
+        assert (out / src).is_file(), src
+
+
+def test_cli_errors(tmp_path):
+    proc = run_cli("study", str(tmp_path / "none.jsonl"), "--out", str(tmp_path / "o"))
+    assert proc.returncode == 2 and "no such file" in proc.stderr
+    (tmp_path / "empty.jsonl").write_text("")
+    proc = run_cli("study", str(tmp_path / "empty.jsonl"), "--out", str(tmp_path / "o"))
+    assert proc.returncode == 2 and "error:" in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="chromium not installed (apt-get install chromium)")
+def test_report_html_renders_in_headless_chromium(small_study, tmp_path):
+    _, out = small_study
+    shot = tmp_path / "report.png"
+    subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={shot}", "--window-size=1400,3000",
+                    (out / "report.html").as_uri()], capture_output=True, timeout=120)
+    assert shot.is_file() and shot.stat().st_size > 50_000
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The real 2024 lists: the published numbers, and the study team's own outputs
+
+
+@pytest.fixture(scope="module")
+def seed_models():
+    if not LISTS.is_dir():
+        pytest.skip(f"shared data not found at {LISTS}")
+    return load([LISTS]).models
+
+
+@needs_seed
+def test_real_global_and_task_shares(seed_models):
+    e1 = version_share(seed_models).iloc[0]
+    assert (e1["models"], e1["matching"], round(e1["share_pct"], 2)) == (239_091, 50_436, 21.09)  # paper: ~21%
+    e2 = share_by_task(seed_models).set_index("task")
+    assert len(e2) == 42
+    assert round(e2.loc["reinforcement-learning", "share_pct"], 2) == 68.80  # paper: 68.80 %
+    assert round(e2.loc["automatic-speech-recognition", "share_pct"], 2) == 46.55  # paper: 46.55 %
+    assert e2.index[:3].tolist() == ["text-classification", "text-generation", "reinforcement-learning"]
+
+
+@needs_seed
+def test_real_pareto_selection(seed_models):
+    p = pareto_tasks(share_by_task(seed_models))
+    assert int((p["selected"] | p["excluded_by_hand"]).sum()) == 8
+    assert selected_tasks(p) == ["text-classification", "text-generation", "text2text-generation",
+                                 "token-classification", "text-to-image", "fill-mask"]
+    assert sorted(p.loc[p["excluded_by_hand"], "task"]) == ["automatic-speech-recognition", "reinforcement-learning"]
+
+
+@needs_seed
+def test_real_organisation_sizes(seed_models):
+    assert {o: len(org_models(seed_models, o)) for o in ("google", "facebook", "openai")} == \
+           {"google": 617, "facebook": 1879, "openai": 32}  # the paper's counts
+
+
+@needs_seed
+def test_real_text_generation_top_tokens(seed_models):
+    ids = seed_models.loc[seed_models["task"] == "text-generation", "id"]
+    top = token_table(family_tokens(ids)).head(8)
+    assert top["token"].tolist()[:4] == ["7b", "gptq", "13b", "awq"]
+    assert {"gguf", "llama", "chat"} <= set(top["token"])  # the paper's text-generation tokens
+
+
+def _published_dict(scope: str) -> dict[str, frozenset[str]]:
+    out = {}
+    for line in (OUTPUTS / "multi_versions_models_dict" / f"{scope}.txt").read_text().splitlines():
+        fam, _, toks = line.partition(": ")
+        out[fam] = frozenset(toks.split(", "))
+    return out
+
+
+def _published_groups(scope: str) -> dict[frozenset[str], int]:
+    sub = "big_companies_versioning_tokens_groups_combinations" if scope in ("google", "facebook", "openai") \
+        else "versioning_tokens_groups_combinations"
+    out = {}
+    for line in (OUTPUTS / sub / f"{scope}.txt").read_text().splitlines():
+        m = re.fullmatch(r"Tokens: frozenset\((\{.*\})\) - Occurred in (\d+) combinations", line.strip())
+        out[frozenset(ast.literal_eval(m.group(1)))] = int(m.group(2))
+    return out
+
+
+SCOPES = ["text-classification", "text-generation", "text2text-generation", "token-classification",
+          "text-to-image", "fill-mask", "google", "facebook", "openai"]
+
+
+@needs_seed
+@pytest.mark.skipif(not OUTPUTS.is_dir(), reason="the study's outputs are not in the shared data")
+@pytest.mark.parametrize("scope", SCOPES)
+def test_real_code_rules_reproduce_the_study_outputs(seed_models, scope):
+    """With the code's rules, 2b gives the study team's per-family token lists and 2c their group counts exactly."""
+    ids = org_models(seed_models, scope)["id"] if scope in ("google", "facebook", "openai") \
+        else seed_models.loc[seed_models["task"] == scope, "id"]
+    fams = family_tokens(ids, "code")
+    assert dict(fams) == _published_dict(scope)
+    fast = group_counts(fams.tolist())
+    assert {g: c for g, c in fast.items() if len(g) >= 2} == _published_groups(scope)
+    if len(fams) < 1500:  # the study's pairwise loop, on the scopes where it is quick
+        assert fast == pairwise_group_counts(fams.tolist())
+    table = groups_table(fast)
+    assert table["count"].is_monotonic_decreasing and (table["size"] >= 2).all()
+
+
+@needs_seed
+def test_real_study_rules_differ_from_the_code_only_where_expected(seed_models):
+    ids = seed_models.loc[seed_models["task"] == "text-generation", "id"]
+    study, code = family_tokens(ids, "study"), family_tokens(ids, "code")
+    differing = [k for k in set(study.index) | set(code.index) if study.get(k) != code.get(k)]
+    assert len(differing) == rule_differences(ids) == 221
+    assert Counter(study.explode()).most_common(1) == [("7b", 690)]
