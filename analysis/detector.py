@@ -22,9 +22,9 @@ Rules that reject a candidate (the `reason` of a negative detection, the first o
   environment     `LunarLander-v2`, `FrozenLake-v1`, `Taxi-v3`, `halfcheetah_v4` (Gym/Atari/MuJoCo ids, v0-v5: no
                   registered id goes beyond v5, so `halfcheetah_v10` is read as the model's own version)
   family-name     a digit glued to a word names the family (`llama2`, `norbert3`, `generator1`)
-  architecture    `wav2vec2`, `yolov8`, `mobilenet-v3`, `convnextv2`, `gpt2`, `t5`, `resnet50`
+  architecture    `wav2vec2`, `yolov8`, `mobilenet-v3`, `convnextv2`, `gpt2`, `t5`, `resnet50`, `rwkv-4`
   dataset         `squadv2`, `squad_v2`, `cv7`, `conll2003`
-  size            `7b`, `1.5b`, `125m`, `8x7b`, `8k`, resolutions `512x512`, big numbers (`1024`)
+  size            `7b`, `1.5b`, `125m`, `8x7b`, `8k`, resolutions `512x512`, big numbers (`1024`), `opt-6-7b`
   date            `2023-06-16`, `20210520`, `09-04-2021`, `2022`, `dec2021`
   quantisation    `gptq`, `awq`, `gguf`, `exl2`, `int4`, `4bit`, `4.0bpw`, `q4_k_m`, `fp16`, `128g`
   hyperparameter  `L12`, `H384`, `ep10`, `seed-2`, `step-2000`, `e2`, `p16`
@@ -374,6 +374,16 @@ def _scan(name: str) -> tuple[tuple[tuple[str, int, int, str], ...], tuple[tuple
             # word, when a parameter count follows (`<family>-<N>-<size>`) or the family is known to number its
             # releases with bare integers (VERSIONED_FAMILIES)
             nxt_size = bool(_SIZE_UNIT.match(segs[i + 1][0])) if i + 1 < n else False
+            if j == i and len(text) == 1 and i > 0 and prev_sep in ("-", "_"):
+                if pl in _vocab.ARCH_INT_FAMILIES:
+                    rejected.append((text, "architecture"))  # `rwkv-4`: the architecture's generation
+                    i += 1
+                    continue
+                if pl in _vocab.SIZE_DASH_FAMILIES and nxt_size and re.fullmatch(r"\d[bBmM]", segs[i + 1][0]):
+                    rejected.append((name[s:segs[i + 1][2]], "size"))  # `opt-6-7b`: 6.7B parameters
+                    used[i + 1] = True
+                    i += 2
+                    continue
             if (j == i and len(text) == 1 and i > 0 and re.fullmatch(r"[a-z]{2,}", pl) and pl not in _HYPER_WORDS
                     and pl not in _vocab.SIZE_WORDS and pl not in _vocab.TASK_WORDS and pl not in _vocab.LANGUAGES
                     and pl not in _vocab.REUSE_WORDS and prev_sep in ("-", "_")

@@ -71,7 +71,19 @@ ARCH_SUFFIX_TOKENS = ("t5", "gpt2", "gpt3", "wav2vec2", "mt5", "bart", "gptj")
 VERSIONED_FAMILIES = set("""
 llama diffusion kandinsky dreamshaper deliberate openjourney midjourney waifu protogen realisticvision
 chatglm baichuan qwen internlm mistral mixtral gemma phi falcon vicuna wizardlm codellama starcoder yi
-rwkv dnabert stablelm pythia ernie norbert robbert robbertje xwin mpt bloomz airoboros zephyr
+dnabert stablelm pythia ernie norbert robbert robbertje xwin mpt bloomz airoboros zephyr
+""".split())
+
+# Families whose bare integer names an architecture generation, like `yolov8` or `gpt2` glued: `rwkv-4-7b-pile`,
+# `gpt-2-medium`, `yolo-8`.
+ARCH_INT_FAMILIES = set("""
+rwkv gpt yolo
+""".split())
+
+# Families whose parameter counts are written with a dash for the decimal point: `opt-6-7b` (6.7B), `pythia-6-9b`,
+# `gpt-neo-2-7b`.
+SIZE_DASH_FAMILIES = set("""
+opt pythia neo
 """.split())
 
 # Gym / Atari / MuJoCo / Box2D / PyBullet / panda-gym / ML-Agents environments (lower case, as written before -vN).

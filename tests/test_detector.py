@@ -26,6 +26,7 @@ CASES = [
     ("google/mt5-base", False, [], "architecture"),
     ("timm/resnet50.a1_in1k", False, [], "architecture"),
     ("microsoft/layoutlmv3-base", False, [], "architecture"),
+    ("RWKV/rwkv-4-7b-pile", False, [], "architecture"),  # RWKV-4: the architecture's generation
     # environment ids (Gym / Atari / MuJoCo / Bullet)
     ("sb3/ppo-LunarLander-v2", False, [], "environment"),
     ("user/q-FrozenLake-v1-4x4-noSlippery", False, [], "environment"),
@@ -68,6 +69,7 @@ CASES = [
     ("x/model-7b", False, [], "size"),
     ("x/model-1.5b", False, [], "size"),
     ("hlarcher/falcon-7b-v100s", False, [], "other"),  # a GPU, not a version
+    ("facebook/opt-6-7b", False, [], "size"),  # 6.7B written with a dash
     # dates
     ("cardiffnlp/twitter-roberta-base-2021-124m", False, [], "date"),
     ("x/model-20230626", False, [], "date"),
