@@ -27,7 +27,8 @@ Rules that reject a candidate (the `reason` of a negative detection, the first o
   size            `7b`, `1.5b`, `125m`, `8x7b`, `8k`, resolutions `512x512`, big numbers (`1024`), `opt-6-7b`
   date            `2023-06-16`, `20210520`, `09-04-2021`, `2022`, `dec2021`
   quantisation    `gptq`, `awq`, `gguf`, `exl2`, `int4`, `4bit`, `4.0bpw`, `q4_k_m`, `fp16`, `128g`
-  hyperparameter  `L12`, `H384`, `ep10`, `seed-2`, `step-2000`, `e2`, `p16`
+  hyperparameter  `L12`, `H384`, `ep10`, `seed-2`, `step-2000`, `e2`, `p16`, rates `pruning-0.1`, `dropout-0.1`
+  library         a software release written into the name: `transformers-4.29`, `torch-2.0`
   owner           only the owner held a `v<digit>` (the study's regex would have matched)
   number, other, word   a number or letters+digits token that is none of the above (`distilbart-cnn-12-6`, `v100s`)
   no-digit / no-candidate
@@ -160,7 +161,14 @@ _HYPER_PREFIX = {"l", "h", "a", "e", "ep", "epoch", "epochs", "step", "steps", "
                  "len", "seq", "ctx", "window", "dim", "in", "cv", "ft", "lv", "tv", "sw", "ra", "fb", "mt", "st",
                  "gen", "stage", "phase", "part", "chapter", "level", "lvl", "block", "blocks", "group", "char",
                  "num", "no", "nr", "id", "bit", "bits", "page", "task", "top", "rank", "alpha", "beta", "gamma",
-                 "lambda", "temp", "tau", "eps", "num_train_epochs", "fp", "int", "q", "grid", "res", "img", "px"}
+                 "lambda", "temp", "tau", "eps", "num_train_epochs", "fp", "int", "q", "grid", "res", "img", "px",
+                 # rates and ratios: `pruning-0.1`, `sparsity-0.9`, `dropout-0.1`
+                 "pruning", "pruned", "sparsity", "sparse", "dropout", "drop", "ratio", "rate", "threshold", "thresh",
+                 "decay", "wd", "noise", "prob", "margin", "smoothing", "temperature", "weight", "mask", "masking"}
+# Software whose release number is written into a name: `llama-65b-hf-transformers-4.29` (the library, not the model)
+_LIBRARY_WORDS = {"transformers", "torch", "pytorch", "tensorflow", "tf", "diffusers", "onnx", "onnxruntime", "python",
+                  "py", "cuda", "cudnn", "jax", "flax", "keras", "sklearn", "peft", "trl", "vllm", "openvino",
+                  "optimum", "tensorrt", "trt", "coreml", "mlx", "sb3", "accelerate", "deepspeed", "spacy"}
 _HYPER_WORDS = {"epoch", "epochs", "ep", "eps", "e", "step", "steps", "seed", "fold", "folds", "layer", "layers",
                 "l", "heads", "head", "h", "shot", "shots", "way", "class", "classes", "labels", "label", "k",
                 "bit", "bits", "d", "x", "px", "hz", "khz", "min", "mins", "sec", "s", "hrs", "h", "days",
@@ -311,6 +319,10 @@ def _scan(name: str) -> tuple[tuple[tuple[str, int, int, str], ...], tuple[tuple
             i += 1
             continue
         if _BARE_INT.match(text) or _BARE_DEC.match(text):
+            if i > 0 and pl in _LIBRARY_WORDS and prev_sep in "-_ ":
+                rejected.append((text, "library"))  # `transformers-4.29`: the library's release
+                i += 1
+                continue
             # `rev-3`, `version-2`
             if i > 0 and _VERSION_WORDS.match(pl) and prev_sep in "-_ " and len(text) <= 5:
                 found.append((text, s, e, "version-word"))
