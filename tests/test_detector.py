@@ -93,7 +93,7 @@ CASES = [
     ("ltg/norbert3-base", False, [], "family-name"),
     ("sshleifer/distilbart-cnn-12-6", False, [], "number"),
     ("x/whisper-small-wer-0.073", False, [], "number"),  # a score, not a version
-    ("x/distilbert-sst2-magnitude-pruning-0.1", False, [], "hyperparameter"),  # a rate
+    ("x/distilbert-magnitude-pruning-0.1", False, [], "hyperparameter"),  # a rate
     ("x/model-torch-2.0", False, [], "library"),  # the library's release, not the model's
     ("bert-base-uncased", False, [], "no-digit"),
 ]
