@@ -5,6 +5,7 @@ import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 from urllib.parse import unquote, urlsplit
 
 import orjson
@@ -75,12 +76,12 @@ def repair_tail(path: Path) -> int:
     return size - keep
 
 
-def read_feed_keys(path: Path) -> list[tuple[str, str]]:
-    """(listing kind, id) of the complete lines of a feed: what DedupModelsPipeline keys on.
+def iter_feed_keys(path: Path, chunk: int = 100_000) -> Iterator[list[tuple[str, str]]]:
+    """(listing kind, id) of the complete lines of a feed, in chunks: what DedupModelsPipeline keys on.
 
     Bad lines are skipped here; the analysis loader reports them.
     """
-    keys = []
+    keys: list[tuple[str, str]] = []
     with open(path, "rb") as fh:
         for line in fh:
             if not line.endswith(b"\n"):
@@ -91,4 +92,8 @@ def read_feed_keys(path: Path) -> list[tuple[str, str]]:
                 continue
             if isinstance(record, dict) and isinstance(record.get("id"), str):
                 keys.append(("author" if record.get("crawl_author") else "tag", record["id"]))
-    return keys
+                if len(keys) >= chunk:
+                    yield keys
+                    keys = []
+    if keys:
+        yield keys

@@ -14,9 +14,10 @@ import orjson
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 
-from hfcrawl.feed import FeedTarget, feed_target, read_feed_keys, repair_tail
+from hfcrawl.feed import FeedTarget, feed_target, iter_feed_keys, repair_tail
 from hfcrawl.items import ModelPage
 from hfcrawl.ledger import Ledger
+from hfcrawl.seen import SeenHashes, id_hashes
 
 logger = logging.getLogger(__name__)
 
@@ -142,16 +143,13 @@ class DedupModelsPipeline:
     A model has one task, so among tag streams this is "once per crawl, by id"; a crawl of tags and authors together
     also keeps the author stream's line, which says the model belongs to that organisation (the study's company
     lists overlap its task lists). Duplicates are counted (`hfcrawl/duplicates`) and logged at DEBUG.
-
-    Holds a 64-bit hash per id rather than the id itself, so that 3 million models fit in about 200 MB; two distinct
-    ids collide with odds of about 1 in 4 million over a 3-million-model crawl (documented in the README).
-    A resumed crawl first reads the ids already in the feed.
+    Keys are kept as 64-bit hashes in `SeenHashes` (8 bytes a model); a resumed crawl first reads the feed's keys.
     """
 
     def __init__(self, stats: StatsCollector, crawler: Crawler):
         self.stats = stats
         self.crawler = crawler
-        self.seen: set[int] = set()
+        self.seen = SeenHashes()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DedupModelsPipeline:
@@ -161,23 +159,21 @@ class DedupModelsPipeline:
         ledger = Ledger.for_crawler(self.crawler)
         target = feed_target(self.crawler.settings)
         if ledger.resumed and target.path.exists():
-            keys = read_feed_keys(target.path)
-            self.seen.update(map(hash, keys))
-            logger.info("Resuming: %d models already in %s will not be written again", len(keys), target.path)
+            for chunk in iter_feed_keys(target.path):
+                self.seen.add_all(map(hash, chunk))
+            logger.info("Resuming: %d models already in %s will not be written again", len(self.seen), target.path)
 
     def process_item(self, page: ModelPage) -> ModelPage:
-        seen = self.seen
+        models = page.models
+        if not models:
+            return page
         kind = page.stream.partition(":")[0]
-        kept = []
-        for record in page.models:
-            key = hash((kind, record["id"]))
-            if key in seen:
-                self.stats.inc_value("hfcrawl/duplicates")
-                logger.debug("Duplicate model %s on %s", record["id"], page.url)
-                continue
-            seen.add(key)
-            kept.append(record)
-        page.models = kept
+        new = self.seen.add_new(id_hashes(((kind, record["id"]) for record in models), len(models)))
+        if not new.all():
+            duplicates = [record["id"] for record, keep in zip(models, new) if not keep]
+            self.stats.inc_value("hfcrawl/duplicates", len(duplicates))
+            logger.debug("Duplicate models on %s: %s", page.url, duplicates)
+            page.models = [record for record, keep in zip(models, new) if keep]
         return page
 
 
