@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HF_ENDPOINT ?= https://huggingface.co
 
-.PHONY: setup run crawl study test bench clean
+.PHONY: setup run crawl study test test-quick splash-install splash-start splash-stop clean
 
 setup: $(VENV)/.installed
 
@@ -24,6 +24,19 @@ run: crawl study
 
 test: setup
 	bash scripts/run-tests.sh
+
+# Without Splash: its tests are skipped (refused under CI).
+test-quick: setup
+	HFCRAWL_NO_SPLASH=1 bash scripts/run-tests.sh -m "not slow"
+
+splash-install:
+	bash scripts/splash.sh install
+
+splash-start: splash-install
+	bash scripts/splash.sh start
+
+splash-stop:
+	bash scripts/splash.sh stop
 
 clean:
 	rm -rf output/* crawls
