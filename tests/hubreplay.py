@@ -164,6 +164,19 @@ def _parse_iso(s: str) -> int:
         raise ValueError(f"bad date {s!r}") from None
 
 
+MAX_NAME = 96  # a repo name (each part of an id) has at most 96 characters on the Hub
+
+
+def copy_id(model_id: str, k: int) -> str:
+    """The id of copy k (>0) of a model in a multiplied hub: ``owner/name-k3``, still a valid Hub id (a name too
+    long for the suffix is cut and given a short hash of the whole name, so copies stay distinct)."""
+    suf = f"-k{k}"
+    owner, sep, name = model_id.rpartition("/")
+    if len(name) + len(suf) > MAX_NAME:
+        name = name[:MAX_NAME - len(suf) - 7].rstrip("-._") + f"-{zlib.crc32(name.encode()) & 0xFFFFFF:06x}"
+    return f"{owner}{sep}{name}{suf}"
+
+
 def _oids(id1: np.ndarray, id2: np.ndarray) -> list[bytes]:
     """24-hex _id strings (as ASCII bytes) for arrays of (high 64 bits, low 32 bits), vectorised."""
     buf = np.empty((len(id1), 12), dtype=np.uint8)
@@ -228,6 +241,9 @@ class Universe:
         self.libs_used = sorted({x for x in self.lib_names if x})
         self.task_of_l: list[int] = self.task_of.tolist()
         self.lib_idx_l: list[int] = self.lib_idx.tolist()
+        # base indices whose copies' names must be cut to stay within MAX_NAME characters
+        self.long_names = {b for b, mid in enumerate(self.ids)
+                           if len(mid.rpartition("/")[2]) + 2 + len(str(self.K - 1)) > MAX_NAME} if self.K > 1 else set()
         self.tag_json: dict[int, bytes] = {}
         self.frag: list = [None] * self.N  # serialised default API items of real ids (filled lazily)
         self._author_arrays: dict[str, np.ndarray] = {}
@@ -597,11 +613,12 @@ class Universe:
 
     def model_id(self, v: int) -> str:
         b, k = v % self.N, v // self.N
-        return self.ids[b] if k == 0 else f"{self.ids[b]}-k{k}"
+        return self.ids[b] if k == 0 else copy_id(self.ids[b], k)
 
     def model_ids(self, V: Iterable[int]) -> list[str]:
-        N, ids = self.N, self.ids
-        return [ids[v] if v < N else f"{ids[v % N]}-k{v // N}" for v in V]
+        N, ids, long = self.N, self.ids, self.long_names
+        return [ids[v] if v < N else (copy_id(ids[v % N], v // N) if v % N in long else f"{ids[v % N]}-k{v // N}")
+                for v in V]
 
     def sha_of(self, v: int) -> str:
         if v < self.N and v in self.sha:
@@ -641,8 +658,7 @@ class Universe:
             if k == 0:
                 m = np.fromiter((q in s.lower() for s in self.ids), dtype=bool, count=self.N)
             else:
-                suf = f"-k{k}"
-                m = np.fromiter((q in (s + suf).lower() for s in self.ids), dtype=bool, count=self.N)
+                m = np.fromiter((q in copy_id(s, k).lower() for s in self.ids), dtype=bool, count=self.N)
             self._search_masks[key] = m
             while len(self._search_masks) > 64:
                 self._search_masks.popitem(last=False)
@@ -689,7 +705,7 @@ class Universe:
             Bk = B
             for q in search:
                 # a copy's id is "<id>-k<k>": it matches when the base id does, or across the suffix
-                if k == 0 or q[-1:] not in "-k0123456789":
+                if k == 0 or (q[-1:] not in "-k0123456789" and not self.long_names):
                     Bk = Bk[self._search_mask(q, 0)[Bk]]
                 else:
                     Bk = Bk[self._search_mask(q, k)[Bk]]
