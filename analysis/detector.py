@@ -14,6 +14,8 @@ Rules that find a version (the `reason` of a positive detection):
   decimal         a bare decimal number that is not a size/score: `2.1`, `1.5`, `0.1.0`
   glued-decimal   a decimal glued to a word: `Qwen2.5`, `SD2.1`, `XuanYuan2.0`
   int-sequence    small integers joined by `-`/`_`: `2-1` in `stable-diffusion-2-1`, `1-5`
+  trailing-int    a lone `2` closing the name after a plain word: `whisper-medium-turkish-2` (a second release; not
+                  `gpt-2`, `sst-2`, `epoch-2`, and not `-1` or `-3`..`-9`, mostly runs and folds)
   release-tag     `latest` or `beta` as a word of its own (`twitter-roberta-base-sentiment-latest`, `starchat-beta`):
                   a release named without a number (dev labels: 9 of 11 names with one hold a V; `alpha` only 2 of 7)
   family-int      a digit right after the family word, before a size or for a known family: `Llama-2-7b`,
@@ -173,6 +175,7 @@ _HYPER_WORDS = {"epoch", "epochs", "ep", "eps", "e", "step", "steps", "seed", "f
                 "l", "heads", "head", "h", "shot", "shots", "way", "class", "classes", "labels", "label", "k",
                 "bit", "bits", "d", "x", "px", "hz", "khz", "min", "mins", "sec", "s", "hrs", "h", "days",
                 "experts", "experts", "gpu", "gpus", "percent", "pct", "of"}
+_TRAILING_INTS = {"2"}
 _VERSION_WORDS = re.compile(r"(?i)^(?:version|ver|rev|release|revision|vers|r)$")
 _VERSION_WORD_GLUED = re.compile(
     r"(?i)^(?:version|ver|rev|revision|release|preview|beta|rc)[-_]?(\d{1,3}(?:\.\d+)*)$")
@@ -401,6 +404,16 @@ def _scan(name: str) -> tuple[tuple[tuple[str, int, int, str], ...], tuple[tuple
                     and pl not in _vocab.REUSE_WORDS and prev_sep in ("-", "_")
                     and (pl in _vocab.VERSIONED_FAMILIES or (nxt_size and len(pl) >= 3))):
                 found.append((text, s, e, "family-int"))
+                i += 1
+                continue
+            # trailing-int: a lone `2` closing the name after a word (`whisper-medium-turkish-2`, `bertweet_2`): a
+            # second release. (Dev labels: a closing `-2` is a version in 10 of 17 names, `-1` in 3 of 16 (a run or
+            # a first try), `-3`..`-9` in 0 of 9 (runs, folds, classes): only the 2 is taken.)
+            if (j == i and i == n - 1 and text in _TRAILING_INTS and prev_sep in ("-", "_") and len(pl) >= 2
+                    and pl.isalpha() and pl not in _HYPER_WORDS and pl not in _HYPER_PREFIX
+                    and pl not in _vocab.ARCH_INT_FAMILIES and not _is_dataset(pl + text)
+                    and pl + text not in _arch()):
+                found.append((text, s, e, "trailing-int"))
                 i += 1
                 continue
             rejected.append((text, "number"))

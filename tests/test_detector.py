@@ -49,6 +49,14 @@ CASES = [
     ("x/rev-3", True, ["3"], "version-word"),
     ("Open-Orca/OpenOrcaxOpenChat-Preview2-13B", True, ["Preview2"], "version-word"),
     ("TencentARC/t2iadapter_seg_sd14v1", True, ["v1"], "glued-v"),
+    # a lone closing 2 after a plain word: a second release; not after an architecture, a dataset or a run word
+    ("emre/whisper-medium-turkish-2", True, ["2"], "trailing-int"),
+    ("x/bertweet_2", True, ["2"], "trailing-int"),
+    ("x/gpt-2", False, [], "architecture"),
+    ("x/bert-finetuned-sst-2", False, [], "number"),
+    ("x/model-epoch-2", False, [], "hyperparameter"),
+    ("x/roberta_1", False, [], "number"),
+    ("x/classifier-3", False, [], "number"),
     # release tags without a number
     ("cardiffnlp/twitter-roberta-base-sentiment-latest", True, ["latest"], "release-tag"),
     ("HuggingFaceH4/zephyr-7b-beta", True, ["beta"], "release-tag"),
