@@ -16,7 +16,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
-DPI = 110
+DPI = 100
 SIZE_CLASSES = ("2 tokens", "3 tokens", "4 tokens", "5+ tokens")
 SIZE_COLOURS = ("#4C72B0", "#DD8452", "#55A868", "#C44E52")
 

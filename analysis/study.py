@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import importlib
 import json
+import multiprocessing as mp
+import os
 import platform
 import subprocess
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -199,6 +202,23 @@ def _compare_section(models: pd.DataFrame, cfg: StudyConfig) -> Section:
     return compare.run(models, cfg.out, cfg.orgs)
 
 
+def _draw(job: tuple[Callable, tuple]) -> None:
+    fn, args = job
+    fn(*args)
+
+
+def _draw_all(jobs: list[tuple[Callable, tuple]]) -> None:
+    """Draw the figures, on two processes where the machine has two cores (drawing text is CPU-bound)."""
+    workers = min(2, os.cpu_count() or 1, len(jobs))
+    if workers < 2 or "fork" not in mp.get_all_start_methods():
+        for job in jobs:
+            _draw(job)
+        return
+    # the largest figures first, so that both workers finish at about the same time
+    with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
+        list(pool.map(_draw, jobs[3:4] + jobs[1:2] + jobs[2:3] + jobs[6:] + jobs[5:6] + jobs[0:1] + jobs[4:5]))
+
+
 def run_study(cfg: StudyConfig, progress: Progress | None = None) -> dict[str, Any]:
     """Run everything; write tables/, figures/, report.md, report.html, summary.json under cfg.out."""
     progress = progress or Progress(quiet=True)
@@ -316,18 +336,21 @@ def run_study(cfg: StudyConfig, progress: Progress | None = None) -> dict[str, A
     if cfg.make_figures:
         with progress.step("figures"):
             fig = out / "figures"
-            figures.pie_version_share(e1, fig / "e1_version_share.png", method_label)
-            figures.scatter_share_by_task(e2, fig / "e2_share_by_task.png", method_label)
-            figures.token_bars(tok_tables, fig / "e2b_tokens.png", cfg.top,
-                               f"Experiment 2b: top {cfg.top} version tokens per task")
-            figures.group_bars(grp_tables, fig / "e2c_groups.png", min(cfg.top, 15),
-                               "Experiment 2c: most shared token groups per task")
-            figures.groups_by_size_stacked(grp_tables, fig / "e2c_groups_by_size.png",
-                                           "Experiment 2c: family pairs by size of the shared group")
-            figures.token_bars(org_tok, fig / "e3_organisations_tokens.png", cfg.top,
-                               f"Experiment 3: top {cfg.top} version tokens per organisation")
-            figures.group_bars(org_grp, fig / "e3_organisations_groups.png", min(cfg.top, 15),
-                               "Experiment 3: most shared token groups per organisation")
+            jobs = [
+                (figures.pie_version_share, (e1, fig / "e1_version_share.png", method_label)),
+                (figures.scatter_share_by_task, (e2, fig / "e2_share_by_task.png", method_label)),
+                (figures.token_bars, (tok_tables, fig / "e2b_tokens.png", cfg.top,
+                                      f"Experiment 2b: top {cfg.top} version tokens per task")),
+                (figures.group_bars, (grp_tables, fig / "e2c_groups.png", min(cfg.top, 15),
+                                      "Experiment 2c: most shared token groups per task")),
+                (figures.groups_by_size_stacked, (grp_tables, fig / "e2c_groups_by_size.png",
+                                                  "Experiment 2c: family pairs by size of the shared group")),
+                (figures.token_bars, (org_tok, fig / "e3_organisations_tokens.png", cfg.top,
+                                      f"Experiment 3: top {cfg.top} version tokens per organisation")),
+                (figures.group_bars, (org_grp, fig / "e3_organisations_groups.png", min(cfg.top, 15),
+                                      "Experiment 3: most shared token groups per organisation")),
+            ]
+            _draw_all(jobs)
     else:
         for s in sections:
             s.figures = []
