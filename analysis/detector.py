@@ -11,11 +11,12 @@ Rules that find a version (the `reason` of a positive detection):
   explicit-v      `v2`, `V1.5`, `v0.1`, `V1-1`, `v1_1` as their own segment
   glued-v         `...V2` / `...v3` glued to a word that is not an architecture or a dataset (`OnlyAnimeV2`)
   version-word    `version2`, `ver-3`, `rev-2`, `release-1`, `beta2`, `Preview2`, `rc1`
-  decimal         a bare decimal number that is not a size/score: `2.1`, `1.5`, `0.1.0`
+  decimal         a bare decimal number that is not a size/score: `2.1`, `1.5`, `0.1.0`, also written `1p4`
   glued-decimal   a decimal glued to a word: `Qwen2.5`, `SD2.1`, `XuanYuan2.0`
   int-sequence    small integers joined by `-`/`_`: `2-1` in `stable-diffusion-2-1`, `1-5`
   trailing-int    a lone `2` closing the name after a plain word: `whisper-medium-turkish-2` (a second release; not
                   `gpt-2`, `sst-2`, `epoch-2`, and not `-1` or `-3`..`-9`, mostly runs and folds)
+  phase           `p1`/`p2` closing the name after a size word: `indobert-base-p2` (IndoBERT's phase-2 release)
   release-tag     `latest` or `beta` as a word of its own (`twitter-roberta-base-sentiment-latest`, `starchat-beta`):
                   a release named without a number (dev labels: 9 of 11 names with one hold a V; `alpha` only 2 of 7)
   family-int      a digit right after the family word, before a size or for a known family: `Llama-2-7b`,
@@ -185,6 +186,7 @@ _GLUED_DEC = re.compile(r"^([A-Za-z]{2,})[-_]?(\d{1,2}(?:\.\d{1,3})+)([A-Za-z]*)
 _GLUED_INT = re.compile(r"^([A-Za-z]+)(\d+)$")
 _BARE_INT = re.compile(r"^\d+$")
 _BARE_DEC = re.compile(r"^(\d+)((?:\.\d+)+)([A-Za-z]*)$")
+_P_DEC = re.compile(r"^\d{1,2}p\d{1,2}$")  # `1p4`, `3p0`: a decimal written with a p
 
 
 @lru_cache(maxsize=1)
@@ -223,7 +225,7 @@ def _is_dataset(low: str) -> bool:
 
 
 # A release tag standing as its own word, not followed by a number (`beta-2` is read by the version-word rule).
-_RELEASE_TAG = re.compile(r"(?i)(?:^|(?<=[-_ .]))(latest|beta)(?=$|[-_ .])(?![-_ .]\d)")
+_RELEASE_TAG = re.compile(r"(?i)(?:^|(?<=[-_ .]))(latest|beta)(?=$|[-_ .])(?![-_ .]\d+(?:\.\d+)*(?:$|[-_ .]))")
 
 
 def _release_tags(name: str) -> tuple[tuple[str, int, int, str], ...]:
@@ -464,6 +466,8 @@ def _scan(name: str) -> tuple[tuple[tuple[str, int, int, str], ...], tuple[tuple
                 rejected.append((text, "architecture"))
             elif _is_dataset(low) or _is_dataset(prefix):
                 rejected.append((text, "dataset"))
+            elif prefix == "p" and len(digits) == 1 and i == n - 1 and pl in _vocab.SIZE_WORDS:
+                found.append((text, s, e, "phase"))  # `indobert-base-p2`: the phase-2 release of the base model
             elif prefix in _HYPER_PREFIX or len(prefix) <= 2:
                 rejected.append((text, "hyperparameter"))
             elif len(digits) > 2:
@@ -474,7 +478,9 @@ def _scan(name: str) -> tuple[tuple[tuple[str, int, int, str], ...], tuple[tuple
                 rejected.append((text, "family-name"))
             i += 1
             continue
-        if _glued_arch(low, re.sub(r"\d+[a-z]*$", "", low)):
+        if _P_DEC.match(text) and not (pl in _HYPER_PREFIX or pl in _HYPER_WORDS):
+            found.append((text, s, e, "decimal"))  # `airoboros-mpt-30b-gpt4-1p4`
+        elif _glued_arch(low, re.sub(r"\d+[a-z]*$", "", low)):
             rejected.append((text, "architecture"))  # `wav2vec2`, `wav2vec`, `m2m100`, `pix2struct`
         else:
             rejected.append((text, "other"))
@@ -521,7 +527,7 @@ def _name_has_version(name: str) -> bool:
 # before a digit, a decimal, a digit standing alone after a separator, or a version word. No look-around, so that
 # pandas runs it in C++ (pyarrow/RE2) over millions of names; only the names it keeps are read by `_scan`.
 CANDIDATE_REGEX = (r"[vV]\d|\d\.\d|[-_ ]\d(?:[^0-9A-Za-z]|$)|^\d[-_ ]\d"
-                   r"|(?i:version|revision|release|preview|beta|ver|rev|rc|r)[-_ ]?\d|(?i:latest|beta)")
+                   r"|(?i:version|revision|release|preview|beta|ver|rev|rc|r)[-_ ]?\d|(?i:latest|beta)|\dp\d|[pP]\d$")
 
 
 def has_version(ids: pd.Series) -> pd.Series:

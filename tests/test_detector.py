@@ -57,6 +57,10 @@ CASES = [
     ("x/model-epoch-2", False, [], "hyperparameter"),
     ("x/roberta_1", False, [], "number"),
     ("x/classifier-3", False, [], "number"),
+    ("indobenchmark/indobert-base-p2", True, ["p2"], "phase"),
+    ("x/vit-base-p16", False, [], "hyperparameter"),
+    ("jondurbin/airoboros-mpt-30b-gpt4-1p4-five-epochs", True, ["1p4"], "decimal"),
+    ("x/starchat-beta-8bit", True, ["beta"], "release-tag"),
     # release tags without a number
     ("cardiffnlp/twitter-roberta-base-sentiment-latest", True, ["latest"], "release-tag"),
     ("HuggingFaceH4/zephyr-7b-beta", True, ["beta"], "release-tag"),
