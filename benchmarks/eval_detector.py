@@ -108,6 +108,17 @@ def evaluate(part: str = "test", errors: int = 8, seed: int = 0, min_task: int =
     err_fn = df[~df["detector"] & truth]["id"].map(lambda i: detector.detect(i).reason).value_counts()
     res["errors_by_rule"] = {"false_positives": {k: int(v) for k, v in err_fp.items()},
                              "false_negatives": {k: int(v) for k, v in err_fn.items()}}
+    # every rule that finds a version, with how often the labels agree (a name counts once per rule it fired)
+    pos = df[df["detector"]]
+    fired = pos["id"].map(lambda i: sorted({r for *_, r in detector._scan(i.rpartition("/")[2])[0]}))
+    by_rule: dict[str, list[int]] = {}
+    for rules, t in zip(fired, pos["is_version"]):
+        for r in rules:
+            c = by_rule.setdefault(r, [0, 0])
+            c[0] += 1
+            c[1] += int(t)
+    res["positive_rules"] = {r: {"n": n, "tp": tp, "precision": round(tp / n, 3)}
+                             for r, (n, tp) in sorted(by_rule.items(), key=lambda x: -x[1][0])}
     if with_taxonomy:
         res["taxonomy"] = taxonomy.evaluate(df["id"], df["elements"])
     return res
@@ -143,6 +154,8 @@ def main(argv: list[str] | None = None) -> int:
     w("\ndetector errors by deciding rule: false positives "
       + ", ".join(f"{k} {v}" for k, v in eb["false_positives"].items())
       + "; false negatives " + ", ".join(f"{k} {v}" for k, v in eb["false_negatives"].items()) + "\n")
+    w("detector positives by rule (labels agreeing): "
+      + ", ".join(f"{k} {v['tp']}/{v['n']}" for k, v in res["positive_rules"].items()) + "\n")
     w("\nTaxonomy, per element (name holds the element): precision / recall against the labels\n")
     for code, r in res["taxonomy"]["elements"].items():
         w(f"  {code} {r['name'][:24]:24} labelled {r['positives']:>5}  P {r['precision']:.3f}  R {r['recall']:.3f}"
