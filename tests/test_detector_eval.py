@@ -40,9 +40,10 @@ def test_detector_beats_regex_overall(result):
     assert dt["f1"] > rg["f1"] + 0.12
 
 
-@pytest.mark.xfail(strict=True, reason="issue-5 target F1 >= 0.90 not met on the held-out half (measured about 0.88): "
-                                       "the labels count Gym env versions and vision -vN names as versions and "
-                                       "split about evenly on `Llama-2`")
+@pytest.mark.xfail(strict=True, reason="issue-5 target F1 >= 0.90 not met on the held-out half (measured 0.881; dev "
+                                       "half 0.903): the labels count Gym env versions and architecture generations "
+                                       "(dinov2, layoutlmv3, pvt_v2) as versions, which the issue rules out, and split "
+                                       "about evenly on `Llama-2-7b`, which the issue rules in")
 def test_detector_f1_target(result):
     assert result["overall"]["detector"]["f1"] >= 0.90
 
@@ -60,3 +61,14 @@ def test_by_task_large_tasks(result):
 def test_confusion_samples(result):
     for m in ("regex", "detector"):
         assert set(result["confusion"][m]) == {"false_positives", "false_negatives"}
+
+
+@pytest.mark.xfail(strict=True, reason="forced by the issue's definitions: `Llama-2-7b` is a version (the labels agree on "
+                                       "about half, the regex never matches it), and architecture generations (`dinov2`, "
+                                       "`pvt_v2`, `efficientformerv2`, like the issue's `convnextv2`/`mobilenet-v3`) "
+                                       "are not (the labels sometimes say V, the regex always matches)")
+def test_never_below_regex_on_the_two_forced_tasks(result):
+    by = {t["task"]: t for t in result["by_task"]}
+    tg, ic = by["text-generation"], by["image-classification"]
+    assert tg["detector"]["precision"] >= tg["regex"]["precision"]
+    assert ic["detector"]["recall"] >= ic["regex"]["recall"]
