@@ -20,13 +20,14 @@ Rules that find a version (the `reason` of a positive detection):
   release-tag     `latest` or `beta` as a word of its own (`twitter-roberta-base-sentiment-latest`, `starchat-beta`):
                   a release named without a number (dev labels: 9 of 11 names with one hold a V; `alpha` only 2 of 7)
   family-int      a digit right after the family word, before a size or for a known family: `Llama-2-7b`,
-                  `kandinsky-2`
+                  `kandinsky-2` (not for architecture generations, `rwkv-4`, nor dash-written sizes, `opt-6-7b`)
 Rules that reject a candidate (the `reason` of a negative detection, the first one met):
   environment     `LunarLander-v2`, `FrozenLake-v1`, `Taxi-v3`, `halfcheetah_v4` (Gym/Atari/MuJoCo ids, v0-v5: no
                   registered id goes beyond v5, so `halfcheetah_v10` is read as the model's own version)
   family-name     a digit glued to a word names the family (`llama2`, `norbert3`, `generator1`)
   architecture    `wav2vec2`, `yolov8`, `mobilenet-v3`, `convnextv2`, `gpt2`, `t5`, `resnet50`, `rwkv-4`
-  dataset         `squadv2`, `squad_v2`, `cv7`, `conll2003`
+  dataset         `squadv2`, `squad2`, `cv7`, `conll2003` glued (a `-v2` after its own separator, `squad-v2`, is read
+                  as a version of the dataset, as the labels do)
   size            `7b`, `1.5b`, `125m`, `8x7b`, `8k`, resolutions `512x512`, big numbers (`1024`), `opt-6-7b`
   date            `2023-06-16`, `20210520`, `09-04-2021`, `2022`, `dec2021`
   quantisation    `gptq`, `awq`, `gguf`, `exl2`, `int4`, `4bit`, `4.0bpw`, `q4_k_m`, `fp16`, `128g`
