@@ -241,9 +241,7 @@ class Universe:
         self.libs_used = sorted({x for x in self.lib_names if x})
         self.task_of_l: list[int] = self.task_of.tolist()
         self.lib_idx_l: list[int] = self.lib_idx.tolist()
-        # base indices whose copies' names must be cut to stay within MAX_NAME characters
-        self.long_names = {b for b, mid in enumerate(self.ids)
-                           if len(mid.rpartition("/")[2]) + 2 + len(str(self.K - 1)) > MAX_NAME} if self.K > 1 else set()
+        self._plan_copies()
         self.tag_json: dict[int, bytes] = {}
         self.frag: list = [None] * self.N  # serialised default API items of real ids (filled lazily)
         self._author_arrays: dict[str, np.ndarray] = {}
@@ -612,13 +610,35 @@ class Universe:
         return id1, id2
 
     def model_id(self, v: int) -> str:
-        b, k = v % self.N, v // self.N
-        return self.ids[b] if k == 0 else copy_id(self.ids[b], k)
+        return self.model_ids((v,))[0]
 
     def model_ids(self, V: Iterable[int]) -> list[str]:
-        N, ids, long = self.N, self.ids, self.long_names
-        return [ids[v] if v < N else (copy_id(ids[v % N], v // N) if v % N in long else f"{ids[v % N]}-k{v // N}")
+        N, ids, special = self.N, self.ids, self.special_copies
+        return [ids[v] if v < N else (self._copy_id(v % N, v // N) if v % N in special else f"{ids[v % N]}-k{v // N}")
                 for v in V]
+
+    def _copy_id(self, b: int, k: int) -> str:
+        return self.copy_alt.get((b, k)) or copy_id(self.ids[b], k)
+
+    def _plan_copies(self):
+        """Copies' ids must be valid and distinct from every real id: names too long are cut (copy_id), and the
+        few copies that would equal a real id ("x-k1" is also a real model) get another suffix."""
+        self.copy_alt: dict[tuple[int, int], str] = {}
+        long = {b for b, mid in enumerate(self.ids)
+                if len(mid.rpartition("/")[2]) + 2 + len(str(self.K - 1)) > MAX_NAME} if self.K > 1 else set()
+        index = self.index
+        for mid in self.ids:
+            m = re.search(r"-k(\d+)$", mid)
+            if m and 0 < int(m.group(1)) < self.K:
+                b = index.get(mid[:m.start()])
+                k = int(m.group(1))
+                if b is not None and copy_id(self.ids[b], k) == mid:
+                    for cand in (f"-copy{k}", f"-copy{k}-{zlib.crc32(mid.encode()) & 0xFFFFFF:06x}"):
+                        alt = copy_id(self.ids[b], k)[:-len(f"-k{k}")] + cand
+                        if alt not in index and len(alt.rpartition("/")[2]) <= MAX_NAME:
+                            self.copy_alt[(b, k)] = alt
+                            break
+        self.special_copies = long | {b for b, _ in self.copy_alt}
 
     def sha_of(self, v: int) -> str:
         if v < self.N and v in self.sha:
@@ -658,7 +678,7 @@ class Universe:
             if k == 0:
                 m = np.fromiter((q in s.lower() for s in self.ids), dtype=bool, count=self.N)
             else:
-                m = np.fromiter((q in copy_id(s, k).lower() for s in self.ids), dtype=bool, count=self.N)
+                m = np.fromiter((q in self._copy_id(b, k).lower() for b in range(self.N)), dtype=bool, count=self.N)
             self._search_masks[key] = m
             while len(self._search_masks) > 64:
                 self._search_masks.popitem(last=False)
@@ -705,7 +725,7 @@ class Universe:
             Bk = B
             for q in search:
                 # a copy's id is "<id>-k<k>": it matches when the base id does, or across the suffix
-                if k == 0 or (q[-1:] not in "-k0123456789" and not self.long_names):
+                if k == 0 or (q[-1:] not in "-k0123456789" and not self.special_copies):
                     Bk = Bk[self._search_mask(q, 0)[Bk]]
                 else:
                     Bk = Bk[self._search_mask(q, k)[Bk]]

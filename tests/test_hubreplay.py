@@ -322,6 +322,11 @@ def test_multiply_is_lazy_and_exact():
         last = u.model_ids(v.take(v.n - 1, v.n).tolist())
         assert last == [_list("text-classification")[-1] + "-k12"]
         assert h.expected_count(author="google") == 13 * 617
+        # copies stay valid, distinct Hub ids: long names are cut, and "x-k1" (a real id) is not a copy's id
+        special = [u.model_id(k * u.N + b) for b in u.special_copies for k in range(1, 13)]
+        assert len(special) >= 12 * 300 and len(set(special)) == len(special) and not set(special) & set(u.index)
+        assert all(re.fullmatch(r"[\w.-]{1,96}", part) for i in special for part in i.split("/"))
+        assert "DrishtiSharma/StableDiffusion-Prompt-Generator-GPT-Neo-125M-k1" in u.index
         page = _props(s.get(h.url + "/models", params={"pipeline_tag": "robotics", "p": 1}).text)
         assert page["numTotalItems"] == 13 * len(base)
 
