@@ -101,6 +101,7 @@ def token_bars(tables: dict[str, pd.DataFrame], path: Path, top: int, title: str
     for ax, name in zip(axes, names):
         df = heads[name]
         ax.barh(labels[name][::-1], df["families"].to_numpy()[::-1], color="#4C72B0")
+        ax.set_ylim(len(df) - top - 0.5, len(df) - 0.5)  # same bar height in every panel, bars from the top
         ax.set_title(name, fontsize=10)
         ax.set_xlabel("families holding the token", fontsize=9)
         ax.tick_params(axis="y", labelsize=8)
@@ -133,6 +134,7 @@ def group_bars(tables: dict[str, pd.DataFrame], path: Path, top: int, title: str
     for ax, (label, labs, part) in zip(axes, panels):
         colours = [colour_of[c] for c in _size_class(part["size"])][::-1]
         ax.barh(labs[::-1], part["count"].to_numpy()[::-1], color=colours)
+        ax.set_ylim(len(part) - top - 0.5, len(part) - 0.5)
         ax.set_title(label, fontsize=10)
         ax.set_xlabel("family pairs sharing exactly this group", fontsize=9)
         ax.tick_params(axis="y", labelsize=8)

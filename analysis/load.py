@@ -4,23 +4,25 @@ The table handed to every experiment (and to `analysis.compare.run`) has one row
 
 ============== ==========================================================================================
 id             "owner/name" (or a legacy one-part id), whitespace-stripped
-author         owner part of the id, None for legacy ids
-name           part after the first "/" (the whole id for legacy ids)
+author         owner part of the id, missing for legacy ids (derived from the id, like `name`)
+name           part after the "/" (the whole id for legacy ids)
 task           task the model was listed under (`crawl_tag`; falls back to `pipeline_tag`); None if neither
 org            organisation stream the model was listed under (`crawl_author`), None otherwise
 pipeline_tag   the model's own task as the Hub reports it (None for list inputs)
 crawl_tag      raw `crawl_tag` of the feed line kept for `task` (the list's file stem for list inputs)
-crawl_author   raw `crawl_author` of the feed line kept for `org` (the list's file stem for organisation lists)
+crawl_author   raw `crawl_author` of the line kept (the list's file stem for organisation lists)
 source         "api" / "html" (feed) or "list" (published lists)
 crawled_at     ISO-8601 string or None
 input          the file the row came from
 line           1-based line number in that file
 ============== ==========================================================================================
 
+Text columns have pandas' "str" dtype, missing values are NaN (`isna()`); `line` is an int.
+
 A model listed both under a task and under an organisation (a tag stream and an author stream of the same crawl,
 or a task list and `google.txt`) is one row with both `task` and `org` set. Duplicates are the same id seen again in
 the same kind of stream (task or organisation); the latest line wins (by `crawled_at`, then file order).
-Malformed lines (not JSON, not an object, no string `id`) are skipped; a malformed last line without a newline is
+Malformed lines (not JSON, not an object, no string `id`, an id with whitespace or more than one "/") are skipped; a malformed last line without a newline is
 reported as a truncated line (the crawler stopped mid-write). Everything dropped is counted, with line numbers, in
 `LoadResult.provenance`, which the report prints.
 """

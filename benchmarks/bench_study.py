@@ -100,11 +100,13 @@ def synthetic_feed(factor: int = 10, seed: int = 0, path: Path | None = None) ->
 
 
 def run_command(args: list[str], timeout: float | None = None) -> dict:
-    """Run `python -m analysis study ...` in a fresh process; wall, CPU and peak RSS of that process."""
+    """Run `python -m analysis study ...` in a fresh process: its wall time, its CPU time (with the figure workers),
+    and its peak RSS (the largest of the process and of its workers)."""
     wrapper = ("import resource,sys,time,runpy;t=time.perf_counter();sys.argv=['analysis']+sys.argv[1:];"
                "rc=0\ntry:\n runpy.run_module('analysis',run_name='__main__')\nexcept SystemExit as e:\n rc=e.code or 0\n"
-               "r=resource.getrusage(resource.RUSAGE_SELF);"
-               "print('BENCH',time.perf_counter()-t,r.ru_utime+r.ru_stime,r.ru_maxrss,rc,file=sys.stderr)")
+               "r=resource.getrusage(resource.RUSAGE_SELF);c=resource.getrusage(resource.RUSAGE_CHILDREN);"
+               "print('BENCH',time.perf_counter()-t,r.ru_utime+r.ru_stime+c.ru_utime+c.ru_stime,"
+               "max(r.ru_maxrss,c.ru_maxrss),rc,file=sys.stderr)")
     start = time.perf_counter()
     try:
         proc = subprocess.run([sys.executable, "-c", wrapper, *args], cwd=ROOT, capture_output=True, text=True,
