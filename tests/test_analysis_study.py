@@ -431,3 +431,19 @@ def test_real_study_rules_differ_from_the_code_only_where_expected(seed_models):
     differing = [k for k in set(study.index) | set(code.index) if study.get(k) != code.get(k)]
     assert len(differing) == rule_differences(ids) == 221
     assert Counter(study.explode()).most_common(1) == [("7b", 690)]
+
+
+def test_cli_method_both_and_detector(small_study, tmp_path):
+    """`both` adds the comparison section of analysis.compare; `detector` runs experiments 1/2a with the detector."""
+    _, out = small_study
+    feed = out.parent / "models.jsonl"
+    both = run_cli("study", str(feed), "--out", str(tmp_path / "both"), "--no-figures", "-q")
+    assert both.returncode == 0, both.stderr
+    summary = json.loads((tmp_path / "both" / "summary.json").read_text())
+    assert summary["sections"][-1] == "compare" and summary["experiments_use"] == "study regex"
+    det = run_cli("study", str(feed), "--out", str(tmp_path / "det"), "--no-figures", "-q", "--method", "detector")
+    assert det.returncode == 0, det.stderr
+    summary = json.loads((tmp_path / "det" / "summary.json").read_text())
+    assert summary["experiments_use"] == "version detector" and "compare" not in summary["sections"]
+    # the detector does not take "-v0"/"-v1" of these names for anything else than what they are
+    assert 0 <= summary["e1"]["matching"] <= summary["e1"]["models"] == 82
