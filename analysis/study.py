@@ -134,7 +134,7 @@ def _method_notes(cfg: StudyConfig, rule_diffs: dict[str, int]) -> Section:
     diff_txt = ", ".join(f"{k}: {v}" for k, v in rule_diffs.items()) or "not computed"
     md = f"""This run follows `study.md` (the study's method as written) wherever its published code disagrees;
 the differences below were found by running the code's rules on the published lists and comparing with the study
-team's own outputs (`seed-2024-02/outputs`), which they reproduce exactly (tests: `tests/test_analysis_study.py`).
+team's own outputs (`seed-2024-02/outputs`), which the code's rules reproduce exactly (tests: `tests/test_analysis_study.py`).
 
 1. **Step 2 (names with `-` or `.`)**: the code's filter is `if '-' or '.' in model`, always true, so names without a
    separator still count towards a family's "two models or more". study.md's filter is applied here.
@@ -144,7 +144,7 @@ team's own outputs (`seed-2024-02/outputs`), which they reproduce exactly (tests
 4. **Groups (2c)** are the pairwise exact intersections of two families' token sets, of 2 tokens or more (the
    published group files hold no 1-token group); they are counted without enumerating pairs (`analysis/groups.py`),
    with the same result as the study's pairwise loop.
-5. **Pareto**: tasks are added while the running total *before* the task is under {cfg.threshold:.0%}: the task that
+5. **Pareto**: tasks are added while the running total **before** the task is under {cfg.threshold:.0%}: the task that
    crosses the threshold is kept, which is how the study got 8 tasks (read literally, "stays within 80%" gives 7).
 6. The paper's "about 41,000 models" with a version does not match its own 21% of ~240,000 (~50,000); the
    published notebook printed 34,420 of 200,506 on an earlier, smaller scrape. The 21% share is what reproduces.
