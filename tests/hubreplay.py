@@ -111,6 +111,8 @@ EXPAND_ORDER = ("author", "gated", "inference", "lastModified", "likes", "trendi
                 "spaces", "createdAt", "usedStorage", "disabled", "cardData", "childrenModelCount",
                 "inferenceProviderMapping", "gitalyUid", "xetEnabled", "baseModels", "evalResults", "gguf",
                 "model-index", "resourceGroup", "safetensors", "transformersInfo", "widgetData")
+DEFAULT_KEYS = ("likes", "trendingScore", "private", "downloads", "tags", "pipeline_tag", "library_name", "createdAt",
+                "modelId")
 FULL_KEYS = ("author", "gated", "lastModified", "likes", "trendingScore", "private", "sha", "downloads", "tags",
              "pipeline_tag", "library_name", "createdAt", "modelId", "siblings")
 
@@ -242,8 +244,6 @@ class Universe:
         self.task_of_l: list[int] = self.task_of.tolist()
         self.lib_idx_l: list[int] = self.lib_idx.tolist()
         self._plan_copies()
-        self.tag_json: dict[int, bytes] = {}
-        self.frag: list = [None] * self.N  # serialised default API items of real ids (filled lazily)
         self._author_arrays: dict[str, np.ndarray] = {}
         self._tag_masks: OrderedDict = OrderedDict()
         self._search_masks: OrderedDict = OrderedDict()
@@ -1397,46 +1397,11 @@ class HubCore:
         cl, ml = vals["createdAt"].tolist(), vals["lastModified"].tolist()
         i1, i2, tl = id1.tolist(), id2.tolist(), trend.tolist()
         task_of, task_names, lib_idx, lib_names, tags = u.task_of_l, u.task_names, u.lib_idx_l, u.lib_names, u.tags
-        if expand is None and not full and not noid:
-            # fast path: the default item of a real id is serialised once, around its (context-dependent) score
-            N, frag = u.N, u.frag
-            pieces = []
-            miss = [j for j, v in enumerate(Vl) if v >= N or frag[v] is None]
-            if miss:
-                oids = _oids(id1, id2)
-                created = _isos(vals["createdAt"])
-                tag_json = u.tag_json
-                for j in miss:
-                    b = bl[j]
-                    ti = task_of[b]
-                    lib = lib_names[lib_idx[b]]
-                    mid = names[j]
-                    tg = tags[b]
-                    tj = tag_json.get(id(tg))
-                    if tj is None:
-                        tj = orjson.dumps(tg)
-                        if len(tag_json) < 100_000:
-                            tag_json[id(tg)] = tj
-                    mj = orjson.dumps(mid)
-                    f = (b'{"_id":"%s","id":%b,"likes":%d,"trendingScore":' % (oids[j], mj, ll[j]),
-                         b',"private":false,"downloads":%d,"tags":%b%b%b,"createdAt":"%s","modelId":%b}' % (
-                             dl[j], tj, b',"pipeline_tag":"%s"' % task_names[ti].encode() if ti >= 0 else b"",
-                             b',"library_name":%b' % orjson.dumps(lib) if lib else b"", created[j], mj))
-                    if Vl[j] < N:
-                        frag[Vl[j]] = f
-                    else:
-                        pieces.append(f)
-                if len(pieces):
-                    copies = iter(pieces)
-                    pieces = [frag[v] if v < N else next(copies) for v in Vl]
-                else:
-                    pieces = [frag[v] for v in Vl]
-            else:
-                pieces = [frag[v] for v in Vl]
-            pieces = [b"%b%d%b" % (f[0], t, f[1]) for f, t in zip(pieces, tl)]
-            return b"[" + b",".join(pieces) + b"]"
-        # expand / full: column-wise values, then one dict per item with the keys that have a value
-        keys = FULL_KEYS if expand is None else [k for k in EXPAND_ORDER if k in expand]
+        # column-wise values, then one dict per item with the keys that have a value, one orjson call per page
+        if expand is None:
+            keys = FULL_KEYS if full else DEFAULT_KEYS
+        else:
+            keys = [k for k in EXPAND_ORDER if k in expand]
         n = len(Vl)
         oids = [x.decode() for x in _oids(id1, id2)]
         pts = [task_names[task_of[b]] if task_of[b] >= 0 else None for b in bl]
