@@ -6,7 +6,6 @@ import shlex
 import sys
 from pathlib import Path
 
-from analysis.groups import group_counts  # noqa: F401 - fail fast on a broken install
 from analysis.load import DEFAULT_ORGS, InputError
 from analysis.pareto import STUDY_EXCLUDED
 from analysis.progress import Progress

@@ -11,7 +11,6 @@ import multiprocessing as mp
 import os
 import platform
 import subprocess
-import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -393,7 +392,3 @@ def run_study(cfg: StudyConfig, progress: Progress | None = None) -> dict[str, A
         report.write_report(out, sections, summary)
         (out / "summary.json").write_text(json.dumps(summary, indent=2, default=str) + "\n", encoding="utf-8")
     return summary
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit("use: python -m analysis study ...")

@@ -22,7 +22,6 @@ import multiprocessing as mp
 import os
 import random
 import re
-import resource
 import subprocess
 import sys
 import time
@@ -222,9 +221,9 @@ def main() -> int:
                   f"{row['pairwise_cpu_s'] if row['pairwise_cpu_s'] is not None else 'n/f':>9} "
                   f"{row['ratio'] if row['ratio'] is not None else '-':>7}")
     results["machine"]["load_avg_at_end"] = os.getloadavg()
-    (OUT / "bench_study.json").write_text(json.dumps(results, indent=2) + "\n")
+    (OUT / ("bench_study_quick.json" if args.quick else "bench_study.json")).write_text(json.dumps(results, indent=2) + "\n")
     print(f"\nload average (1/5/15 min) at start {results['machine']['load_avg_at_start']}, at end "
-          f"{results['machine']['load_avg_at_end']}; results: {OUT / 'bench_study.json'}")
+          f"{results['machine']['load_avg_at_end']}; results in {OUT}")
     return 0
 
 
