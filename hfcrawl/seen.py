@@ -27,8 +27,13 @@ class SeenHashes:
         hashes = np.asarray(hashes, dtype=np.int64)
         if hashes.size == 0:
             return np.zeros(0, dtype=bool)
+        # first occurrence of each hash in the batch (a stable sort: cheaper than np.unique on small batches)
+        order = np.argsort(hashes, kind="stable")
+        ordered = hashes[order]
+        first = np.ones(hashes.size, dtype=bool)
+        first[1:] = ordered[1:] != ordered[:-1]
         new = np.zeros(hashes.size, dtype=bool)
-        new[np.unique(hashes, return_index=True)[1]] = True
+        new[order[first]] = True
         for level in self.levels:
             where = np.searchsorted(level, hashes)
             np.minimum(where, level.size - 1, out=where)
