@@ -111,6 +111,18 @@ _MODELLIST_TAG_RE = re.compile(rb"<[a-zA-Z][^>]*?\bdata-target=\"ModelList\"[^>]
 _DATA_PROPS_RE = re.compile(rb"\bdata-props=\"([^\"]*)\"")
 
 
+_KNOWN_ENTITIES = re.compile(rb"&(?:quot|amp|lt|gt|#39|#x27|#34);")
+
+
+def _unescape_attribute(value: bytes) -> bytes | str:
+    """HTML-unescape an attribute value. The listing's JSON only uses a handful of entities: replace those at C
+    speed (html.unescape took most of a page's parsing time); anything else goes through html.unescape."""
+    if b"&" in _KNOWN_ENTITIES.sub(b"", value):
+        return html.unescape(value.decode("utf-8"))
+    return (value.replace(b"&quot;", b'"').replace(b"&#34;", b'"').replace(b"&#39;", b"'").replace(b"&#x27;", b"'")
+            .replace(b"&lt;", b"<").replace(b"&gt;", b">").replace(b"&amp;", b"&"))
+
+
 def _find_key(value: Any, key: str) -> Iterator[Any]:
     """Every value stored under `key` anywhere in a JSON value (the nesting of data-props is not documented)."""
     if isinstance(value, dict):
@@ -151,7 +163,7 @@ def parse_html_listing(body: bytes) -> tuple[list[dict[str, Any]], int | None]:
         props = _DATA_PROPS_RE.search(tag.group(0))
         if props:
             try:
-                data = orjson.loads(html.unescape(props.group(1).decode("utf-8")))
+                data = orjson.loads(_unescape_attribute(props.group(1)))
             except (orjson.JSONDecodeError, UnicodeDecodeError) as exc:
                 raise ParseError(f"ModelList data-props is not JSON: {exc}") from None
             models = next((m for m in _find_key(data, "models") if isinstance(m, list)), None)

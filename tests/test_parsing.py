@@ -158,3 +158,13 @@ def test_tags_are_trimmed_and_non_strings_dropped(raw, clean):
     from hfcrawl.pipelines import _clean_tags
 
     assert _clean_tags(raw) == clean
+
+
+@pytest.mark.parametrize("text", ['{"a":"x&y","b":"<tag>","c":"it\'s","d":"&amp;"}', '{"e":"café — &nbsp; &#8212;"}'])
+def test_data_props_unescaping_matches_the_html_module(text):
+    from hfcrawl.parsing import _unescape_attribute
+
+    escaped = html.escape(text, quote=True).encode()
+    out = _unescape_attribute(escaped)
+    assert (out.decode() if isinstance(out, bytes) else out) == text
+    assert _unescape_attribute(b"&#8212; &quot;") == html.unescape("&#8212; &quot;")
