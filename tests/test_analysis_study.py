@@ -434,7 +434,8 @@ def test_real_study_rules_differ_from_the_code_only_where_expected(seed_models):
 
 
 def test_cli_method_both_and_detector(small_study, tmp_path):
-    """`both` adds the comparison section of analysis.compare; `detector` runs experiments 1/2a with the detector."""
+    """`both` adds the comparison section of analysis.compare; `detector` runs experiments 1/2a with the detector,
+    and still shows the comparison with the study's regex side by side."""
     _, out = small_study
     feed = out.parent / "models.jsonl"
     both = run_cli("study", str(feed), "--out", str(tmp_path / "both"), "--no-figures", "-q")
@@ -444,6 +445,7 @@ def test_cli_method_both_and_detector(small_study, tmp_path):
     det = run_cli("study", str(feed), "--out", str(tmp_path / "det"), "--no-figures", "-q", "--method", "detector")
     assert det.returncode == 0, det.stderr
     summary = json.loads((tmp_path / "det" / "summary.json").read_text())
-    assert summary["experiments_use"] == "version detector" and "compare" not in summary["sections"]
+    assert summary["experiments_use"] == "version detector" and summary["sections"][-1] == "compare"
+    assert (tmp_path / "det" / "tables" / "compare_share_by_task.csv").exists()
     # the detector does not take "-v0"/"-v1" of these names for anything else than what they are
     assert 0 <= summary["e1"]["matching"] <= summary["e1"]["models"] == 82
