@@ -166,8 +166,14 @@ def parse_html_listing(body: bytes) -> tuple[list[dict[str, Any]], int | None]:
                 data = orjson.loads(_unescape_attribute(props.group(1)))
             except (orjson.JSONDecodeError, UnicodeDecodeError) as exc:
                 raise ParseError(f"ModelList data-props is not JSON: {exc}") from None
-            models = next((m for m in _find_key(data, "models") if isinstance(m, list)), None)
-            totals = [t for t in _find_key(data, "numTotalItems") if isinstance(t, int)]
+            # where the Hub puts them today; anywhere else in the JSON otherwise (the nesting is not documented)
+            known = data.get("initialValues") if isinstance(data, dict) else None
+            if isinstance(known, dict) and isinstance(known.get("models"), list):
+                models = known["models"]
+                totals = [known["numTotalItems"]] if isinstance(known.get("numTotalItems"), int) else []
+            else:
+                models = next((m for m in _find_key(data, "models") if isinstance(m, list)), None)
+                totals = [t for t in _find_key(data, "numTotalItems") if isinstance(t, int)]
             if models is not None:
                 records = []
                 for position, item in enumerate(models):

@@ -168,3 +168,10 @@ def test_data_props_unescaping_matches_the_html_module(text):
     out = _unescape_attribute(escaped)
     assert (out.decode() if isinstance(out, bytes) else out) == text
     assert _unescape_attribute(b"&#8212; &quot;") == html.unescape("&#8212; &quot;")
+
+
+def test_html_listing_finds_models_and_total_wherever_they_are_nested():
+    props = json.dumps({"page": {"list": {"models": [{"id": "a/b"}]}}, "meta": {"numTotalItems": 1}})
+    page = (f'<html><div data-target="ModelList" data-props="{html.escape(props, quote=True)}"></div></html>').encode()
+    records, total = parse_html_listing(page)
+    assert [r["id"] for r in records] == ["a/b"] and total == 1
