@@ -14,11 +14,16 @@ $(VENV)/.installed: requirements.txt
 	$(BIN)/pip install -r requirements.txt
 	touch $@
 
+ORGS ?= google,facebook,openai
+
+# Every task tag, then the study's organisations; both resumable (run again after a stop; `make clean` starts over).
 crawl: setup
 	HF_ENDPOINT=$(HF_ENDPOINT) $(BIN)/scrapy crawl models -s JOBDIR=crawls/models -L INFO
+	HF_ENDPOINT=$(HF_ENDPOINT) $(BIN)/scrapy crawl models -a authors=$(ORGS) -O output/orgs.jsonl \
+		-s JOBDIR=crawls/orgs -s HFCRAWL_REPORT=output/crawl-report-orgs.json -L INFO
 
 study: setup
-	$(BIN)/python -m analysis study output/models.jsonl --out output/study
+	$(BIN)/python -m analysis study output/models.jsonl output/orgs.jsonl --orgs $(ORGS) --out output/study
 
 run: crawl study
 
