@@ -171,16 +171,21 @@ class ModelsSpider(scrapy.Spider):
 
     # ---------------------------------------------------------------------------------------------------- parsing
 
+    def read(self, response: Response, parse: Any, layout_message: str) -> tuple[Any, list[scrapy.Request]]:
+        """`parse(response.body)`, or None and what to do instead: retry the page, or nothing (its stream failed)."""
+        try:
+            return parse(response.body), []
+        except ParseError as exc:
+            return None, list(self.retry_or_fail(response, exc))
+        except LayoutError as exc:
+            return None, list(self.retry_or_fail(response, exc, layout=True, message=layout_message))
+
     def parse_api(self, response: Response) -> Iterator[Any]:
         stream = response.meta["stream"]
-        try:
-            records = parse_api_models(response.body)
-        except ParseError as exc:
-            yield from self.retry_or_fail(response, exc)
-            return
-        except LayoutError as exc:
-            yield from self.retry_or_fail(response, exc, layout=True,
-                                          message="the API answered in a shape that would make the feed wrong")
+        records, retry = self.read(response, parse_api_models,
+                                   "the API answered in a shape that would make the feed wrong")
+        if records is None:
+            yield from retry
             return
         next_url = next_link(response.headers.get(b"Link"))
         refused = None
@@ -196,15 +201,11 @@ class ModelsSpider(scrapy.Spider):
 
     def parse_html(self, response: Response) -> Iterator[Any]:
         stream, page = response.meta["stream"], response.meta["page"]
-        try:
-            records, total = parse_html_listing(response.body)
-        except ParseError as exc:
-            yield from self.retry_or_fail(response, exc)
+        listing, retry = self.read(response, parse_html_listing, "the listing's layout changed, no model could be read")
+        if listing is None:
+            yield from retry
             return
-        except LayoutError as exc:
-            yield from self.retry_or_fail(response, exc, layout=True,
-                                          message="the listing's layout changed, no model could be read")
-            return
+        records, total = listing
         if total is not None and not records and page * hub.HTML_PAGE_SIZE < total:
             self.fail(stream, f"{response.url}: page {page} holds no model, yet the Hub advertises {total}: "
                               f"the listing's layout may have changed")
