@@ -37,6 +37,8 @@ import numpy as np
 import orjson
 import pandas as pd
 
+from analysis.paths import shared_dir
+
 #: The study's three company lists in its published folder.
 DEFAULT_ORGS: tuple[str, ...] = ("google", "facebook", "openai")
 
@@ -53,16 +55,6 @@ MODEL_COLUMNS = (
 
 class InputError(Exception):
     """An input that cannot be studied: missing, unreadable, empty, or without a single valid model."""
-
-
-def repo_root() -> Path:
-    return Path(__file__).resolve().parent.parent
-
-
-def shared_dir() -> Path:
-    """The shared read-only data folder: $HFCRAWL_SHARED, else `<repo root>/../shared`."""
-    env = os.environ.get("HFCRAWL_SHARED")
-    return Path(env) if env else repo_root().parent / "shared"
 
 
 def seed_lists_dir() -> Path:

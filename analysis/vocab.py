@@ -26,7 +26,7 @@ from collections import defaultdict
 from functools import lru_cache
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from analysis.paths import REPO_ROOT, shared_dir
 VOCAB_VERSION = 4  # bump when the build changes, to invalidate caches
 
 # --- hand-curated core ------------------------------------------------------------------------------------------------
@@ -194,12 +194,6 @@ _SAFE = re.compile(r"[^a-z0-9]+")
 
 
 # --- data-driven part -------------------------------------------------------------------------------------------------
-
-def shared_dir() -> Path:
-    """The shared read-only data folder: $HFCRAWL_SHARED, else `<repo root>/../shared`."""
-    env = os.environ.get("HFCRAWL_SHARED")
-    return Path(env) if env else REPO_ROOT.parent / "shared"
-
 
 def data_dir() -> Path:
     return shared_dir() / "data"

@@ -76,12 +76,14 @@ from urllib.parse import parse_qsl, quote, unquote, urlsplit
 import numpy as np
 import orjson
 
+from analysis import paths as analysis_paths
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 def shared_dir() -> Path:
-    """``<repo root>/../shared``, or ``$HFCRAWL_SHARED``."""
-    return Path(os.environ.get("HFCRAWL_SHARED") or (REPO_ROOT.parent / "shared")).resolve()
+    """``<repo root>/../shared``, or ``$HFCRAWL_SHARED`` (resolved: it also keys the parsed-data cache)."""
+    return analysis_paths.shared_dir().resolve()
 
 
 def default_lists_dir() -> Path:
@@ -309,10 +311,9 @@ class Universe:
         index: dict[str, int] = {}
         task_of: list[int] = []
         relpos: list[float] = []
-        self.task_lists: dict[str, np.ndarray] = {}
-        for t in self.task_names:
-            lst = files[t]
-            ti = self.task_index[t]
+
+        def positions(lst: list[str], task: int) -> np.ndarray:
+            """Universe positions of a list's ids; ids seen for the first time join with this task (-1: none)."""
             idx = []
             n = len(lst)
             for i, mid in enumerate(lst):
@@ -320,24 +321,13 @@ class Universe:
                 if j is None:
                     j = index[mid] = len(ids)
                     ids.append(mid)
-                    task_of.append(ti)
+                    task_of.append(task)
                     relpos.append((i + 0.5) / n)
                 idx.append(j)
-            self.task_lists[t] = np.asarray(idx, dtype=np.int64)
-        self.org_lists: dict[str, np.ndarray] = {}
-        for o in self.org_names:
-            lst = files[o]
-            idx = []
-            n = len(lst)
-            for i, mid in enumerate(lst):
-                j = index.get(mid)
-                if j is None:
-                    j = index[mid] = len(ids)
-                    ids.append(mid)
-                    task_of.append(-1)
-                    relpos.append((i + 0.5) / n)
-                idx.append(j)
-            self.org_lists[o] = np.asarray(idx, dtype=np.int64)
+            return np.asarray(idx, dtype=np.int64)
+
+        self.task_lists: dict[str, np.ndarray] = {t: positions(files[t], self.task_index[t]) for t in self.task_names}
+        self.org_lists: dict[str, np.ndarray] = {o: positions(files[o], -1) for o in self.org_names}
         self.ids = ids
         self.index = index
         self.N = N = len(ids)
