@@ -102,17 +102,22 @@ def token_bars(tables: dict[str, pd.DataFrame], path: Path, top: int, title: str
         df = heads[name]
         ax.barh(labels[name][::-1], df["families"].to_numpy()[::-1], color="#4C72B0")
         ax.set_ylim(len(df) - top - 0.5, len(df) - 0.5)  # same bar height in every panel, bars from the top
-        ax.set_title(name, fontsize=10)
-        ax.set_xlabel("families holding the token", fontsize=9)
-        ax.tick_params(axis="y", labelsize=8)
-        ax.tick_params(axis="x", labelsize=8)
-        ax.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
-        if df.empty:
-            ax.text(0.5, 0.5, "no family with two models", ha="center", va="center", transform=ax.transAxes)
+        _style_bar_panel(ax, name, "families holding the token", df.empty, "no family with two models")
     for ax in axes[len(names):]:
         ax.axis("off")
     fig.suptitle(title, fontsize=12, y=1 - 0.25 / fig.get_figheight())
     _save(fig, path, tight=False)
+
+
+def _style_bar_panel(ax, title: str, xlabel: str, empty: bool, empty_text: str) -> None:
+    """Title, axis label, ticks and an empty-panel note: the same for every horizontal bar panel."""
+    ax.set_title(title, fontsize=10)
+    ax.set_xlabel(xlabel, fontsize=9)
+    ax.tick_params(axis="y", labelsize=8)
+    ax.tick_params(axis="x", labelsize=8)
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
+    if empty:
+        ax.text(0.5, 0.5, empty_text, ha="center", va="center", transform=ax.transAxes)
 
 
 def _size_class(size: pd.Series) -> pd.Series:
@@ -135,13 +140,7 @@ def group_bars(tables: dict[str, pd.DataFrame], path: Path, top: int, title: str
         colours = [colour_of[c] for c in _size_class(part["size"])][::-1]
         ax.barh(labs[::-1], part["count"].to_numpy()[::-1], color=colours)
         ax.set_ylim(len(part) - top - 0.5, len(part) - 0.5)
-        ax.set_title(label, fontsize=10)
-        ax.set_xlabel("family pairs sharing exactly this group", fontsize=9)
-        ax.tick_params(axis="y", labelsize=8)
-        ax.tick_params(axis="x", labelsize=8)
-        ax.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
-        if part.empty:
-            ax.text(0.5, 0.5, "none", ha="center", va="center", transform=ax.transAxes)
+        _style_bar_panel(ax, label, "family pairs sharing exactly this group", part.empty, "none")
     handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in SIZE_COLOURS]
     h = fig.get_figheight()
     fig.legend(handles, SIZE_CLASSES, title="group size", loc="upper right", ncol=4, fontsize=8,
