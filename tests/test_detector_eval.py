@@ -116,3 +116,23 @@ def test_issue_adjusted_scores(result):
     # where the issue's definitions settle what the labels dispute, the detector meets the F1 target
     assert adj["f1"] >= 0.90
     assert ia["overall"]["regex"]["f1"] < 0.75
+
+
+def test_below_regex_separates_real_gaps_from_noise():
+    import pandas as pd
+
+    from benchmarks.eval_detector import below_regex
+    # 200 names, 100 labelled V: the regex finds all of them, the detector half -> a recall gap far beyond noise
+    truth = pd.Series([True] * 100 + [False] * 100)
+    regex = truth.copy()
+    det = pd.Series([True] * 50 + [False] * 150)
+    b = below_regex(regex, det, truth)
+    assert set(b) == {"recall"}  # precision is 1.0 for both: not below
+    assert b["recall"]["gap"] == -0.5 and b["recall"]["clear"]
+    assert b["recall"]["ci95"][0] < -0.5 < b["recall"]["ci95"][1] < 0
+    # the detector at or above the regex: nothing reported
+    assert below_regex(det, regex, truth) == {}
+    # 2 V-labelled names among 40, the detector misses one: a gap of 0.5 that resampling cannot tell from noise
+    few = pd.Series([True, True] + [False] * 38)
+    b = below_regex(few.copy(), pd.Series([True] + [False] * 39), few)
+    assert b["recall"]["gap"] == -0.5 and not b["recall"]["clear"]
