@@ -24,14 +24,16 @@ or a task list and `google.txt`) is one row with both `task` and `org` set. Dupl
 the same kind of stream (task or organisation); the latest line wins (by `crawled_at`, then file order).
 Malformed lines (not JSON, not an object, no string `id`, an id with whitespace or more than one "/") are skipped; a malformed last line without a newline is
 reported as a truncated line (the crawler stopped mid-write). Everything dropped is counted, with line numbers, in
-`LoadResult.provenance`, which the report prints.
+`LoadResult.provenance`, which the report prints. A feed may be gzip-compressed (`feed.jsonl.gz`, told by its magic
+bytes); one cut short keeps its lines before the cut and reports the cut as a truncated line.
 """
 from __future__ import annotations
 
+import gzip
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, BinaryIO, Iterable
 
 import numpy as np
 import orjson
@@ -97,10 +99,24 @@ def _frame(cols: dict[str, Any], n: int) -> pd.DataFrame:
     return pd.DataFrame(data)
 
 
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
+def _is_gzip(path: Path) -> bool:
+    """A gzip-compressed feed (`feed.jsonl.gz`, or Scrapy's GzipPlugin output), told by its magic bytes."""
+    with path.open("rb") as fh:
+        return fh.read(2) == _GZIP_MAGIC
+
+
+def _open_feed(path: Path) -> BinaryIO:
+    """The feed's bytes, decompressed on the fly when it is gzip."""
+    return gzip.open(path, "rb") if _is_gzip(path) else path.open("rb")
+
+
 def _count_lines(path: Path) -> tuple[int, bool, bool]:
     """(newline count, ends with a newline, has a blank line), reading in chunks (no whole-file copy)."""
     newlines, blank, prev, last = 0, False, b"\n", b""
-    with path.open("rb") as fh:
+    with _open_feed(path) as fh:
         while chunk := fh.read(1 << 24):
             newlines += chunk.count(b"\n")
             blank = blank or b"\n\n" in chunk or (prev == b"\n" and chunk[:1] == b"\n")
@@ -119,14 +135,18 @@ def _read_feed_fast(path: Path) -> pd.DataFrame | None:
         import pyarrow.json as pj
     except ImportError:  # pragma: no cover - pandas 3 installs pyarrow
         return None
-    newlines, final_newline, blank = _count_lines(path)
+    try:
+        newlines, final_newline, blank = _count_lines(path)
+    except EOFError:  # a gzip feed cut short: the line-by-line reader reports where
+        return None
     if not final_newline or blank or not newlines:
         return None
     schema = pa.schema([(c, pa.string()) for c in _FEED_COLUMNS])
     try:
-        table = pj.read_json(path, parse_options=pj.ParseOptions(explicit_schema=schema,
-                                                                 unexpected_field_behavior="ignore"))
-    except (pa.ArrowInvalid, pa.ArrowTypeError, OSError):
+        source = pa.input_stream(str(path), compression="gzip" if _is_gzip(path) else None)
+        table = pj.read_json(source, parse_options=pj.ParseOptions(explicit_schema=schema,
+                                                                   unexpected_field_behavior="ignore"))
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OSError, EOFError):
         return None
     if table.num_rows != newlines or table.column("id").null_count:
         return None
@@ -147,8 +167,9 @@ def _read_feed(path: Path, malformed: Dropped, truncated: Dropped) -> pd.DataFra
     lines: list[int] = []
     shared: dict[str, str] = {}  # one str object per distinct tag/author/date: millions of rows stay small
     appends = [(c, cols[c].append, c != "id") for c in _FEED_COLUMNS]
+    i = 0
     try:
-        with path.open("rb") as fh:
+        with _open_feed(path) as fh:
             for i, raw in enumerate(fh, 1):
                 if not raw.strip():
                     continue
@@ -167,6 +188,11 @@ def _read_feed(path: Path, malformed: Dropped, truncated: Dropped) -> pd.DataFra
                         v = shared.setdefault(v, v)
                     append(v)
                 lines.append(i)
+    except EOFError:
+        # a gzip feed cut short (the crawl was killed while writing it): the lines before the cut are kept, and the
+        # cut is reported as a truncated line (once: a partial last line is already counted above)
+        if i == 0 or raw.endswith(b"\n"):
+            truncated.add(name, i + 1)
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror or exc}") from exc
     cols["input"] = [name] * len(lines)

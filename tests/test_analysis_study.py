@@ -209,6 +209,33 @@ def test_loader_clean_feed_fast_path_matches_line_reader(tmp_path):
     pd.testing.assert_frame_equal(a.drop(columns="input"), b.drop(columns="input"))
 
 
+def test_loader_reads_gzip_feeds_and_reports_a_cut_one(tmp_path):
+    import gzip
+
+    recs = [{"id": f"o/m{i}-v{i % 3}", "crawl_tag": f"t{i % 4}", "source": "api"} for i in range(400)]
+    plain = write_feed(tmp_path / "plain.jsonl", recs)
+    packed = tmp_path / "feed.jsonl.gz"
+    packed.write_bytes(gzip.compress(plain.read_bytes()))
+    a, b = load([plain]).models, load([packed]).models
+    pd.testing.assert_frame_equal(a.drop(columns="input"), b.drop(columns="input"))
+    # the same bytes without the .gz suffix: told by content, not by name
+    renamed = tmp_path / "feed.jsonl"
+    renamed.write_bytes(packed.read_bytes())
+    assert len(load([renamed]).models) == 400
+    # a dirty gzip feed goes through the line reader and says which line is bad
+    dirty = tmp_path / "dirty.jsonl.gz"
+    dirty.write_bytes(gzip.compress(plain.read_bytes() + b"{\n"))
+    r = load([dirty])
+    assert len(r.models) == 400 and r.provenance["malformed_lines"]["first"][0]["line"] == 401
+    # cut short (a crawl killed while compressing): the lines before the cut are kept and the cut is reported
+    cut = tmp_path / "cut.jsonl.gz"
+    cut.write_bytes(packed.read_bytes()[: len(packed.read_bytes()) // 2])
+    r = load([cut])
+    kept = len(r.models)
+    assert 0 < kept < 400 and list(r.models["id"]) == [x["id"] for x in recs[:kept]]
+    assert r.provenance["truncated_lines"] == {"count": 1, "first": [{"file": str(cut), "line": kept + 1}]}
+
+
 def test_loader_list_folder_organisations(tmp_path):
     (tmp_path / "text-generation.txt").write_text("o/a-v2\no/b\n\ngoogle/t5-base\n")
     (tmp_path / "google.txt").write_text("google/t5-base\ngoogle/only-org\n")
