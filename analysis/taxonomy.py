@@ -21,9 +21,11 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+import numpy as np
 import pandas as pd
 
 from analysis import detector
+from analysis.parallel import can_fork, fork_map
 from analysis import vocab as V
 
 ELEMENTS = {
@@ -40,6 +42,9 @@ _LAYERS = re.compile(r"(?i)^(?:l\d{1,2}|\d{1,2}l|\d{1,2}layers?|layers?\d{1,2})$
 _HEADS = re.compile(r"(?i)^(?:h\d{2,4}|a\d{1,2}|\d{1,2}heads?|heads?\d{1,2})$")
 _QUANT = re.compile(r"(?i)^(?:i?q[1-8](?:k|km|ks|0|1)?|\d+(?:\.\d+)?bpw|\d+bits?|w\d+a\d+|(?:mx|nv)?fp(?:4|8|16|32)|"
                     r"bf16|f16|f32|int[2-8]|nf4|gptq|awq|gguf|ggml|ggjt|exl[23]|hqq|\d+g|gs\d+|4b?it|8b?it)$")
+_SIZE_CODE = re.compile(r"(?:x{1,3}l|x{0,2}large|b[0-7])")
+_EPOCHS = re.compile(r"\d+(?:ep|epochs?|steps?|e)")
+_IMAGENET = re.compile(r"in\d+k|in\d+k\w*")
 _CHAR = re.compile(r"(?i)^(?:\d+h|\d+hrs?|patch\d+|p\d{1,2}|window\d+|seqlen\d*|\d+px|\d+res)$")
 # image resolutions and sequence lengths: dataset characteristics in the labels (`vit-base-patch16-224`, `led-16384`)
 _RES = {"96", "112", "128", "160", "192", "224", "240", "256", "288", "299", "320", "336", "384", "448", "480", "512",
@@ -91,12 +96,11 @@ def _classify(low: str, not_first: bool) -> str:
         return "N"
     if _HEADS.match(low):
         return "H"
-    if low in V.SIZE_WORDS or re.fullmatch(r"(?:x{1,3}l|x{0,2}large|b[0-7])", low):
+    if low in V.SIZE_WORDS or _SIZE_CODE.fullmatch(low):
         return "S"
     if low in V.REUSE_WORDS or low.startswith("finetun") or low.startswith("distil") and low not in s["arch"]:
         return "F"
-    if low in V.TRAINING_WORDS or low in ("train", "training", "steps", "epochs") or re.fullmatch(
-            r"\d+(?:ep|epochs?|steps?|e)", low):
+    if low in V.TRAINING_WORDS or low in ("train", "training", "steps", "epochs") or _EPOCHS.fullmatch(low):
         return "R"
     if low in V.CHARACTERISTIC_WORDS or _CHAR.match(low):
         return "C"
@@ -112,7 +116,7 @@ def _classify(low: str, not_first: bool) -> str:
         return "A"  # MarianMT, in opus-mt
     if low in s["arch"] or low in V.ARCH_V_FAMILIES:
         return "A"
-    if low in V.DATASETS or low in s["datasets"] or re.fullmatch(r"in\d+k|in\d+k\w*", low):
+    if low in V.DATASETS or low in s["datasets"] or _IMAGENET.fullmatch(low):
         return "D"
     # a glued architecture: `bertweetfr`, `xlmroberta`, `gpt2`, `yolov8n`, `mobilevitv2`
     for a in ("bert", "roberta", "gpt", "t5", "llama", "bart", "electra", "wav2vec", "whisper", "vit", "yolo",
@@ -133,21 +137,31 @@ def tokens(model_id: str) -> list[tuple[str, str, int, int]]:
 
 @lru_cache(maxsize=1 << 16)
 def _name_tokens(name: str) -> tuple[tuple[str, str, int, int], ...]:
+    return _tokens_of(name, tuple((f[1], f[2]) for f in detector._scan(name)[0]))
+
+
+_TAG_DOT = re.compile(r"\.(?=[A-Za-z])")
+_LETTER = re.compile(r"[A-Za-z]")
+_LAYERS_WIDTH = re.compile(r"\d+[lL]\d+[wW]")
+_FOR_HEAD = re.compile(r"^([A-Za-z0-9]+?)(For[A-Z][A-Za-z]+)$")
+
+
+def _tokens_of(name: str, vspans: tuple[tuple[int, int], ...]) -> tuple[tuple[str, str, int, int], ...]:
+    """The tokens of a name given the detector's version spans in it (uncached: `elements_frame` reads each once)."""
     base = 0
-    vspans = [(f[1], f[2]) for f in detector._scan(name)[0]]
     out = []
     idx = 0
     # timm-style `<arch>.<pretrained tag>`: the tag after the dot names the training data (`.fb_in1k`, `.ra3_in1k`)
     tag_at = -1
-    mt = re.search(r"\.(?=[A-Za-z])", name)
+    mt = _TAG_DOT.search(name)
     if mt:
         tag_at = mt.start()
     for m in _TOKEN.finditer(name):
         s, e = m.start(), m.end()
-        if any(a < e and s < b for a, b in vspans):
+        if vspans and any(a < e and s < b for a, b in vspans):
             # the part of the segment outside the version span is classified on its own (`Qwen` of `Qwen2.5`)
             a, b = next((a, b) for a, b in vspans if a < e and s < b)
-            if s < a and re.search(r"[A-Za-z]", name[s:a]):
+            if s < a and _LETTER.search(name[s:a]):
                 pre = name[s:a].rstrip("-_vV") or name[s:a]
                 out.append((pre, classify_token(pre, idx), base + s, base + a))
                 idx += 1
@@ -171,11 +185,11 @@ def _name_tokens(name: str) -> tuple[tuple[str, str, int, int], ...]:
             out.append((prev[0] + "-" + tok, "N" if prev[0] in "Ll" else "H", base + s - 2, base + e))
             idx += 1
             continue
-        if re.fullmatch(r"\d+[lL]\d+[wW]", tok):  # `4L512W`: layers and width
+        if _LAYERS_WIDTH.fullmatch(tok):  # `4L512W`: layers and width
             out.append((tok, "N", base + s, base + e))
             idx += 1
             continue
-        cm = re.match(r"^([A-Za-z0-9]+?)(For[A-Z][A-Za-z]+)$", tok)
+        cm = _FOR_HEAD.match(tok)
         if cm:  # `BertForQuestionAnswering`: the architecture, then the task head
             out.append((cm.group(1), classify_token(cm.group(1), idx), base + s, base + s + len(cm.group(1))))
             out.append((cm.group(2), "T", base + s + len(cm.group(1)), base + e))
@@ -195,23 +209,65 @@ def elements(model_id: str) -> set[str]:
     return {el for _, el, _, _ in _name_tokens(str(model_id).strip().rpartition("/")[2])}
 
 
-def elements_frame(ids: pd.Series) -> pd.DataFrame:
-    """One boolean column per element (A ... O, Q), same index as `ids`. Each distinct name is read once."""
+_BIT = {c: 1 << k for k, c in enumerate(ELEMENTS)}
+_VERSIONED_BIT = 1 << len(ELEMENTS)
+#: Below this many distinct names, forking a second process costs more than it saves.
+_PARALLEL_MIN = 20_000
+
+
+def _bits_of(chunk: tuple[list[str], list[bool]]) -> list[int]:
+    """One int per name: a bit per element it holds, and `_VERSIONED_BIT` for the detector's verdict.
+
+    `cand[i]` false means the name cannot hold a version (`detector.CANDIDATE_REGEX`), so the rules are not run on
+    it. Each name is read once here, so the detector's cache is bypassed (it would only cost memory)."""
+    names, cand = chunk
+    scan = detector._scan.__wrapped__
+    out = []
+    for name, c in zip(names, cand):
+        found = scan(name)[0] if c else ()
+        b = 0
+        for _, el, _, _ in _tokens_of(name, tuple((f[1], f[2]) for f in found)):
+            b |= _BIT[el]
+        stripped = name.strip()  # `detector.has_version` reads the stripped name
+        if found if stripped == name else scan(stripped)[0]:
+            b |= _VERSIONED_BIT
+        out.append(b)
+    return out
+
+
+def elements_frame(ids: pd.Series, versioned: bool = False, parallel: bool | None = None) -> pd.DataFrame:
+    """One boolean column per element (A ... O, Q), same index as `ids`. Each distinct name is read once.
+
+    `versioned=True` adds a `versioned` column, `detector.has_version(ids)`: the taxonomy runs the detector's rules
+    on every name anyway, so the comparison gets the verdict without a second pass. Names that cannot hold a version
+    skip the rules; on two cores half of the names are read by a forked process (`analysis.parallel`); `parallel`
+    False forces one process (None: decide by the machine and the number of names)."""
     import gc
 
     names = ids.astype("string").fillna("").str.rsplit("/", n=1).str[-1]
-    uniq = pd.unique(names.to_numpy(dtype=object))
-    codes = list(ELEMENTS)
+    codes, uniq = pd.factorize(names.to_numpy(dtype=object))
+    u = pd.Series(uniq, dtype="string")
+    # a name with surrounding blanks is always read: the pre-filter is checked on stripped names only
+    cand = (u.str.contains(detector.CANDIDATE_REGEX, regex=True) | (u.str.strip() != u)).to_numpy(dtype=bool)
+    if parallel is None:
+        parallel = len(uniq) >= _PARALLEL_MIN and can_fork()
+    n = 2 if parallel else 1
+    chunks = [(uniq[i::n].tolist(), cand[i::n].tolist()) for i in range(n)]
     gc_was = gc.isenabled()
-    gc.disable()
+    gc.disable()  # hundreds of thousands of small tuples: the cyclic GC would rescan them over and over
     try:
-        bits = {u: sum(1 << k for k, c in enumerate(codes) if c in {el for _, el, _, _ in _name_tokens(u)})
-                for u in uniq}
+        parts = fork_map(_bits_of, chunks, parallel=parallel)
     finally:
         if gc_was:
             gc.enable()
-    b = names.map(bits).astype("int64").to_numpy()
-    return pd.DataFrame({c: (b >> k) & 1 == 1 for k, c in enumerate(codes)}, index=ids.index)
+    bits = np.zeros(len(uniq), dtype=np.int64)
+    for i, part in enumerate(parts):
+        bits[i::n] = part
+    b = bits[codes]
+    cols = {c: (b & bit) != 0 for c, bit in _BIT.items()}
+    if versioned:
+        cols["versioned"] = (b & _VERSIONED_BIT) != 0
+    return pd.DataFrame(cols, index=ids.index)
 
 
 def evaluate(ids: pd.Series, labels: pd.Series) -> dict:

@@ -96,3 +96,23 @@ def test_unsafe_names_and_empty(tmp_path):
     assert compare.safe_name("weird/../task name") == "weird-..-task-name"
     assert "/" not in compare.safe_name("a/b")
     assert isinstance(sec.markdown, str)
+
+
+def test_detector_column_is_has_version(out):
+    # compare.run takes the detector's verdict from the taxonomy pass (elements_frame(versioned=True)); the tables
+    # must hold exactly what `detector.has_version` gives
+    from analysis import detector
+
+    models, d, _ = out
+    hv = detector.has_version(models["id"])
+    rg = detector.regex_has_version(models["id"])
+    tasked = models["task"].notna()
+    g = pd.read_csv(d / "tables" / "compare_global.csv").iloc[0]
+    assert g["detector_versioned"] == hv[tasked].sum()
+    assert g["detector_only"] == (hv & ~rg)[tasked].sum() and g["regex_only"] == (rg & ~hv)[tasked].sum()
+    t = pd.read_csv(d / "tables" / "compare_share_by_task.csv").set_index("task")
+    for task, share in hv[tasked].groupby(models.loc[tasked, "task"]).mean().items():
+        assert t.loc[task, "detector_pct"] == round(100 * share, 2), task
+    o = pd.read_csv(d / "tables" / "compare_orgs.csv").set_index("org")
+    for org in ORGS:
+        assert o.loc[org, "detector_only"] == (hv & ~rg)[models["org"] == org].sum(), org

@@ -54,3 +54,47 @@ def test_against_labels_heldout():
     # the frequent elements are recognised well; measured on the held-out half
     for code, floor in {"A": 0.85, "S": 0.85, "P": 0.85, "V": 0.85, "L": 0.75, "F": 0.75}.items():
         assert r[code]["f1"] >= floor, (code, r[code])
+
+
+LISTS = data_dir() / "seed-2024-02" / "lists"
+
+
+def sample_ids(n: int = 2000, seed: int = 0) -> pd.Series:
+    """`n` real ids of the 2024 lists (fixed sample), plus edge cases: no owner, blanks, empty, missing, repeats."""
+    import random
+
+    ids = sorted({x.strip() for f in LISTS.glob("*.txt") for x in f.read_text(encoding="utf-8").splitlines()
+                  if x.strip()})
+    picked = random.Random(seed).sample(ids, n)
+    edge = ["bert-base-uncased", "gpt2", " x/Llama-2-7b ", "x/ model-v2", "x/model-v2 ", "", None,
+            picked[0], picked[1], "TheBloke/Llama-2-13B-chat-GPTQ", "sb3/ppo-LunarLander-v2", "a/Qwen2.5-7B"]
+    return pd.Series(picked + edge, index=range(10, 10 + n + len(edge)), dtype=object)
+
+
+@pytest.mark.skipif(not LISTS.exists(), reason="needs ../shared/data/seed-2024-02/lists")
+@pytest.mark.parametrize("parallel", [False, True])
+def test_elements_frame_is_the_per_name_reference(parallel):
+    # the fast path (pre-filter, no cache, names split over two processes) against `elements(id)`, which runs the
+    # detector's rules on every name
+    ids = sample_ids()
+    f = taxonomy.elements_frame(ids, versioned=True, parallel=parallel)
+    assert f.index.equals(ids.index)
+    assert list(f.columns) == list(taxonomy.ELEMENTS) + ["versioned"]
+    for i, mid in ids.items():
+        want = taxonomy.elements("" if mid is None else mid)
+        got = {c for c in taxonomy.ELEMENTS if f.at[i, c]}
+        assert got == want, mid
+    assert f["V"].sum() > 100 and f["Q"].sum() > 10  # the sample holds versions for the pre-filter to keep
+
+
+@pytest.mark.skipif(not LISTS.exists(), reason="needs ../shared/data/seed-2024-02/lists")
+@pytest.mark.parametrize("parallel", [False, True])
+def test_elements_frame_versioned_is_has_version(parallel):
+    from analysis import detector
+
+    ids = sample_ids()
+    f = taxonomy.elements_frame(ids, versioned=True, parallel=parallel)
+    hv = detector.has_version(ids)
+    assert f["versioned"].tolist() == hv.tolist()
+    assert f["versioned"].sum() > 100
+    assert not taxonomy.elements_frame(pd.Series([], dtype=object), versioned=True).any().any()
