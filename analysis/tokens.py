@@ -84,6 +84,37 @@ def family_tokens(ids: pd.Series, rules: str = "study") -> pd.Series:
     return out
 
 
+def family_token_counts(names: pd.Series, keys: pd.Series, rules: str = "study") -> pd.DataFrame:
+    """`key, token, families`: the 2b token frequencies of every group of names at once (groups: `keys`, aligned).
+
+    Per group, the same counts as `token_table(family_tokens(...))` on the group's names (owner already removed, so
+    ids without an owner count too): families of two models or more *within the group*, each token counted once
+    per family. For many groups over one feed (the comparison's 45 tasks and organisations): each distinct version
+    part is split once, and the counting is one pandas group-by instead of a Python loop per group.
+    Sorted by key, then families (most first), then token.
+    """
+    if rules not in RULES:
+        raise ValueError(f"rules must be one of {RULES}")
+    keep = names.notna() & keys.notna()
+    names, keys = names[keep].astype("str"), keys[keep]
+    if rules == "study":
+        sep = names.str.contains(r"[-.]", regex=True)
+        names, keys = names[sep], keys[sep]
+    family = names.str.replace(r"[-.].*", "", regex=True)
+    rows = pd.DataFrame({"key": keys.to_numpy(dtype=object), "family": family.to_numpy(dtype=object)})
+    multi = (rows.groupby(["key", "family"], sort=False)["family"].transform("size") > 1).to_numpy()
+    rows = rows[multi].reset_index(drop=True)
+    version = _version_part(names[multi], rules).str.replace(MARKER_REGEX, "", regex=True)
+    codes, distinct = pd.factorize(version.to_numpy(dtype=object))
+    split = pd.Series([sorted({t.lower() for t in split_version(v)}) for v in distinct], dtype=object)
+    rows["token"] = split.iloc[codes].to_numpy() if len(codes) else []
+    rows = rows.explode("token").dropna(subset=["token"]).drop_duplicates(["key", "family", "token"])
+    counts = rows.groupby(["key", "token"], sort=False).size().rename("families").reset_index()
+    counts["families"] = counts["families"].astype(int)
+    return counts.sort_values(["key", "families", "token"], ascending=[True, False, True],
+                              kind="stable").reset_index(drop=True)
+
+
 def token_table(families: pd.Series) -> pd.DataFrame:
     """2b table: `token, families` (number of families whose token set holds it), most first, ties by token."""
     if families.empty:

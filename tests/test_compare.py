@@ -116,3 +116,29 @@ def test_detector_column_is_has_version(out):
     o = pd.read_csv(d / "tables" / "compare_orgs.csv").set_index("org")
     for org in ORGS:
         assert o.loc[org, "detector_only"] == (hv & ~rg)[models["org"] == org].sum(), org
+
+
+def test_study_top_tokens_are_experiment_2b(out):
+    # the taxonomy table's top tokens per task are the study's 2b token table of the task's names (ties by token)
+    from analysis import tokens
+
+    models, d, _ = out
+    tt = pd.read_csv(d / "tables" / "taxonomy_by_task.csv").set_index("task")
+    for task, g in models[models["task"].notna()].groupby("task"):
+        want = tokens.token_table(tokens.family_tokens("/" + g["name"], "study")).head(10)
+        got = [x.rsplit(":", 1) for x in str(tt.loc[task, "study_top_tokens"]).split()] if want.size else []
+        assert [(t.split("[")[0], int(n)) for t, n in got] == list(zip(want["token"], want["families"])), task
+
+
+def test_family_token_counts_per_group_is_family_tokens():
+    from analysis import tokens
+
+    models = load_lists({"text-generation": 4000, "fill-mask": 3000, "image-to-3d": None, "google": None})
+    models.loc[::50, "name"] = models.loc[::50, "id"]  # as for the ids without an owner
+    key = models["task"].fillna(models["org"])
+    c = tokens.family_token_counts(models["name"], key)
+    assert set(c["key"]) == {"text-generation", "fill-mask", "google"}  # image-to-3d: no family of two
+    for k, g in models.groupby(key):
+        want = tokens.token_table(tokens.family_tokens("/" + g["name"], "study"))
+        got = c[c["key"] == k]
+        assert list(zip(got["token"], got["families"])) == list(zip(want["token"], want["families"])), k
