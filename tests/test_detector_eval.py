@@ -136,3 +136,11 @@ def test_below_regex_separates_real_gaps_from_noise():
     few = pd.Series([True, True] + [False] * 38)
     b = below_regex(few.copy(), pd.Series([True] + [False] * 39), few)
     assert b["recall"]["gap"] == -0.5 and not b["recall"]["clear"]
+
+
+def test_overall_only_is_the_full_runs_overall(result):
+    # what the study's report shows (analysis.compare.measured), without the task map and the per-task detail
+    from benchmarks.eval_detector import evaluate
+    quick = evaluate("test", overall_only=True)
+    assert set(quick) == {"part", "n", "overall"}
+    assert quick["overall"] == result["overall"] and quick["n"] == result["n"]
