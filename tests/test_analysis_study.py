@@ -236,6 +236,21 @@ def test_loader_reads_gzip_feeds_and_reports_a_cut_one(tmp_path):
     assert r.provenance["truncated_lines"] == {"count": 1, "first": [{"file": str(cut), "line": kept + 1}]}
 
 
+RECENT = SHARED / "data" / "hub-snapshots" / "recent-2026-08.jsonl.gz"
+
+
+@pytest.mark.skipif(not RECENT.exists(), reason="needs ../shared/data/hub-snapshots")
+def test_loader_reads_the_real_compressed_recent_sample():
+    import gzip
+
+    with gzip.open(RECENT, "rb") as fh:
+        ids = [json.loads(line)["id"] for line in fh]
+    r = load([RECENT])
+    assert len(r.models) == len(set(ids)) and set(r.models["id"]) == set(ids)
+    assert r.provenance["malformed_lines"]["count"] == 0 and r.provenance["truncated_lines"]["count"] == 0
+    assert r.models["task"].notna().sum() > len(ids) // 2  # the pipeline_tag of each line becomes its task
+
+
 def test_loader_list_folder_organisations(tmp_path):
     (tmp_path / "text-generation.txt").write_text("o/a-v2\no/b\n\ngoogle/t5-base\n")
     (tmp_path / "google.txt").write_text("google/t5-base\ngoogle/only-org\n")
