@@ -1,4 +1,4 @@
-"""Pure-Python, CPU-bound work split over forked processes where the machine has the cores for it.
+"""CPU-bound work on forked processes where the machine has the cores for it (`fork_map`, `Forked`).
 
 The rule-based readers of names (`analysis.detector`, `analysis.taxonomy`) are plain Python: one core reads about
 10,000 names a second. On a machine with two cores, half of the distinct names go to one forked child while the
@@ -9,7 +9,7 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 from concurrent.futures import ProcessPoolExecutor
-from typing import Callable, Sequence, TypeVar
+from typing import Any, Callable, Sequence, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -43,3 +43,54 @@ def fork_map(fn: Callable[[T], R], chunks: Sequence[T], parallel: bool | None = 
         rest = [pool.submit(fn, c) for c in chunks[1:]]
         first = fn(chunks[0])
         return [first] + [f.result() for f in rest]
+
+
+class Forked:
+    """`fn(*args)` started on a forked process at once (nothing pickled on the way in); `result()` waits for it.
+
+    Without `fork` or a second core it runs sequentially, when `result()` is first called. The child's exception
+    is raised again by `result()`; `cancel()` stops a child whose result is no longer wanted."""
+
+    def __init__(self, fn: Callable[..., Any], *args: object, parallel: bool | None = None) -> None:
+        self._fn, self._args, self._proc, self._recv = fn, args, None, None
+        use_fork = can_fork() if parallel is None else parallel and "fork" in mp.get_all_start_methods()
+        if use_fork:
+            ctx = mp.get_context("fork")
+            self._recv, send = ctx.Pipe(duplex=False)
+            self._proc = ctx.Process(target=_child, args=(send, fn, args), name=getattr(fn, "__name__", "forked"))
+            self._proc.start()
+            send.close()
+
+    @property
+    def forked(self) -> bool:
+        return self._proc is not None
+
+    def result(self) -> Any:
+        if self._proc is None:
+            return self._fn(*self._args)
+        try:
+            ok, value = self._recv.recv()
+        except EOFError:
+            self._proc.join()
+            raise RuntimeError(f"the forked process {self._proc.name} died (exit code {self._proc.exitcode})") from None
+        self._proc.join()
+        if not ok:
+            raise value
+        return value
+
+    def cancel(self) -> None:
+        if self._proc is not None and self._proc.is_alive():
+            self._proc.terminate()
+            self._proc.join()
+
+
+def _child(send, fn: Callable, args: tuple) -> None:  # pragma: no cover - runs in the forked process
+    try:
+        out = (True, fn(*args))
+    except BaseException as exc:  # noqa: BLE001 - handed to the parent, which raises it
+        out = (False, exc)
+    try:
+        send.send(out)
+    except Exception as exc:  # noqa: BLE001 - an unpicklable result or exception
+        send.send((False, RuntimeError(f"{fn.__name__} in a forked process: {out[1]!r} ({exc})")))
+    send.close()

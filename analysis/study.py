@@ -25,6 +25,7 @@ from analysis.groups import group_counts, groups_table, pairwise_group_counts
 from analysis.load import DEFAULT_ORGS, InputError, LoadResult, load
 from analysis.names import safe_name
 from analysis.organisations import org_models, org_sizes
+from analysis.parallel import Forked
 from analysis.progress import Progress
 from analysis.section import Section
 
@@ -226,7 +227,6 @@ def run_study(cfg: StudyConfig, progress: Progress | None = None) -> dict[str, A
     started = time.perf_counter()
     out = cfg.out
     out.mkdir(parents=True, exist_ok=True)
-    count = GROUP_METHODS[cfg.groups]
 
     with progress.step("load"):
         loaded = load(cfg.inputs, cfg.orgs)
@@ -234,6 +234,22 @@ def run_study(cfg: StudyConfig, progress: Progress | None = None) -> dict[str, A
     if not models["task"].notna().any():
         raise InputError("no model in the input is listed under a task: nothing to study")
 
+    # The comparison (regex vs detector, taxonomy) needs only the loaded models: on two cores it runs on a forked
+    # process alongside the study's own experiments and figures, and its section is collected at its usual place.
+    comparison = Forked(_compare_section, models, cfg) if cfg.method in ("both", "detector") else None
+    try:
+        return _run_experiments(cfg, progress, loaded, comparison, started)
+    except BaseException:
+        if comparison is not None:
+            comparison.cancel()
+        raise
+
+
+def _run_experiments(cfg: StudyConfig, progress: Progress, loaded: LoadResult, comparison: Forked | None,
+                     started: float) -> dict[str, Any]:
+    out = cfg.out
+    models = loaded.models
+    count = GROUP_METHODS[cfg.groups]
     exp_method = "detector" if cfg.method == "detector" else "study"
     try:
         has_version = version_share.detector_for(exp_method)
@@ -358,9 +374,11 @@ def run_study(cfg: StudyConfig, progress: Progress | None = None) -> dict[str, A
     repro, repro_data = _reproduction_section(e1, e2, par, tok_tables, sizes, grp_tables)
     sections.append(repro)
 
-    if cfg.method in ("both", "detector"):  # the detector's figures always come side by side with the regex's
-        with progress.step("comparison: study regex vs version detector"):
-            sections.append(_compare_section(models, cfg))
+    if comparison is not None:  # the detector's figures always come side by side with the regex's
+        step = "comparison: study regex vs version detector" + (" (waiting for its process)" if comparison.forked
+                                                               else "")
+        with progress.step(step):
+            sections.append(comparison.result())
 
     summary.update({
         "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
