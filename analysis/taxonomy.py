@@ -215,21 +215,22 @@ _VERSIONED_BIT = 1 << len(ELEMENTS)
 _PARALLEL_MIN = 20_000
 
 
-def _bits_of(chunk: tuple[list[str], list[bool]]) -> list[int]:
+def _bits_of(chunk: tuple[list[str], bool]) -> list[int]:
     """One int per name: a bit per element it holds, and `_VERSIONED_BIT` for the detector's verdict.
 
-    `cand[i]` false means the name cannot hold a version (`detector.CANDIDATE_REGEX`), so the rules are not run on
-    it. Each name is read once here, so the detector's cache is bypassed (it would only cost memory)."""
-    names, cand = chunk
-    scan = detector._scan.__wrapped__
+    `scanned` False: the names cannot hold a version (they miss `detector.CANDIDATE_REGEX`), the rules are not run.
+    The others go through the detector's cache, since they are the names `detector.detect` is asked about next
+    (the comparison explains every disagreement; a name that misses the pre-filter has no version and no regex
+    match in it)."""
+    names, scanned = chunk
     out = []
-    for name, c in zip(names, cand):
-        found = scan(name)[0] if c else ()
+    for name in names:
+        found = detector._scan(name)[0] if scanned else ()
         b = 0
         for _, el, _, _ in _tokens_of(name, tuple((f[1], f[2]) for f in found)):
             b |= _BIT[el]
         stripped = name.strip()  # `detector.has_version` reads the stripped name
-        if found if stripped == name else scan(stripped)[0]:
+        if found if stripped == name else detector._scan(stripped)[0]:
             b |= _VERSIONED_BIT
         out.append(b)
     return out
@@ -240,8 +241,8 @@ def elements_frame(ids: pd.Series, versioned: bool = False, parallel: bool | Non
 
     `versioned=True` adds a `versioned` column, `detector.has_version(ids)`: the taxonomy runs the detector's rules
     on every name anyway, so the comparison gets the verdict without a second pass. Names that cannot hold a version
-    skip the rules; on two cores half of the names are read by a forked process (`analysis.parallel`); `parallel`
-    False forces one process (None: decide by the machine and the number of names)."""
+    (two thirds of the 2024 names) skip the rules; on two cores a forked process reads them while this one reads
+    the others (`analysis.parallel`). `parallel` False forces one process (None: by the machine and the size)."""
     import gc
 
     names = ids.astype("string").fillna("").str.rsplit("/", n=1).str[-1]
@@ -251,8 +252,8 @@ def elements_frame(ids: pd.Series, versioned: bool = False, parallel: bool | Non
     cand = (u.str.contains(detector.CANDIDATE_REGEX, regex=True) | (u.str.strip() != u)).to_numpy(dtype=bool)
     if parallel is None:
         parallel = len(uniq) >= _PARALLEL_MIN and can_fork()
-    n = 2 if parallel else 1
-    chunks = [(uniq[i::n].tolist(), cand[i::n].tolist()) for i in range(n)]
+    where = [np.flatnonzero(cand), np.flatnonzero(~cand)]
+    chunks = [(uniq[where[0]].tolist(), True), (uniq[where[1]].tolist(), False)]
     gc_was = gc.isenabled()
     gc.disable()  # hundreds of thousands of small tuples: the cyclic GC would rescan them over and over
     try:
@@ -261,8 +262,8 @@ def elements_frame(ids: pd.Series, versioned: bool = False, parallel: bool | Non
         if gc_was:
             gc.enable()
     bits = np.zeros(len(uniq), dtype=np.int64)
-    for i, part in enumerate(parts):
-        bits[i::n] = part
+    for w, part in zip(where, parts):
+        bits[w] = part
     b = bits[codes]
     cols = {c: (b & bit) != 0 for c, bit in _BIT.items()}
     if versioned:
