@@ -31,8 +31,9 @@ def can_fork() -> bool:
 def fork_map(fn: Callable[[T], R], chunks: Sequence[T], parallel: bool | None = None) -> list[R]:
     """`[fn(c) for c in chunks]`, the chunks after the first on forked children while the parent runs the first.
 
-    `fn` must be a module-level function and pure Python: a forked child must not call into pandas/pyarrow, whose
-    thread pools do not survive a fork. `parallel=None` decides with `can_fork()`; False forces the sequential path.
+    `fn` must be a module-level function. A forked child may use pandas: Arrow and OpenBLAS re-create their thread
+    pools after a fork (at-fork handlers, apache/arrow#2363 and #14594). `parallel=None` decides with `can_fork()`;
+    False forces the sequential path.
     """
     if parallel is None:
         parallel = can_fork()
