@@ -52,6 +52,18 @@ def test_files_and_section(out):
         assert not p.is_absolute() and (d / p).exists()
 
 
+def test_section_states_the_measured_scores(out):
+    # the report quotes the held-out scores, raw and with the issue's definitions settling the labels
+    m = compare.measured()
+    if m is None:
+        pytest.skip("needs ../shared/data naming labels")
+    md = out[2].markdown
+    assert f"| version detector | {m['detector']['precision']:.3f} |" in md
+    adj = m["issue_adjusted"]
+    assert f"{sum(adj['settled'].values()):,} of these names are errors only because" in md
+    assert f"F1 {adj['overall']['detector']['f1']:.3f}" in md
+
+
 def test_share_by_task(out):
     models, d, _ = out
     t = pd.read_csv(d / "tables" / "compare_share_by_task.csv")

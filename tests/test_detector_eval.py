@@ -142,5 +142,7 @@ def test_overall_only_is_the_full_runs_overall(result):
     # what the study's report shows (analysis.compare.measured), without the task map and the per-task detail
     from benchmarks.eval_detector import evaluate
     quick = evaluate("test", overall_only=True)
-    assert set(quick) == {"part", "n", "overall"}
+    assert set(quick) == {"part", "n", "overall", "issue_adjusted"}
     assert quick["overall"] == result["overall"] and quick["n"] == result["n"]
+    assert quick["issue_adjusted"]["overall"] == result["issue_adjusted"]["overall"]
+    assert quick["issue_adjusted"]["settled"] == result["issue_adjusted"]["settled"]
