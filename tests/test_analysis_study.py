@@ -506,3 +506,25 @@ def test_cli_method_both_and_detector(small_study, tmp_path):
     assert (tmp_path / "det" / "tables" / "compare_share_by_task.csv").exists()
     # the detector does not take "-v0"/"-v1" of these names for anything else than what they are
     assert 0 <= summary["e1"]["matching"] <= summary["e1"]["models"] == 82
+
+
+@pytest.mark.parametrize("limit,forks", [(10, False), (10_000, None)])
+def test_comparison_runs_alongside_only_below_the_size_limit(monkeypatch, tmp_path, limit, forks):
+    # above the limit the study and the comparison would hold their memory peaks at once: sequential there
+    from analysis import parallel, study
+
+    made = []
+
+    class Spy(parallel.Forked):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            made.append(self.forked)
+
+    monkeypatch.setattr(study, "Forked", Spy)
+    monkeypatch.setattr(study, "CONCURRENT_COMPARISON_MAX", limit)
+    feed = write_feed(tmp_path / "f.jsonl", [{"id": f"o{i % 7}/fam{i % 5}-v{i % 3}-base", "crawl_tag": f"t{i % 3}"}
+                                             for i in range(60)])
+    cfg = study.StudyConfig(inputs=[feed], out=tmp_path / "out", threshold=1.0, exclude=[], make_figures=False)
+    study.run_study(cfg)
+    assert made == [parallel.can_fork() if forks is None else forks]
+    assert (tmp_path / "out" / "tables" / "compare_global.csv").exists()
