@@ -47,13 +47,6 @@ FOUND = {
     "version-word": "a version word (`rev-2`, `version3`)",
 }
 _STUDY_RE = re.compile(detector.STUDY_REGEX)
-_SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
-
-
-def safe_name(s) -> str:
-    return _SAFE.sub("-", str(s)).strip("-.") or "none"
-
-
 def _pct(x: pd.Series) -> float:
     return round(100.0 * float(x.mean()), 2) if len(x) else 0.0
 

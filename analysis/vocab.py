@@ -190,8 +190,6 @@ gptq awq gguf ggml ggjt exl2 exl3 hqq aqlm int2 int3 int4 int8 nf4 fp4 fp8 fp16 
 quantized quant 4bit 8bit 3bit 2bit 4-bit 8-bit w4a16 w8a8 w4a8 mlx onnx openvino ct2 marlin
 """.split())
 
-_SAFE = re.compile(r"[^a-z0-9]+")
-
 
 # --- data-driven part -------------------------------------------------------------------------------------------------
 
@@ -362,8 +360,3 @@ def vocab() -> dict[str, frozenset[str]]:
         "datasets": frozenset(DATASETS | set(dv["datasets"])
                               | {x.replace("-", "").replace("_", "") for x in dv["datasets"]}),
     }
-
-
-def safe_name(s: str) -> str:
-    """A file-name-safe form of a task or organisation name."""
-    return _SAFE.sub("-", str(s).lower()).strip("-") or "none"
