@@ -64,7 +64,8 @@ def test_confusion_samples(result):
 
 
 @pytest.mark.xfail(strict=True, reason="forced by the issue's definitions: `Llama-2-7b` is a version (the labels agree on "
-                                       "about half, the regex never matches it), and architecture generations (`dinov2`, "
+                                       "about half, the regex never matches it; no detector passing the issue's example "
+                                       "tests can reach the regex's text-generation precision, tested below), and architecture generations (`dinov2`, "
                                        "`pvt_v2`, `efficientformerv2`, like the issue's `convnextv2`/`mobilenet-v3`) "
                                        "are not (the labels sometimes say V, the regex always matches)")
 def test_never_below_regex_on_the_two_forced_tasks(result):
@@ -146,3 +147,34 @@ def test_overall_only_is_the_full_runs_overall(result):
     assert quick["overall"] == result["overall"] and quick["n"] == result["n"]
     assert quick["issue_adjusted"]["overall"] == result["issue_adjusted"]["overall"]
     assert quick["issue_adjusted"]["settled"] == result["issue_adjusted"]["settled"]
+
+
+def test_issue_example_bound_on_hand_made_labels():
+    import pandas as pd
+
+    from benchmarks.eval_detector import issue_example_bound
+    ids = pd.Series(["a/x-v2", "b/y-v3", "c/z-1.0", "meta/Llama-2-7b-chat-hf", "d/llama-2-70b", "e/Qwen2.5-7B",
+                     "f/plain"])
+    truth = pd.Series([True, True, True, False, False, True, False])
+    regex = pd.Series([True, True, False, False, False, False, False])
+    b = issue_example_bound(ids, truth, regex)
+    # `Llama-2-7b` is an example of the issue, labelled without V: one forced false positive (`llama-2-70b` is not
+    # the example itself, and `Qwen2.5` is labelled V)
+    assert b["forced_false_positives"] == 1 and b["positives"] == 4
+    assert b["best_precision"] == 0.8 and b["regex_precision"] == 1.0 and b["impossible"]
+    # labelled V, the example forces nothing
+    b = issue_example_bound(ids, truth | ids.str.contains("Llama"), regex)
+    assert b["forced_false_positives"] == 0 and not b["impossible"]
+
+
+def test_never_below_regex_is_unattainable_on_text_generation(result):
+    # The held-out labels call names holding the issue's own `Llama-2-7b` unversioned often enough that no detector
+    # passing the issue's example tests reaches the regex's text-generation precision: the strict xfail above is a
+    # property of the labels.
+    un = {u["task"]: u for u in result["unattainable"]}
+    tg = un["text-generation"]
+    assert tg["forced_false_positives"] >= 10 and tg["best_precision"] < tg["regex_precision"]
+    by = {t["task"]: t for t in result["by_task"]}
+    assert by["text-generation"]["detector"]["precision"] <= tg["best_precision"]
+    ll = result["llama2_labels"]
+    assert ll["labelled_v"] >= 10 and ll["labelled_not_v"] >= 10  # the labels read the same `2` both ways
