@@ -105,7 +105,8 @@ def annotator_agreement(df: pd.DataFrame) -> dict:
     po = float((da == db).mean()) if len(decided) else float("nan")
     pe = float(da.mean() * db.mean() + (1 - da.mean()) * (1 - db.mean())) if len(decided) else float("nan")
     kappa = (po - pe) / (1 - pe) if pe < 1 else 1.0
-    return {"names": int(len(both)), "same_verdict": round(agree, 4), "kappa": round(kappa, 4)}
+    return {"names": int(len(both)), "same_verdict": round(agree, 4), "both_decided": int(len(decided)),
+            "kappa": round(kappa, 4)}
 
 
 def audit(path: Path = AUDIT_PATH, resamples: int = 2000) -> dict:
@@ -153,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     an = res["annotators"]
     if an.get("names"):
         w(f"Two annotators on {an['names']} shared names: same verdict {an['same_verdict']:.1%}, "
-          f"kappa {an['kappa']:.2f}\n")
+          f"Cohen's kappa {an['kappa']:.2f} on the {an['both_decided']} both decided (V or N)\n")
     sd = res["disagreements_sided_with"]
     w(f"Where the detector and the labels disagree, the audit sides with the detector on {sd['detector']} names and "
       f"with the labels on {sd['labels']}\n\n")

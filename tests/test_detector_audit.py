@@ -39,7 +39,7 @@ def test_bootstrap_keeps_each_strata_weight():
 def test_annotator_agreement_kappa():
     df = pd.DataFrame({"annotator_a": ["V", "V", "N", "N", "V", ""], "annotator_b": ["V", "N", "N", "N", "?", "V"]})
     ag = annotator_agreement(df)
-    assert ag["names"] == 5 and ag["same_verdict"] == 0.6
+    assert ag["names"] == 5 and ag["same_verdict"] == 0.6 and ag["both_decided"] == 4
     # on the 4 decided pairs: po = 3/4, pe = 0.5*0.25 + 0.5*0.75 = 0.5 -> kappa 0.5
     assert ag["kappa"] == 0.5
 
