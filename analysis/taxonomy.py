@@ -23,6 +23,8 @@ from functools import lru_cache
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from analysis import detector
 from analysis.parallel import can_fork, fork_map
@@ -119,12 +121,18 @@ def _classify(low: str, not_first: bool) -> str:
     if low in V.DATASETS or low in s["datasets"] or _IMAGENET.fullmatch(low):
         return "D"
     # a glued architecture: `bertweetfr`, `xlmroberta`, `gpt2`, `yolov8n`, `mobilevitv2`
-    for a in ("bert", "roberta", "gpt", "t5", "llama", "bart", "electra", "wav2vec", "whisper", "vit", "yolo",
-              "diffusion", "resnet", "deberta", "xlm", "mistral", "falcon", "bloom", "clip", "blip", "swin",
-              "convnext", "efficientnet", "mobilenet", "layoutlm", "minilm", "mpnet"):
-        if a in low and len(a) >= 3 or low.startswith(a):
-            return "A"
+    if _GLUED_ARCH.search(low) or low.startswith(_GLUED_ARCH_SHORT):
+        return "A"
     return "O"
+
+
+# Architectures recognised inside a token: anywhere, or only at its start for those under 3 letters. One regex
+# instead of a loop: most distinct tokens reach this last test.
+_GLUED = ("bert", "roberta", "gpt", "t5", "llama", "bart", "electra", "wav2vec", "whisper", "vit", "yolo", "diffusion",
+          "resnet", "deberta", "xlm", "mistral", "falcon", "bloom", "clip", "blip", "swin", "convnext", "efficientnet",
+          "mobilenet", "layoutlm", "minilm", "mpnet")
+_GLUED_ARCH = re.compile("|".join(re.escape(a) for a in _GLUED if len(a) >= 3))
+_GLUED_ARCH_SHORT = tuple(a for a in _GLUED if len(a) < 3)
 
 
 def tokens(model_id: str) -> list[tuple[str, str, int, int]]:
@@ -213,26 +221,109 @@ _BIT = {c: 1 << k for k, c in enumerate(ELEMENTS)}
 _VERSIONED_BIT = 1 << len(ELEMENTS)
 #: Below this many distinct names, forking a second process costs more than it saves.
 _PARALLEL_MIN = 20_000
+#: Names with any of these go through `_tokens_of` one by one, since their tokens depend on their neighbours: a timm
+#: pretrained tag after a dot (`.fb_in1k`), a BERT miniature's `L-12`/`H-768`/`A-12`, a `4L512W`, a `...For<Task>`
+#: head; and the \x01 that `_arrow_tokens` marks joining dots with. Each is a superset of the test `_tokens_of`
+#: makes, without look-around (pandas runs them with Arrow's RE2).
+PER_NAME_CASES = {"mark": r"\x01", "timm-tag": r"\.[A-Za-z]", "bert-miniature": r"(?:^|[^A-Za-z0-9])[LlHhAa][-_]\d",
+                  "layers-width": r"\d[lL]\d+[wW]", "task-head": r"For[A-Z]"}
+PER_NAME_REGEX = "|".join(PER_NAME_CASES.values())
+#: Names read by `_plain_bits` at a time: bounds the token arrays (about 5 tokens a name) on large feeds.
+_PLAIN_CHUNK = 200_000
 
 
-def _bits_of(chunk: tuple[list[str], bool]) -> list[int]:
+def _bits(toks: tuple[tuple[str, str, int, int], ...]) -> int:
+    b = 0
+    for _, el, _, _ in toks:
+        b |= _BIT[el]
+    return b
+
+
+def _plain_bits(names: list[str]) -> np.ndarray:
+    """`_bits(_tokens_of(name, ()))` for names without version spans and without `PER_NAME_REGEX`, vectorised.
+
+    Such a name is its tokens, fillers left out, each classified on its own, the first one with `index` 0. Most of
+    the tokens of a feed are the same few thousand words, so each distinct (token, first or not) is classified once
+    and a name's bits are the OR of its tokens' bits; then the first-token rule (an O first token names the family
+    when no token is an A)."""
+    out = np.zeros(len(names), dtype=np.int64)
+    for at in range(0, len(names), _PLAIN_CHUNK):
+        out[at:at + _PLAIN_CHUNK] = _plain_chunk(names[at:at + _PLAIN_CHUNK])
+    return out
+
+
+def _plain_chunk(names: list[str]) -> np.ndarray:
+    """`_plain_bits` of up to `_PLAIN_CHUNK` names; the tokens are cut and lower-cased by Arrow, not one by one."""
+    toks, name_of = _arrow_tokens(names)
+    low = pc.dictionary_encode(pc.utf8_lower(toks))  # tokens are ASCII: Arrow's lower is `str.lower`
+    keep = pc.invert(pc.is_in(low.dictionary, value_set=_FILLER_ARRAY)).to_numpy(zero_copy_only=False)
+    codes = low.indices.to_numpy(zero_copy_only=False)
+    words = low.dictionary.to_pylist()
+    kept = keep[codes]
+    codes, name_of = codes[kept], name_of[kept]
+    first = np.ones(len(codes), dtype=bool)  # the name's first token, fillers left out
+    first[1:] = name_of[1:] != name_of[:-1]
+    bit = np.zeros(len(codes), dtype=np.int64)
+    for is_first in (True, False):
+        rows = first if is_first else ~first
+        used = np.unique(codes[rows])
+        lookup = np.zeros(len(words), dtype=np.int64)
+        lookup[used] = [_BIT[_classify(words[k], not is_first)] for k in used.tolist()]
+        bit[rows] = lookup[codes[rows]]
+    head = np.zeros(len(names), dtype=np.int64)
+    head[name_of[first]] = bit[first]
+    out = np.zeros(len(names), dtype=np.int64)
+    np.bitwise_or.at(out, name_of[~first], bit[~first])
+    family = (head == _BIT["O"]) & ((out | head) & _BIT["A"] == 0)
+    return out | np.where(family, _BIT["A"], head)
+
+
+_FILLER_ARRAY = pa.array(sorted(_FILLER), type=pa.string())
+# `_TOKEN` without look-around, for Arrow's RE2: a `.` joins two tokens when a letter or digit is before it and a digit
+# after it; it is marked with \x01 (twice: a match takes the digit after the dot, which the next dot may need), then
+# the names are split on everything else that is not a letter or digit.
+_JOIN_DOT = r"([A-Za-z0-9])\.([0-9])"
+_MARK = "\x01"
+
+
+def _arrow_tokens(names: list[str]) -> tuple[pa.Array, np.ndarray]:
+    """`_TOKEN.findall` of every name, flattened: (tokens, index of each token's name). No name may hold \x01."""
+    marked = pa.array(names, type=pa.string())
+    for _ in range(2):
+        marked = pc.replace_substring_regex(marked, _JOIN_DOT, r"\1" + _MARK + r"\2")
+    parts = pc.split_pattern_regex(marked, r"[^A-Za-z0-9" + _MARK + "]+")
+    toks, name_of = pc.list_flatten(parts), pc.list_parent_indices(parts)
+    nonempty = pc.not_equal(pc.utf8_length(toks), 0)
+    toks = pc.replace_substring(pc.filter(toks, nonempty), _MARK, ".")
+    return toks, pc.filter(name_of, nonempty).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def _bits_of(chunk: tuple[list[str], bool]) -> np.ndarray:
     """One int per name: a bit per element it holds, and `_VERSIONED_BIT` for the detector's verdict.
 
     `scanned` False: the names cannot hold a version (they miss `detector.CANDIDATE_REGEX`), the rules are not run.
     The others go through the detector's cache, since they are the names `detector.detect` is asked about next
     (the comparison explains every disagreement; a name that misses the pre-filter has no version and no regex
-    match in it)."""
+    match in it). Names without a version span nor a `PER_NAME_REGEX` feature are read by `_plain_bits`."""
     names, scanned = chunk
-    out = []
-    for name in names:
-        found = detector._scan(name)[0] if scanned else ()
-        b = 0
-        for _, el, _, _ in _tokens_of(name, tuple((f[1], f[2]) for f in found)):
-            b |= _BIT[el]
-        stripped = name.strip()  # `detector.has_version` reads the stripped name
-        if found if stripped == name else detector._scan(stripped)[0]:
-            b |= _VERSIONED_BIT
-        out.append(b)
+    out = np.zeros(len(names), dtype=np.int64)
+    if not names:
+        return out
+    one_by_one = pd.Series(names, dtype="string").str.contains(PER_NAME_REGEX, regex=True).to_numpy(dtype=bool)
+    spans: dict[int, tuple[tuple[int, int], ...]] = {}
+    if scanned:
+        for k, name in enumerate(names):
+            found = detector._scan(name)[0]
+            if found:
+                spans[k] = tuple((f[1], f[2]) for f in found)
+                one_by_one[k] = True
+            stripped = name.strip()  # `detector.has_version` reads the stripped name
+            if found if stripped == name else detector._scan(stripped)[0]:
+                out[k] = _VERSIONED_BIT
+    for k in np.flatnonzero(one_by_one).tolist():
+        out[k] |= _bits(_tokens_of(names[k], spans.get(k, ())))
+    plain = np.flatnonzero(~one_by_one)
+    out[plain] |= _plain_bits([names[k] for k in plain.tolist()])
     return out
 
 
@@ -245,8 +336,8 @@ def elements_frame(ids: pd.Series, versioned: bool = False, parallel: bool | Non
     the others (`analysis.parallel`). `parallel` False forces one process (None: by the machine and the size)."""
     import gc
 
-    names = ids.astype("string").fillna("").str.rsplit("/", n=1).str[-1]
-    codes, uniq = pd.factorize(names.to_numpy(dtype=object))
+    names = ids.astype("string").fillna("").str.replace(r"(?s)^.*/", "", regex=True)  # in Arrow, not per id
+    codes, uniq = pd.factorize(names)
     u = pd.Series(uniq, dtype="string")
     # a name with surrounding blanks is always read: the pre-filter is checked on stripped names only
     cand = (u.str.contains(detector.CANDIDATE_REGEX, regex=True) | (u.str.strip() != u)).to_numpy(dtype=bool)

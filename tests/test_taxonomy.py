@@ -98,3 +98,76 @@ def test_elements_frame_versioned_is_has_version(parallel):
     assert f["versioned"].tolist() == hv.tolist()
     assert f["versioned"].sum() > 100
     assert not taxonomy.elements_frame(pd.Series([], dtype=object), versioned=True).any().any()
+
+
+# --- the vectorised path against `_tokens_of`, on every real name ------------------------------------------------
+
+HAS_REAL = LISTS.exists() and (data_dir() / LABELS_PATH).exists()
+
+
+@pytest.fixture(scope="module")
+def real_names() -> tuple[list[str], "np.ndarray"]:
+    """Every distinct name (owner removed) of the 2024 lists and of the labelled names, and each one's element bits
+    from `_tokens_of` one name at a time with the detector's version spans (the per-name reference)."""
+    import json
+
+    import numpy as np
+
+    from analysis import detector
+
+    ids = [x for f in sorted(LISTS.glob("*.txt")) for x in f.read_text(encoding="utf-8").splitlines()]
+    ids += list(json.loads((data_dir() / LABELS_PATH).read_text(encoding="utf-8")))
+    names = list(dict.fromkeys(i.rpartition("/")[2] for i in ids))
+    ref = np.array([taxonomy._bits(taxonomy._tokens_of(n, tuple((f[1], f[2]) for f in detector._scan(n)[0])))
+                    for n in names], dtype=np.int64)
+    return names, ref
+
+
+@pytest.mark.skipif(not HAS_REAL, reason="needs ../shared/data lists and naming labels")
+def test_elements_frame_is_tokens_of_on_every_real_name(real_names):
+    names, ref = real_names
+    f = taxonomy.elements_frame(pd.Series(names), parallel=False)
+    got = sum(f[c].to_numpy().astype("int64") << k for k, c in enumerate(taxonomy.ELEMENTS))
+    bad = [(n, taxonomy.elements(n)) for n in pd.Series(names)[got != ref].head(5)]
+    assert not bad, bad
+    assert len(names) > 185_000
+
+
+@pytest.mark.skipif(not HAS_REAL, reason="needs ../shared/data lists and naming labels")
+def test_each_per_name_case_changes_real_names(real_names):
+    # every case `PER_NAME_REGEX` sends to `_tokens_of` (timm tag, BERT miniature, `4L512W`, `For<Task>` head) gives
+    # other elements than the plain reading on some real names: without it, the test above fails
+    import re
+
+    names, _ = real_names
+    for name, case in taxonomy.PER_NAME_CASES.items():
+        if name == "mark":
+            continue  # the tokenizer's own mark, in no real name (next test)
+        hit = [n for n in names if re.search(case, n)]
+        plain = taxonomy._plain_bits(hit)
+        per_name = [taxonomy._bits(taxonomy._tokens_of(n, ())) for n in hit]
+        assert sum(a != b for a, b in zip(plain.tolist(), per_name)) >= 3, name
+    # the plain path's own rules, each deciding real names: an O first token becomes the family (A), a two-letter
+    # language code is L except in first place, fillers do not take the first place
+    firsts = [taxonomy._tokens_of(n, ())[:2] for n in names[:60_000]]
+    assert sum(1 for t in firsts if t and t[0][1] == "A" and taxonomy.classify_token(t[0][0], 0) == "O") > 1000
+    assert sum(1 for t in firsts if len(t) > 1 and t[1][1] == "L" and len(t[1][0]) == 2) > 10
+    assert sum(1 for t in firsts if t and len(t[0][0]) == 2 and t[0][1] != "L"
+               and taxonomy.classify_token(t[0][0], 1) == "L") > 10
+    started = [n for n in names if re.match(r"(?i)(?:the|my|hf|new)[-_]", n)]
+    assert len(started) > 10
+    assert taxonomy._plain_bits(["the-de-model"]).tolist() == [taxonomy._bits(taxonomy._tokens_of("the-de-model", ()))]
+
+
+def test_plain_path_edge_names():
+    import re
+
+    # dots that join (`1.5.2`, `v1.0b`) and do not (`a.b`, `.5`, `x-.5`), no token, fillers only, the \x01 mark
+    names = ["1.5.2-x", "model.v1.0b", "a.b.c", ".5-x", "x-.5", "---", "", "the-model-for", "a\x01b-1.5",
+             "1.2.3.4.5.6", "a..1", "Bert-de", "de-bert", "my-en-model", "ÄÖ-bert-1.5x.2"]
+    f = taxonomy.elements_frame(pd.Series(names), versioned=True, parallel=False)
+    for i, n in enumerate(names):
+        assert {c for c in taxonomy.ELEMENTS if f.at[i, c]} == taxonomy.elements(n), n
+    plain = [n for n in names if not re.search(taxonomy.PER_NAME_REGEX, n)]
+    assert len(plain) == len(names) - 3  # `model.v1.0b`, `a.b.c` (timm tags) and the mark
+    assert taxonomy._plain_bits(plain).tolist() == [taxonomy._bits(taxonomy._tokens_of(n, ())) for n in plain]
