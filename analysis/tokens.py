@@ -15,7 +15,10 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 RULES = ("study", "code")
 #: Version markers removed from the version part before it is split (step 6).
@@ -58,12 +61,47 @@ def split_version(version: str) -> list[str]:
     return out
 
 
+def version_tokens(version: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """`split_version` of every version part at once, lower-cased: (position of the part in `version`, token) pairs.
+
+    A part's tokens may repeat. The split runs in Arrow (split on "-", then on "." unless the piece holds
+    `digit.digit`, then the length and all-digit filters), where Arrow's ASCII rules are Python's; the few parts with
+    other characters (Unicode digits, case rules) are split by `split_version` itself."""
+    v = _arrow_strings(version)
+    plain = pc.fill_null(pc.string_is_ascii(v), True).to_numpy(zero_copy_only=False)
+    pieces = pc.split_pattern(v, "-")
+    piece_at = pc.list_parent_indices(pieces).to_numpy(zero_copy_only=False)
+    pieces = pc.list_flatten(pieces)
+    whole = pc.match_substring_regex(pieces, r"[0-9]\.[0-9]").to_numpy(zero_copy_only=False)
+    parts = pc.split_pattern(pieces, ".")
+    part_of = pc.list_parent_indices(parts).to_numpy(zero_copy_only=False)
+    split = ~whole[part_of]
+    at = np.concatenate([piece_at[part_of[split]], piece_at[whole]])
+    toks = pa.concat_arrays([pc.list_flatten(parts).filter(pa.array(split)), pieces.filter(pa.array(whole))])
+    keep = pc.and_(pc.greater(pc.utf8_length(toks), 1), pc.invert(pc.ascii_is_decimal(toks)))
+    keep = keep.to_numpy(zero_copy_only=False) & plain[at]
+    at, toks = at[keep], pc.ascii_lower(toks.filter(pa.array(keep))).to_numpy(zero_copy_only=False)
+    other = np.flatnonzero(~plain)
+    if len(other):
+        more = [(k, t.lower()) for k, ver in zip(other.tolist(), v.take(pa.array(other)).to_pylist())
+                for t in split_version(ver)]
+        at = np.concatenate([at, np.array([k for k, _ in more], dtype=at.dtype)])
+        toks = np.concatenate([toks, np.array([t for _, t in more], dtype=object)])
+    return at, toks
+
+
+def _arrow_strings(s: pd.Series) -> pa.Array:
+    """The values of a string Series as one Arrow array (no copy when it is Arrow-backed already)."""
+    arr = pa.array(s.astype("string[pyarrow]").array)
+    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+
+
 def family_tokens(ids: pd.Series, rules: str = "study") -> pd.Series:
     """Family -> frozenset of its version tokens, for families of two models or more with at least one token.
 
     Index: family name (sorted); values: frozenset[str]. Families whose models yield no token are left out (they
     can hold no token and share none), as in the study's published per-family lists. The string steps run as
-    vectorised (Arrow) regex replacements; only the final per-name split is plain Python.
+    vectorised (Arrow) regex replacements, and so does the split (`version_tokens`).
     """
     if rules not in RULES:
         raise ValueError(f"rules must be one of {RULES}")
@@ -74,11 +112,10 @@ def family_tokens(ids: pd.Series, rules: str = "study") -> pd.Series:
     multi = family.map(family.value_counts()) > 1
     names, family = names[multi], family[multi]
     version = _version_part(names, rules).str.replace(MARKER_REGEX, "", regex=True)
+    at, toks = version_tokens(version)
     sets: dict[str, set[str]] = {}
-    for fam, ver in zip(family.tolist(), version.tolist()):
-        toks = split_version(ver)
-        if toks:
-            sets.setdefault(fam, set()).update(t.lower() for t in toks)
+    for fam, tok in zip(family.to_numpy(dtype=object)[at].tolist(), toks.tolist()):
+        sets.setdefault(fam, set()).add(tok)
     out = pd.Series({f: frozenset(t) for f, t in sorted(sets.items())}, dtype=object, name="tokens")
     out.index.name = "family"
     return out
@@ -89,8 +126,8 @@ def family_token_counts(names: pd.Series, keys: pd.Series, rules: str = "study")
 
     Per group, the same counts as `token_table(family_tokens(...))` on the group's names (owner already removed, so
     ids without an owner count too): families of two models or more *within the group*, each token counted once
-    per family. For many groups over one feed (the comparison's 45 tasks and organisations): each distinct version
-    part is split once, and the counting is one pandas group-by instead of a Python loop per group.
+    per family. For many groups over one feed (the comparison's 45 tasks and organisations): the version parts are
+    split in Arrow (`version_tokens`), and the counting is one pandas group-by instead of a Python loop per group.
     Sorted by key, then families (most first), then token.
     """
     if rules not in RULES:
@@ -105,10 +142,9 @@ def family_token_counts(names: pd.Series, keys: pd.Series, rules: str = "study")
     multi = (rows.groupby(["key", "family"], sort=False)["family"].transform("size") > 1).to_numpy()
     rows = rows[multi].reset_index(drop=True)
     version = _version_part(names[multi], rules).str.replace(MARKER_REGEX, "", regex=True)
-    codes, distinct = pd.factorize(version.to_numpy(dtype=object))
-    split = pd.Series([sorted({t.lower() for t in split_version(v)}) for v in distinct], dtype=object)
-    rows["token"] = split.iloc[codes].to_numpy() if len(codes) else []
-    rows = rows.explode("token").dropna(subset=["token"]).drop_duplicates(["key", "family", "token"])
+    at, toks = version_tokens(version)
+    rows = pd.DataFrame({"key": rows["key"].to_numpy()[at], "family": rows["family"].to_numpy()[at],
+                         "token": toks}).drop_duplicates(["key", "family", "token"])
     counts = rows.groupby(["key", "token"], sort=False).size().rename("families").reset_index()
     counts["families"] = counts["families"].astype(int)
     return counts.sort_values(["key", "families", "token"], ascending=[True, False, True],

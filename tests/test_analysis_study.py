@@ -23,7 +23,7 @@ from analysis.names import safe_name
 from analysis.organisations import org_models
 from analysis.pareto import pareto_tasks, selected_tasks
 from analysis.report import markdown_to_html
-from analysis.tokens import family_tokens, rule_differences, token_table
+from analysis.tokens import family_tokens, rule_differences, split_version, token_table, version_tokens
 from analysis.version_share import share_by_task, version_share
 from tests.paths import LISTS, ROOT, SHARED
 
@@ -128,6 +128,34 @@ def test_family_tokens_by_hand_code_rules():
     assert fams["gpt2"] == frozenset({"medium"})
     assert fams["llama"] == family_tokens(HAND_IDS, "study")["llama"]
     assert rule_differences(HAND_IDS) == 2  # bert and gpt2
+
+
+def _split_by_version_tokens(parts: list[str]) -> list[list[str]]:
+    at, toks = version_tokens(pd.Series(parts, dtype="string"))
+    got: list[list[str]] = [[] for _ in parts]
+    for k, t in zip(at.tolist(), toks.tolist()):
+        got[k].append(t)
+    return [sorted(g) for g in got]
+
+
+def test_version_tokens_edge_parts():
+    # dots kept whole or split, empty pieces, all-digit and 1-char tokens, and non-ASCII parts (Unicode digits,
+    # case rules), which `split_version` reads itself
+    parts = ["7b-chat", "1.5-gguf", "v2.beta.x", "a..b-1.2.3", "", "-", "--x", "2-20-2.0", "Q4.K.M", "ü.b-2.5x",
+             "١.٢-ab", "İx-Q", "²²-ab", "AB.cd-EF"]
+    assert _split_by_version_tokens(parts) == [sorted(t.lower() for t in split_version(p)) for p in parts]
+
+
+@needs_seed
+def test_version_tokens_is_split_version_on_the_2024_names():
+    # the Arrow split against the per-name reference, on the version part of every 2024 id, under both rule sets
+    from analysis.tokens import MARKER_REGEX, _names, _version_part
+
+    ids = pd.Series(sorted({x.strip() for f in LISTS.glob("*.txt") for x in f.read_text(encoding="utf-8").split()}))
+    for rules in ("study", "code"):
+        parts = _version_part(_names(ids), rules).str.replace(MARKER_REGEX, "", regex=True).tolist()
+        assert len(parts) > 200_000
+        assert _split_by_version_tokens(parts) == [sorted(t.lower() for t in split_version(p)) for p in parts]
 
 
 # ---------------------------------------------------------------------------------------------------------------
