@@ -67,6 +67,12 @@ def version_tokens(version: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     A part's tokens may repeat. The split runs in Arrow (split on "-", then on "." unless the piece holds
     `digit.digit`, then the length and all-digit filters), where Arrow's ASCII rules are Python's; the few parts with
     other characters (Unicode digits, case rules) are split by `split_version` itself."""
+    at, toks = _version_tokens(version)
+    return at, toks.to_numpy(zero_copy_only=False)
+
+
+def _version_tokens(version: pd.Series) -> tuple[np.ndarray, pa.Array]:
+    """`version_tokens`, the tokens left in Arrow."""
     v = _arrow_strings(version)
     plain = pc.fill_null(pc.string_is_ascii(v), True).to_numpy(zero_copy_only=False)
     pieces = pc.split_pattern(v, "-")
@@ -80,13 +86,13 @@ def version_tokens(version: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     toks = pa.concat_arrays([pc.list_flatten(parts).filter(pa.array(split)), pieces.filter(pa.array(whole))])
     keep = pc.and_(pc.greater(pc.utf8_length(toks), 1), pc.invert(pc.ascii_is_decimal(toks)))
     keep = keep.to_numpy(zero_copy_only=False) & plain[at]
-    at, toks = at[keep], pc.ascii_lower(toks.filter(pa.array(keep))).to_numpy(zero_copy_only=False)
+    at, toks = at[keep], pc.ascii_lower(toks.filter(pa.array(keep)))
     other = np.flatnonzero(~plain)
     if len(other):
         more = [(k, t.lower()) for k, ver in zip(other.tolist(), v.take(pa.array(other)).to_pylist())
                 for t in split_version(ver)]
         at = np.concatenate([at, np.array([k for k, _ in more], dtype=at.dtype)])
-        toks = np.concatenate([toks, np.array([t for _, t in more], dtype=object)])
+        toks = pa.concat_arrays([toks, pa.array([t for _, t in more], type=toks.type)])
     return at, toks
 
 
@@ -127,7 +133,8 @@ def family_token_counts(names: pd.Series, keys: pd.Series, rules: str = "study")
     Per group, the same counts as `token_table(family_tokens(...))` on the group's names (owner already removed, so
     ids without an owner count too): families of two models or more *within the group*, each token counted once
     per family. For many groups over one feed (the comparison's 45 tasks and organisations): the version parts are
-    split in Arrow (`version_tokens`), and the counting is one pandas group-by instead of a Python loop per group.
+    split in Arrow (`version_tokens`), and families and tokens are counted as integer codes with numpy, instead of a
+    Python loop per group.
     Sorted by key, then families (most first), then token.
     """
     if rules not in RULES:
@@ -138,14 +145,21 @@ def family_token_counts(names: pd.Series, keys: pd.Series, rules: str = "study")
         sep = names.str.contains(r"[-.]", regex=True)
         names, keys = names[sep], keys[sep]
     family = names.str.replace(r"[-.].*", "", regex=True)
-    rows = pd.DataFrame({"key": keys.to_numpy(dtype=object), "family": family.to_numpy(dtype=object)})
-    multi = (rows.groupby(["key", "family"], sort=False)["family"].transform("size") > 1).to_numpy()
-    rows = rows[multi].reset_index(drop=True)
+    # (key, family) pairs, (pair, token) and (key, token) as integer codes: no string tables to group
+    key_at, key_of = pd.factorize(keys)
+    fam_at, fam_of = pd.factorize(family)
+    pair = key_at.astype(np.int64) * max(len(fam_of), 1) + fam_at
+    _, pair_at, size = np.unique(pair, return_inverse=True, return_counts=True)
+    multi = size[pair_at] > 1
     version = _version_part(names[multi], rules).str.replace(MARKER_REGEX, "", regex=True)
-    at, toks = version_tokens(version)
-    rows = pd.DataFrame({"key": rows["key"].to_numpy()[at], "family": rows["family"].to_numpy()[at],
-                         "token": toks}).drop_duplicates(["key", "family", "token"])
-    counts = rows.groupby(["key", "token"], sort=False).size().rename("families").reset_index()
+    at, toks = _version_tokens(version)
+    toks = pc.dictionary_encode(toks)
+    n_tok = max(len(toks.dictionary), 1)
+    held = np.unique(pair[multi][at] * n_tok + toks.indices.to_numpy(zero_copy_only=False))  # (pair, token) once
+    key_tok, families = np.unique(held // n_tok // max(len(fam_of), 1) * n_tok + held % n_tok, return_counts=True)
+    counts = pd.DataFrame({"key": key_of.to_numpy(dtype=object)[key_tok // n_tok],
+                           "token": toks.dictionary.to_numpy(zero_copy_only=False)[key_tok % n_tok],
+                           "families": families})
     counts["families"] = counts["families"].astype(int)
     return counts.sort_values(["key", "families", "token"], ascending=[True, False, True],
                               kind="stable").reset_index(drop=True)
