@@ -185,9 +185,10 @@ def rule_differences(ids: pd.Series) -> int:
     family = names.str.replace(r"[-.].*", "", regex=True)
     no_separator = ~names.str.contains(r"[-.]", regex=True)
     other_version = names.str.contains(r"^[^-]*\.[^-]*-", regex=True)
-    affected = set(family[no_separator | other_version].tolist())
-    if not affected:
+    codes, _ = pd.factorize(family)  # (Series.isin on Arrow strings goes through Python objects)
+    affected = np.unique(codes[(no_separator | other_version).to_numpy(dtype=bool)])
+    if not len(affected):
         return 0
-    sub = ids[ids.str.contains("/", regex=False)][family.isin(affected).to_numpy()]
+    sub = ids[ids.str.contains("/", regex=False)][np.isin(codes, affected)]
     a, b = family_tokens(sub, "study"), family_tokens(sub, "code")
     return sum(1 for k in set(a.index) | set(b.index) if a.get(k) != b.get(k))
