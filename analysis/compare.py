@@ -17,6 +17,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from analysis import detector, taxonomy, tokens
@@ -86,12 +87,19 @@ def _taxonomy_table(df: pd.DataFrame, key: str, ef: pd.DataFrame) -> pd.DataFram
     counts = tokens.family_token_counts(df["name"], df[key])
     by_key = {k: g for k, g in counts.groupby("key", sort=False)}
     empty = counts.iloc[:0]
+    # the groups in order of appearance, as groupby(sort=False); each element's count per group with one bincount
+    # (the shares are then computed as `_pct` does: 100 * (count / models), Python's round)
+    codes, values = pd.factorize(df[key])
+    held = codes >= 0
+    models = np.bincount(codes[held], minlength=len(values))
+    e = ef.loc[df.index]
+    share = {c: np.bincount(codes[held], weights=e[c].to_numpy(dtype=np.float64)[held], minlength=len(values))
+             for c in taxonomy.ELEMENTS}
     rows = []
-    for val, g in df.groupby(key, sort=False):
-        e = ef.loc[g.index]
-        row = {key: val, "models": len(g)}
+    for i, val in enumerate(values.tolist()):
+        row = {key: val, "models": int(models[i])}
         for c in taxonomy.ELEMENTS:
-            row[f"pct_{c}"] = _pct(e[c])
+            row[f"pct_{c}"] = round(100.0 * float(share[c][i] / models[i]), 2)
         row["study_top_tokens"] = _top_tokens_with_elements(by_key.get(val, empty))
         rows.append(row)
     out = pd.DataFrame(rows)
@@ -173,7 +181,8 @@ def run(models: pd.DataFrame, out_dir: Path, orgs: list[str]) -> Section:
     tables, figures = out_dir / "tables", out_dir / "figures"
     tables.mkdir(parents=True, exist_ok=True)
     figures.mkdir(parents=True, exist_ok=True)
-    df = _ensure_columns(models)
+    # the columns read below only: every row selection copies each column it keeps
+    df = _ensure_columns(models)[["id", "name", "task", "org"]]
     # the taxonomy reads every name with the detector's rules anyway: its `versioned` column is
     # `detector.has_version(df["id"])` (tests/test_compare.py), so the detector runs once per distinct name
     ef = taxonomy.elements_frame(df["id"], versioned=True)
@@ -195,7 +204,7 @@ def run(models: pd.DataFrame, out_dir: Path, orgs: list[str]) -> Section:
     # --- why they disagree: a rule for every disagreement ---
     dis = df[df["regex"] != df["detector"]].copy()
     expl_match, expl_rule, versions = [], [], []
-    for mid, rg in zip(dis["id"], dis["regex"]):
+    for mid, rg in zip(dis["id"].tolist(), dis["regex"].tolist()):
         if rg:
             t, r = regex_explanation(mid)
             expl_match.append(t)
@@ -214,12 +223,13 @@ def run(models: pd.DataFrame, out_dir: Path, orgs: list[str]) -> Section:
     # what the regex's matches are, overall (confirmed versions vs. each rejecting rule)
     regex_rules: Counter = Counter()
     regex_rules["version (confirmed)"] = glob["both"]
-    regex_rules.update(dis.loc[dis["regex"] & dis["task"].notna(), "rule"])
+    regex_rules.update(dis.loc[dis["regex"] & dis["task"].notna(), "rule"].tolist())
 
     # --- per task ---
     rows = []
+    dis_of = dict(list(dis.groupby("task", sort=False)))
     for task, g in tasked.groupby("task", sort=False):
-        dg = dis.loc[dis.index.intersection(g.index)]
+        dg = dis_of.get(task, dis.iloc[:0])
         ro = dg[dg["regex"]]
         do = dg[~dg["regex"]]
         rows.append({"task": task, "models": len(g), "regex_pct": _pct(g["regex"]),
