@@ -229,6 +229,32 @@ def test_loader_file_order_breaks_ties_and_feeds_combine(tmp_path):
     assert m.loc["legacy", "task"] == "t" and pd.isna(m.loc["legacy", "author"]) and m.loc["legacy", "name"] == "legacy"
 
 
+def test_loader_latest_line_per_stream_and_column_types(tmp_path):
+    # crawled_at decides (missing and unreadable = oldest, offsets compared as instants), file order breaks ties;
+    # each stream kind separately; every text column is str, `org` too when no organisation stream was read
+    feed = write_feed(tmp_path / "a.jsonl", [
+        {"id": "o/a", "crawl_tag": "t1", "crawled_at": "2024-01-01T12:00:00+02:00"},
+        {"id": "o/a", "crawl_tag": "t2", "crawled_at": "2024-01-01T11:00:00Z"},  # later instant: kept
+        {"id": "o/a", "crawl_tag": "t3"},
+        {"id": "o/a", "crawl_tag": "t4", "crawled_at": "not a date"},
+        {"id": "o/b", "crawl_tag": "t1"},
+        {"id": "o/b", "crawl_tag": "t2"},  # same (missing) time: the later line
+        {"id": "o/b", "crawl_author": "org1", "crawled_at": "2024-01-03T00:00:00Z"},
+        {"id": "o/b", "crawl_author": "org2", "crawled_at": "2024-01-02T00:00:00Z"},
+        {"id": "x", "crawl_author": "org1"},
+    ])
+    r = load([feed])
+    m = r.models.set_index("id")
+    assert list(m.index) == ["o/a", "o/b", "x"]
+    assert m["task"].tolist()[:2] == ["t2", "t2"] and pd.isna(m.loc["x", "task"])
+    assert m.loc["o/b", "org"] == "org1" and m.loc["x", "org"] == "org1" and pd.isna(m.loc["o/a", "org"])
+    assert pd.isna(m.loc["x", "author"]) and m.loc["x", "name"] == "x" and m.loc["o/b", "author"] == "o"
+    assert r.provenance["duplicate_ids"] == {"count": 5, "first": [{"file": str(feed), "line": n}
+                                                                   for n in (1, 3, 4, 5, 8)]}
+    no_org = load([write_feed(tmp_path / "b.jsonl", [{"id": "o/a", "crawl_tag": "t1"}])]).models
+    assert all(str(no_org[c].dtype) == "str" for c in no_org.columns if c != "line")
+
+
 def test_loader_clean_feed_fast_path_matches_line_reader(tmp_path):
     recs = [{"id": f"o/m{i}-v{i % 3}", "crawl_tag": f"t{i % 4}", "source": "api"} for i in range(50)]
     clean = write_feed(tmp_path / "clean.jsonl", recs)
