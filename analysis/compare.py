@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -73,6 +74,76 @@ def regex_explanation(model_id: str) -> tuple[str, str]:
         if text.lower() in hit or hit[:2] in text.lower():
             return shown, rule
     return shown, d.reason
+
+
+def _detector_explanation(model_id: str) -> tuple[str, str]:
+    """Why the detector counts an id the regex does not: (rule, the versions found, space-separated)."""
+    d = detector.detect(model_id)
+    return d.reason, " ".join(d.versions)
+
+
+#: Names read by `_read_names` between two explanation passes: fewer than the detector's cache holds.
+_EXPLAIN_BATCH = 50_000
+
+
+def _read_names(chunk: tuple[list[str], np.ndarray]) -> tuple[np.ndarray, list[tuple[str, str] | None]]:
+    """`taxonomy.name_bits` of a chunk of distinct names, and the explanation of each name a disagreement may need.
+
+    A name with a version and no regex match gets `_detector_explanation`, a name with a regex match and no
+    version `regex_explanation`: the name alone decides both (a match in the owner only is explained in `run`).
+    They are computed here, right after the detector's rules read the name, while its cache still holds it (and,
+    on two cores, each process explains the names it read). Names with surrounding blanks are left to `run`, which
+    explains them from the id as before."""
+    names, scanned = chunk
+    bits = np.zeros(len(names), dtype=np.int64)
+    why: list[tuple[str, str] | None] = [None] * len(names)
+    for at in range(0, len(names), _EXPLAIN_BATCH):
+        part = names[at:at + _EXPLAIN_BATCH]
+        bits[at:at + _EXPLAIN_BATCH] = b = taxonomy.name_bits((part, scanned[at:at + _EXPLAIN_BATCH]))
+        versioned = (b & taxonomy.VERSIONED_BIT) != 0
+        for k in np.flatnonzero(scanned[at:at + _EXPLAIN_BATCH]).tolist():
+            name = part[k]
+            if name != name.strip():
+                continue
+            match = _STUDY_RE.search(name) is not None
+            if versioned[k] and not match:
+                why[at + k] = _detector_explanation(name)
+            elif match and not versioned[k]:
+                why[at + k] = regex_explanation(name)
+    return bits, why
+
+
+def _read_ids(ids: pd.Series, parallel: bool | None = None) -> tuple[np.ndarray, Callable[..., tuple[list[str], ...]]]:
+    """`taxonomy.name_bits` of each id, and `explain(rows, ids, regex)`: for the ids at those positions of `ids`,
+    where the regex and the detector disagree (`regex` True: the regex only), the columns `regex_match`, `rule`,
+    `detector_versions` of the disagreements table. The names are read once, on two processes where there are
+    two cores; each process also explains the names it read (`_read_names`)."""
+    names = taxonomy.distinct_names(ids)
+    chunks = taxonomy.name_chunks(names, parallel)
+    bits = np.zeros(len(names.names), dtype=np.int64)
+    explained: list[tuple[str, str] | None] = [None] * len(names.names)
+    for c, (part, why) in zip(chunks, taxonomy.read_chunks(_read_names, names, chunks)):
+        bits[c] = part
+        for k, w in zip(c.tolist(), why):
+            explained[k] = w
+
+    def explain(rows: np.ndarray, at: list[str], regex: np.ndarray) -> tuple[list[str], list[str], list[str]]:
+        match, rule, versions = [], [], []
+        for i, mid, rg in zip(rows.tolist(), at, regex.tolist()):
+            known = explained[names.codes[i]]
+            if rg:  # a regex match in the owner only is not known by name
+                t, r = known or regex_explanation(mid)
+                match.append(t)
+                rule.append(r)
+                versions.append("")
+            else:
+                reason, found = known or _detector_explanation(mid)
+                match.append("")
+                rule.append(reason)
+                versions.append(found)
+        return match, rule, versions
+
+    return bits[names.codes], explain
 
 
 def _top_tokens_with_elements(counts: pd.DataFrame, k: int = 10) -> str:
@@ -184,8 +255,10 @@ def run(models: pd.DataFrame, out_dir: Path, orgs: list[str]) -> Section:
     # the columns read below only: every row selection copies each column it keeps
     df = _ensure_columns(models)[["id", "name", "task", "org"]]
     # the taxonomy reads every name with the detector's rules anyway: its `versioned` column is
-    # `detector.has_version(df["id"])` (tests/test_compare.py), so the detector runs once per distinct name
-    ef = taxonomy.elements_frame(df["id"], versioned=True)
+    # `detector.has_version(df["id"])` (tests/test_compare.py), so the detector runs once per distinct name, and
+    # the names to explain are explained by the process that read them (`_read_names`)
+    bits, explain = _read_ids(df["id"])
+    ef = taxonomy.bits_frame(bits, df.index, versioned=True)
     df["regex"] = detector.regex_has_version(df["id"]).to_numpy()
     df["detector"] = ef["versioned"].to_numpy()
     orgs = list(orgs or [])
@@ -203,18 +276,7 @@ def run(models: pd.DataFrame, out_dir: Path, orgs: list[str]) -> Section:
 
     # --- why they disagree: a rule for every disagreement ---
     dis = df[df["regex"] != df["detector"]].copy()
-    expl_match, expl_rule, versions = [], [], []
-    for mid, rg in zip(dis["id"].tolist(), dis["regex"].tolist()):
-        if rg:
-            t, r = regex_explanation(mid)
-            expl_match.append(t)
-            expl_rule.append(r)
-            versions.append("")
-        else:
-            d = detector.detect(mid)
-            expl_match.append("")
-            expl_rule.append(d.reason)
-            versions.append(" ".join(d.versions))
+    expl_match, expl_rule, versions = explain(dis.index.to_numpy(), dis["id"].tolist(), dis["regex"].to_numpy())
     dis["regex_match"] = expl_match
     dis["rule"] = expl_rule
     dis["detector_versions"] = versions

@@ -19,7 +19,9 @@ Each token gets exactly one element, by the first rule that applies (explainable
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
+from typing import Callable, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -218,7 +220,9 @@ def elements(model_id: str) -> set[str]:
 
 
 _BIT = {c: 1 << k for k, c in enumerate(ELEMENTS)}
-_VERSIONED_BIT = 1 << len(ELEMENTS)
+#: The bit of `name_bits` for the detector's verdict (`detector.has_version`), above the elements' bits.
+VERSIONED_BIT = 1 << len(ELEMENTS)
+R = TypeVar("R")
 #: Below this many distinct names, forking a second process costs more than it saves.
 _PARALLEL_MIN = 20_000
 #: Names with any of these go through `_tokens_of` one by one, since their tokens depend on their neighbours: a timm
@@ -298,28 +302,27 @@ def _arrow_tokens(names: list[str]) -> tuple[pa.Array, np.ndarray]:
     return toks, pc.filter(name_of, nonempty).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
-def _bits_of(chunk: tuple[list[str], bool]) -> np.ndarray:
-    """One int per name: a bit per element it holds, and `_VERSIONED_BIT` for the detector's verdict.
+def name_bits(chunk: tuple[list[str], np.ndarray]) -> np.ndarray:
+    """One int per name: a bit per element it holds (`_BIT`), and `VERSIONED_BIT` for the detector's verdict.
 
-    `scanned` False: the names cannot hold a version (they miss `detector.CANDIDATE_REGEX`), the rules are not run.
-    The others go through the detector's cache, since they are the names `detector.detect` is asked about next
-    (the comparison explains every disagreement; a name that misses the pre-filter has no version and no regex
-    match in it). Names without a version span nor a `PER_NAME_REGEX` feature are read by `_plain_bits`."""
+    `scanned[k]` False: name k cannot hold a version (it misses `detector.CANDIDATE_REGEX`), the detector's rules
+    are not run on it. Names without a version span nor a `PER_NAME_REGEX` feature are read by `_plain_bits`,
+    the others by `_tokens_of`, one by one."""
     names, scanned = chunk
     out = np.zeros(len(names), dtype=np.int64)
     if not names:
         return out
     one_by_one = pd.Series(names, dtype="string").str.contains(PER_NAME_REGEX, regex=True).to_numpy(dtype=bool)
     spans: dict[int, tuple[tuple[int, int], ...]] = {}
-    if scanned:
-        for k, name in enumerate(names):
-            found = detector._scan(name)[0]
-            if found:
-                spans[k] = tuple((f[1], f[2]) for f in found)
-                one_by_one[k] = True
-            stripped = name.strip()  # `detector.has_version` reads the stripped name
-            if found if stripped == name else detector._scan(stripped)[0]:
-                out[k] = _VERSIONED_BIT
+    for k in np.flatnonzero(scanned).tolist():
+        name = names[k]
+        found = detector._scan(name)[0]
+        if found:
+            spans[k] = tuple((f[1], f[2]) for f in found)
+            one_by_one[k] = True
+        stripped = name.strip()  # `detector.has_version` reads the stripped name
+        if found if stripped == name else detector._scan(stripped)[0]:
+            out[k] = VERSIONED_BIT
     for k in np.flatnonzero(one_by_one).tolist():
         out[k] |= _bits(_tokens_of(names[k], spans.get(k, ())))
     plain = np.flatnonzero(~one_by_one)
@@ -327,39 +330,74 @@ def _bits_of(chunk: tuple[list[str], bool]) -> np.ndarray:
     return out
 
 
-def elements_frame(ids: pd.Series, versioned: bool = False, parallel: bool | None = None) -> pd.DataFrame:
-    """One boolean column per element (A ... O, Q), same index as `ids`. Each distinct name is read once.
+@dataclass(frozen=True)
+class Names:
+    """The distinct names (owner removed) of a Series of ids, as `elements_frame` reads them."""
 
-    `versioned=True` adds a `versioned` column, `detector.has_version(ids)`: the taxonomy runs the detector's rules
-    on every name anyway, so the comparison gets the verdict without a second pass. Names that cannot hold a version
-    (two thirds of the 2024 names) skip the rules; on two cores a forked process reads them while this one reads
-    the others (`analysis.parallel`). `parallel` False forces one process (None: by the machine and the size)."""
-    import gc
+    codes: np.ndarray  # per id: its name's position in `names`
+    names: list[str]
+    scanned: np.ndarray  # per name: may hold a version, so the detector's rules run on it
 
+
+def distinct_names(ids: pd.Series) -> Names:
+    """Each id's name, its distinct names, and which of them the detector's rules must read."""
     names = ids.astype("string").fillna("").str.replace(r"(?s)^.*/", "", regex=True)  # in Arrow, not per id
     codes, uniq = pd.factorize(names)
     u = pd.Series(uniq, dtype="string")
     # a name with surrounding blanks is always read: the pre-filter is checked on stripped names only
-    cand = (u.str.contains(detector.CANDIDATE_REGEX, regex=True) | (u.str.strip() != u)).to_numpy(dtype=bool)
+    scanned = (u.str.contains(detector.CANDIDATE_REGEX, regex=True) | (u.str.strip() != u)).to_numpy(dtype=bool)
+    return Names(codes, uniq.tolist(), scanned)
+
+
+def name_chunks(names: Names, parallel: bool | None = None) -> list[np.ndarray]:
+    """Positions of the distinct names, in one chunk, or in two of about equal work for two processes (`parallel`
+    None: when the machine can fork and there are enough names): the names the rules read (most of the work) are
+    dealt out alternately, and so are the others."""
     if parallel is None:
-        parallel = len(uniq) >= _PARALLEL_MIN and can_fork()
-    where = [np.flatnonzero(cand), np.flatnonzero(~cand)]
-    chunks = [(uniq[where[0]].tolist(), True), (uniq[where[1]].tolist(), False)]
+        parallel = len(names.names) >= _PARALLEL_MIN and can_fork()
+    if not parallel:
+        return [np.arange(len(names.names))]
+    read, plain = np.flatnonzero(names.scanned), np.flatnonzero(~names.scanned)
+    return [np.concatenate([read[k::2], plain[k::2]]) for k in (0, 1)]
+
+
+def read_chunks(fn: Callable[[tuple[list[str], np.ndarray]], R], names: Names,
+                chunks: list[np.ndarray]) -> list[R]:
+    """`fn((names, scanned))` on each chunk, the second on a forked process (`analysis.parallel.fork_map`)."""
+    import gc
+
     gc_was = gc.isenabled()
     gc.disable()  # hundreds of thousands of small tuples: the cyclic GC would rescan them over and over
     try:
-        parts = fork_map(_bits_of, chunks, parallel=parallel)
+        return fork_map(fn, [([names.names[k] for k in c.tolist()], names.scanned[c]) for c in chunks],
+                        parallel=len(chunks) > 1)
     finally:
         if gc_was:
             gc.enable()
-    bits = np.zeros(len(uniq), dtype=np.int64)
-    for w, part in zip(where, parts):
-        bits[w] = part
-    b = bits[codes]
-    cols = {c: (b & bit) != 0 for c, bit in _BIT.items()}
+
+
+def bits_frame(bits: np.ndarray, index: pd.Index, versioned: bool = False) -> pd.DataFrame:
+    """`name_bits` per id as the boolean columns of `elements_frame`."""
+    cols = {c: (bits & bit) != 0 for c, bit in _BIT.items()}
     if versioned:
-        cols["versioned"] = (b & _VERSIONED_BIT) != 0
-    return pd.DataFrame(cols, index=ids.index)
+        cols["versioned"] = (bits & VERSIONED_BIT) != 0
+    return pd.DataFrame(cols, index=index)
+
+
+def elements_frame(ids: pd.Series, versioned: bool = False, parallel: bool | None = None) -> pd.DataFrame:
+    """One boolean column per element (A ... O, Q), same index as `ids`. Each distinct name is read once.
+
+    `versioned=True` adds a `versioned` column, `detector.has_version(ids)`: the taxonomy runs the detector's rules
+    on every name that may hold a version anyway, so the comparison gets the verdict without a second pass. Names
+    that cannot hold a version (two thirds of the 2024 names) skip the rules; on two cores a forked process reads
+    half of the names while this one reads the other half (`name_chunks`). `parallel` False forces one process
+    (None: by the machine and the size)."""
+    names = distinct_names(ids)
+    chunks = name_chunks(names, parallel)
+    bits = np.zeros(len(names.names), dtype=np.int64)
+    for c, part in zip(chunks, read_chunks(name_bits, names, chunks)):
+        bits[c] = part
+    return bits_frame(bits[names.codes], ids.index, versioned)
 
 
 def evaluate(ids: pd.Series, labels: pd.Series) -> dict:

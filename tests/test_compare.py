@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -152,3 +153,29 @@ def test_family_token_counts_per_group_is_family_tokens():
         want = tokens.token_table(tokens.family_tokens("/" + g["name"], "study"))
         got = c[c["key"] == k]
         assert list(zip(got["token"], got["families"])) == list(zip(want["token"], want["families"])), k
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+def test_disagreements_explained_as_from_each_id(parallel):
+    # the explanations computed by name, where the names are read (`_read_names`), against `regex_explanation` and
+    # `detector.detect` on each id, for every disagreement of the 2024 lists and ids with blanks, owners that match
+    from analysis import detector, taxonomy
+
+    ids = sorted({x.strip() for f in LISTS.glob("*.txt") for x in f.read_text(encoding="utf-8").splitlines()
+                  if x.strip()})
+    ids += [" x/Llama-2-7b", "x/Llama-2-7b ", "x/ model-v2", " model-v2", "v2ray/model-v2", "v2ray/ppo-Taxi-v3",
+            "v2ray/Qwen2.5-7B", "v2ray/plain", "a/b/c-v2", "", "v1/v2"]
+    ids = pd.Series(ids)
+    bits, explain = compare._read_ids(ids, parallel=parallel)
+    assert (((bits & taxonomy.VERSIONED_BIT) != 0) == detector.has_version(ids).to_numpy()).all()
+    regex = detector.regex_has_version(ids).to_numpy()
+    rows = np.flatnonzero(regex != ((bits & taxonomy.VERSIONED_BIT) != 0))
+    assert len(rows) > 30_000
+    got = explain(rows, ids.iloc[rows].tolist(), regex[rows])
+    want = ([], [], [])
+    for mid, rg in zip(ids.iloc[rows].tolist(), regex[rows].tolist()):
+        d = detector.detect(mid)
+        t, r = compare.regex_explanation(mid) if rg else ("", d.reason)
+        for col, v in zip(want, (t, r, "" if rg else " ".join(d.versions))):
+            col.append(v)
+    assert got == want
