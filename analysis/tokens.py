@@ -36,11 +36,16 @@ def _names(ids: pd.Series) -> pd.Series:
 def _version_part(names: pd.Series, rules: str) -> pd.Series:
     """Step 5: the text after the family token (see the module docstring for the two rule sets)."""
     has_dash = names.str.contains("-", regex=False)
+    if rules == "study":  # the "." rule only for the (few) names without "-"
+        out = names.str.replace(r"^[^-]*-", "", regex=True)
+        if not has_dash.all():
+            rest = names[~has_dash]
+            out[~has_dash] = rest.str.replace(r"^[^.]*\.", "", regex=True).where(rest.str.contains(".", regex=False),
+                                                                                   "")
+        return out
     has_dot = names.str.contains(".", regex=False)
     after_dash = names.str.replace(r"^[^-]*-", "", regex=True).where(has_dash, "")
     after_dot = names.str.replace(r"^[^.]*\.", "", regex=True).where(has_dot, "")
-    if rules == "study":
-        return after_dash.where(has_dash, after_dot)
     head_has_dot = names.str.contains(r"^[^-]*\.", regex=True)
     return after_dot.where(head_has_dot, after_dash)
 
@@ -155,7 +160,7 @@ def family_token_counts(names: pd.Series, keys: pd.Series, rules: str = "study")
     at, toks = _version_tokens(version)
     toks = pc.dictionary_encode(toks)
     n_tok = max(len(toks.dictionary), 1)
-    held = np.unique(pair[multi][at] * n_tok + toks.indices.to_numpy(zero_copy_only=False))  # (pair, token) once
+    held = pd.unique(pair[multi][at] * n_tok + toks.indices.to_numpy(zero_copy_only=False))  # (pair, token) once
     key_tok, families = np.unique(held // n_tok // max(len(fam_of), 1) * n_tok + held % n_tok, return_counts=True)
     counts = pd.DataFrame({"key": key_of.to_numpy(dtype=object)[key_tok // n_tok],
                            "token": toks.dictionary.to_numpy(zero_copy_only=False)[key_tok % n_tok],
