@@ -90,10 +90,10 @@ def _read_names(chunk: tuple[list[str], np.ndarray]) -> tuple[np.ndarray, list[t
     """`taxonomy.name_bits` of a chunk of distinct names, and the explanation of each name a disagreement may need.
 
     A name with a version and no regex match gets `_detector_explanation`, a name with a regex match and no
-    version `regex_explanation`: the name alone decides both (a match in the owner only is explained in `run`).
-    They are computed here, right after the detector's rules read the name, while its cache still holds it (and,
-    on two cores, each process explains the names it read). Names with surrounding blanks are left to `run`, which
-    explains them from the id as before."""
+    version `regex_explanation`: the name alone decides both (a match in the owner only is explained from the id,
+    by `_read_ids`). They are computed here, right after the detector's rules read the name, while its cache still
+    holds it (and, on two cores, each process explains the names it read). Names with surrounding blanks are left
+    to `_read_ids` too, which explains them from the id."""
     names, scanned = chunk
     bits = np.zeros(len(names), dtype=np.int64)
     why: list[tuple[str, str] | None] = [None] * len(names)
@@ -113,7 +113,10 @@ def _read_names(chunk: tuple[list[str], np.ndarray]) -> tuple[np.ndarray, list[t
     return bits, why
 
 
-def _read_ids(ids: pd.Series, parallel: bool | None = None) -> tuple[np.ndarray, Callable[..., tuple[list[str], ...]]]:
+Explain = Callable[[np.ndarray, list[str], np.ndarray], tuple[list[str], list[str], list[str]]]
+
+
+def _read_ids(ids: pd.Series, parallel: bool | None = None) -> tuple[np.ndarray, Explain]:
     """`taxonomy.name_bits` of each id, and `explain(rows, ids, regex)`: for the ids at those positions of `ids`,
     where the regex and the detector disagree (`regex` True: the regex only), the columns `regex_match`, `rule`,
     `detector_versions` of the disagreements table. The names are read once, on two processes where there are

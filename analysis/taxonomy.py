@@ -32,6 +32,8 @@ from analysis import detector
 from analysis.parallel import can_fork, fork_map
 from analysis import vocab as V
 
+R = TypeVar("R")
+
 ELEMENTS = {
     "A": "architecture", "S": "size", "D": "dataset", "C": "dataset characteristic", "V": "version",
     "F": "reuse method", "L": "language", "T": "task", "R": "training process", "N": "layers", "H": "heads",
@@ -222,7 +224,6 @@ def elements(model_id: str) -> set[str]:
 _BIT = {c: 1 << k for k, c in enumerate(ELEMENTS)}
 #: The bit of `name_bits` for the detector's verdict (`detector.has_version`), above the elements' bits.
 VERSIONED_BIT = 1 << len(ELEMENTS)
-R = TypeVar("R")
 #: Below this many distinct names, forking a second process costs more than it saves.
 _PARALLEL_MIN = 20_000
 #: Names with any of these go through `_tokens_of` one by one, since their tokens depend on their neighbours: a timm
