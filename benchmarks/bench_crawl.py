@@ -1,4 +1,4 @@
-"""Crawl benchmark: this crawler against its peers, on the replay hub (tests/hubreplay.py) in a child process.
+"""Crawl benchmark: this crawler against its peers, on the replay hub (hubreplay/) in a child process.
 
     .venv/bin/python benchmarks/bench_crawl.py                      # 42 tags, all four contenders
     .venv/bin/python benchmarks/bench_crawl.py --tags fill-mask,robotics --skip bs4
@@ -33,7 +33,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.hubreplay import ReplayHub  # noqa: E402
+from hubreplay import ReplayHub  # noqa: E402
 
 CONTENDERS = {
     "api": "this crawler (API)",

@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from analysis.load import load  # noqa: E402
 from tests.crawling import CrawlRunner  # noqa: E402
-from tests.hubreplay import Fault, ReplayHub  # noqa: E402
+from hubreplay import Fault, ReplayHub  # noqa: E402
 
 DEFAULT_TAGS = "fill-mask,summarization,translation,audio-classification,tabular-classification"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from tests.crawling import CrawlRunner
-from tests.hubreplay import ReplayHub
+from hubreplay import ReplayHub
 
 pytest_plugins = ["tests.splash_server"]
 

@@ -15,7 +15,7 @@ import pytest
 import requests
 from bs4 import BeautifulSoup
 
-from tests.hubreplay import Fault, Faults, ReplayHub, default_lists_dir, shared_dir
+from hubreplay import Fault, Faults, ReplayHub, default_lists_dir, shared_dir
 
 LISTS = default_lists_dir()
 RESPONSES = shared_dir() / "data" / "hub-responses"
