@@ -164,8 +164,8 @@ class PageRenderer:
     def html_page(self, frags, total: int, page: int, params) -> bytes:
         """A listing page: data-props, cards and the pagination links (0-based ``p``)."""
         esc = (html.escape('{"initialValues":{"models":[', quote=True).encode() + b",".join(f[1] for f in frags)
-               + html.escape('],"numItemsPerPage":%d,"numTotalItems":%d,"pageIndex":%d}}' % (
-                   PAGE_SIZE_HTML, total, page), quote=True).encode())
+               + html.escape(f'],"numItemsPerPage":{PAGE_SIZE_HTML},"numTotalItems":{total},"pageIndex":{page}}}}}',
+                             quote=True).encode())
         cards = b"\n".join(f[2] for f in frags)
         nav = _pagination(page, max(0, (total - 1) // PAGE_SIZE_HTML), params)
         inner = (b'<div class="SVELTE_HYDRATER contents" data-target="ModelList" data-props="' + esc + b'">'

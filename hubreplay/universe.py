@@ -14,8 +14,8 @@ import threading
 import time
 import zlib
 from collections import Counter, OrderedDict
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 import numpy as np
 

@@ -8,7 +8,6 @@ import math
 import os
 import re
 import time
-from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import pytest
