@@ -62,8 +62,8 @@ def _cell(value: Any) -> str:
         return "yes" if value else "no"
     if isinstance(value, int):
         return f"{value:,}"
-    if isinstance(value, float):
-        return f"{value:,.2f}"
+    if isinstance(value, float):  # three significant digits or more: 18.1, 2.36, 0.0123, 1,234.5
+        return f"{value:,.1f}" if abs(value) >= 10 else f"{value:.2f}" if abs(value) >= 1 else f"{value:.3g}"
     return str(value).replace("|", "\\|").replace("\n", " ")
 
 

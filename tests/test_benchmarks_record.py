@@ -22,8 +22,8 @@ def test_a_recorded_section_replaces_only_itself(tmp_path):
     text = md.read_text()
     assert text.startswith("# Benchmarks\n")
     assert _sections(text) == ["Crawl: 42 tags", "Crawl: 42 tags, synthetic hub x13", "Study command: 2024 lists"]
-    assert "| api | 7.25 |" in text and "9.50" not in text and "bench A2" in text
-    assert "| api | 140.00 |" in text and "| study | 11.00 |" in text   # the others untouched
+    assert "| api | 7.25 |" in text and "9.5" not in text and "bench A2" in text
+    assert "| api | 140.0 |" in text and "| study | 11.0 |" in text   # the others untouched
 
 
 def test_a_section_says_when_where_and_on_which_commit(tmp_path):
@@ -62,4 +62,4 @@ def test_quick_study_run_records_the_2024_sections_with_target_verdicts(tmp_path
     text = md.read_text()
     assert _sections(text) == ["Study command: 2024 lists", "2c counting alone: 2024 lists"]
     assert "< 20 s: met" in text and "< 20 s: MISSED" in text and "did not finish in 600 s" in text
-    assert "| fill-mask | 10 | 5 | 0.01 | 0.10 | 10.00 |" in text
+    assert "| fill-mask | 10 | 5 | 0.01 | 0.1 | 10.0 |" in text
