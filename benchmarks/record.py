@@ -186,9 +186,11 @@ def _loads(values: Sequence[float] | None) -> str:
 def record_bench_crawl(out: Mapping[str, Any], path: Path = BENCHMARKS_MD) -> None:
     """The section of benchmarks/bench_crawl.py: one row per contender, ratios to this crawler's API source."""
     rows = [{"contender": r["label"], "all models, checked": r["ok"], "wall s": r["wall_s"], "requests": r["requests"],
+             "wall s / request": round(r["wall_s"] / r["requests"], 3) if r["requests"] else None,
              "models": r["models"], "models/s": r["models_per_s"], "peak memory MB": r["peak_rss_mb"],
              "wall / this crawler (API)": r.get("wall_x")} for r in out["results"]]
-    name = f"Crawl: {out['tags']} tags" + (f", synthetic hub x{out['multiply']}" if out["multiply"] > 1 else "")
+    name = (f"Crawl: {out['tags']} tags" + (f", synthetic hub x{out['multiply']}" if out["multiply"] > 1 else "")
+            + ", " + " ".join(r["name"] for r in out["results"]))
     problems = [f"{r['label']}: {'; '.join(r['problems'])}" for r in out["results"] if r["problems"]]
     notes = (f"{out['expected_models']:,} models expected. Each contender runs as its own process against the same "
              "replay hub; requests are counted by the hub; peak memory is the contender's own `ru_maxrss`.")

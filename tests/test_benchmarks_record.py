@@ -63,3 +63,20 @@ def test_quick_study_run_records_the_2024_sections_with_target_verdicts(tmp_path
     assert _sections(text) == ["Study command: 2024 lists", "2c counting alone: 2024 lists"]
     assert "< 20 s: met" in text and "< 20 s: MISSED" in text and "did not finish in 600 s" in text
     assert "| fill-mask | 10 | 5 | 0.01 | 0.1 | 10.0 |" in text
+
+
+def test_crawl_sections_are_named_by_tags_hub_and_contenders(tmp_path):
+    md = tmp_path / "benchmarks.md"
+
+    def run(names, multiply=1, wall=10.0):
+        results = [{"name": n, "label": f"crawler {n}", "ok": True, "problems": [], "wall_s": wall, "requests": 40,
+                    "models": 1000, "models_per_s": 1000 / wall, "peak_rss_mb": 100.0, "wall_x": 1.0}
+                   for n in names]
+        return {"multiply": multiply, "tags": 4, "expected_models": 1000, "results": results}
+    record.record_bench_crawl(run(["api", "html"]), path=md)
+    record.record_bench_crawl(run(["api"], multiply=13), path=md)
+    record.record_bench_crawl(run(["api", "html"], wall=20.0), path=md)
+    text = md.read_text()
+    assert _sections(text) == ["Crawl: 4 tags, api html", "Crawl: 4 tags, synthetic hub x13, api"]
+    assert "| crawler html | yes | 20.0 | 40 | 0.5 | 1,000 | 50.0 | 100.0 | 1.00 |" in text
+    assert "synthetic" in text.split("## Crawl: 4 tags, synthetic hub x13, api")[1]
