@@ -183,10 +183,15 @@ def _loads(values: Sequence[float] | None) -> str:
     return " / ".join(f"{v:.2f}" for v in values) if values else "-"
 
 
+def _pages(result: Mapping[str, Any]) -> int:
+    """Listing pages read: the hub's 200 answers (a browser also asks for assets the hub does not serve)."""
+    return int(result.get("http_statuses", {}).get("200", 0))
+
+
 def record_bench_crawl(out: Mapping[str, Any], path: Path = BENCHMARKS_MD) -> None:
     """The section of benchmarks/bench_crawl.py: one row per contender, ratios to this crawler's API source."""
     rows = [{"contender": r["label"], "all models, checked": r["ok"], "wall s": r["wall_s"], "requests": r["requests"],
-             "wall s / request": round(r["wall_s"] / r["requests"], 3) if r["requests"] else None,
+             "pages": _pages(r), "wall s / page": round(r["wall_s"] / _pages(r), 3) if _pages(r) else None,
              "models": r["models"], "models/s": r["models_per_s"], "peak memory MB": r["peak_rss_mb"],
              "wall / this crawler (API)": r.get("wall_x")} for r in out["results"]]
     name = (f"Crawl: {out['tags']} tags" + (f", synthetic hub x{out['multiply']}" if out["multiply"] > 1 else "")
@@ -194,6 +199,10 @@ def record_bench_crawl(out: Mapping[str, Any], path: Path = BENCHMARKS_MD) -> No
     problems = [f"{r['label']}: {'; '.join(r['problems'])}" for r in out["results"] if r["problems"]]
     notes = (f"{out['expected_models']:,} models expected. Each contender runs as its own process against the same "
              "replay hub; requests are counted by the hub; peak memory is the contender's own `ru_maxrss`.")
+    if any(r["name"] == "splash" for r in out["results"]):
+        notes += (" Through Splash each page also waits `HFCRAWL_SPLASH_WAIT` (default 1 s) in the browser, several"
+                  " pages rendering at a time (`CONCURRENT_REQUESTS_PER_DOMAIN`); the browser's requests for assets"
+                  " the hub does not serve are counted in `requests`, not in `pages`.")
     if out["multiply"] > 1:
         notes += f" The hub is synthetic: each model of the study copied {out['multiply']} times under new ids."
     record_section(name, rows, notes=notes + ("\n\nProblems: " + " · ".join(problems) if problems else ""),
