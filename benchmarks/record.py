@@ -82,7 +82,7 @@ def markdown_table(rows: Sequence[Mapping[str, Any]]) -> str:
 def render_section(name: str, table: str, command: str, notes: str = "", when: dt.datetime | None = None,
                    commit: str | None = None) -> str:
     """The markdown of one section: heading, provenance line, table, notes."""
-    when = when or dt.datetime.now(dt.timezone.utc)
+    when = when or dt.datetime.now(dt.UTC)
     head = (f"## {name}\n\nRecorded {when:%Y-%m-%d %H:%M} UTC, commit `{commit or git_commit()}`, on {machine()}, by\n"
             f"`{command}`\n\n{table.strip()}\n")
     return head + (f"\n{notes.strip()}\n" if notes.strip() else "")
