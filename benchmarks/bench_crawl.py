@@ -9,6 +9,7 @@ Contenders, each its own process (peak memory = ru_maxrss of that process, from 
   html   this crawler, HTML source:  scrapy crawl models -a source=html -O <tmp>/html.jsonl -s LOG_LEVEL=INFO
   hfhub  huggingface_hub: HfApi().list_models(pipeline_tag=T) for each tag (benchmarks/_peers.py)
   bs4    the study's way: sequential requests + BeautifulSoup over /models?pipeline_tag=T&sort=trending&p=N
+  splash this crawler, HTML source rendered by Splash (only with --only splash; --splash-url or $SPLASH_URL)
 Requests are counted by the hub (its stats are reset between contenders); each contender's models are checked
 against what the hub holds (count per tag, no duplicate; ids too when --multiply is 1).
 Prints a table and one JSON line.
@@ -39,7 +40,9 @@ CONTENDERS = {
     "html": "this crawler (HTML)",
     "hfhub": "huggingface_hub list_models",
     "bs4": "requests+BS4 (study)",
+    "splash": "this crawler (HTML via Splash)",
 }
+CRAWLERS = {"api": "api", "html": "html", "splash": "html"}  # contender -> the spider's source
 BASELINE = "api"
 
 
@@ -104,8 +107,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", default=None, help="run only these contenders")
     ap.add_argument("--timeout", type=float, default=3600, help="seconds per contender")
     ap.add_argument("--bs4-parser", default="html.parser")
+    ap.add_argument("--splash-url", default=os.environ.get("SPLASH_URL"), help="Splash for the splash contender")
     ap.add_argument("--workdir", default=None, help="keep feeds and logs here (default: a temp dir, removed)")
     ap.add_argument("--json-out", default=None, help="also write the JSON result to this file")
+    ap.add_argument("--record", action="store_true", help="write the table into docs/benchmarks.md (if all ok)")
     a = ap.parse_args(argv)
 
     if a.only:
@@ -113,12 +118,14 @@ def main(argv: list[str] | None = None) -> int:
     elif a.multiply > 1:
         names = ["api"]  # the big synthetic hub: the API crawler's memory is the question
     else:
-        names = list(CONTENDERS)
+        names = [n for n in CONTENDERS if n != "splash"]  # Splash takes about a second a page: asked by name only
     skip = {n for n in a.skip.split(",") if n}
     names = [n for n in names if n not in skip]
     bad = [n for n in names + list(skip) if n not in CONTENDERS]
     if bad:
         ap.error(f"unknown contender(s) {bad}; use {list(CONTENDERS)}")
+    if "splash" in names and not a.splash_url:
+        ap.error("the splash contender needs a running Splash: --splash-url URL or SPLASH_URL")
 
     work = Path(a.workdir) if a.workdir else Path(tempfile.mkdtemp(prefix="bench-crawl-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -150,20 +157,22 @@ def main(argv: list[str] | None = None) -> int:
         for name in names:
             hub.reset_stats()
             log = work / f"{name}.log"
-            if name in ("api", "html"):
+            if name in CRAWLERS:
                 feed = work / f"{name}.jsonl"
                 if feed.exists():
                     feed.unlink()
-                cmd = [sys.executable, "-m", "scrapy", "crawl", "models", "-a", f"source={name}", "-O", str(feed),
+                cmd = [sys.executable, "-m", "scrapy", "crawl", "models", "-a", f"source={CRAWLERS[name]}", "-O",
+                       str(feed),
                        "-s", "LOG_LEVEL=INFO", "-s", f"HFCRAWL_REPORT={work / f'{name}-report.json'}", *tag_arg]
             else:
                 feed = work / f"{name}.tsv"
                 cmd = [sys.executable, "-m", "benchmarks._peers", name, "--endpoint", hub.url, "--tags",
                        ",".join(tags), "--out", str(feed), "--bs4-parser", a.bs4_parser]
             print(f"[{name}] {CONTENDERS[name]}: {' '.join(cmd[1:])}", flush=True)
-            m = run_measured(cmd, env, ROOT, log, a.timeout)
+            m = run_measured(cmd, dict(env, SPLASH_URL=a.splash_url) if name == "splash" else env, ROOT, log,
+                             a.timeout)
             st = hub.stats()
-            per_tag, dups, got_ids = read_feed(feed) if name in ("api", "html") else read_tsv(feed)
+            per_tag, dups, got_ids = read_feed(feed) if name in CRAWLERS else read_tsv(feed)
             models = sum(per_tag[t] for t in tags)
             problems = []
             if m["returncode"] != 0:
@@ -222,6 +231,11 @@ def main(argv: list[str] | None = None) -> int:
     if a.multiply > 1 and base:
         print(f"peak memory of the API crawler on {total:,} models: {base['peak_rss_mb']:.0f} MB "
               f"(target < 400 MB): {'met' if base['peak_rss_mb'] < 400 else 'NOT met'}")
+    if a.record and all(r["ok"] for r in results):
+        from benchmarks.record import record_bench_crawl
+        record_bench_crawl(out)
+    elif a.record:
+        print("not recorded in docs/benchmarks.md: a contender failed", flush=True)
     return 0 if all(r["ok"] for r in results) else 1
 
 

@@ -221,6 +221,7 @@ def main() -> int:
     ap.add_argument("--quick", action="store_true", help="the 2024 data only")
     ap.add_argument("--factor", type=int, default=10)
     ap.add_argument("--budget", type=float, default=600.0, help="seconds allowed to the pairwise method per run")
+    ap.add_argument("--record", action="store_true", help="write the figures into docs/benchmarks.md")
     args = ap.parse_args()
     lists = str(seed_lists_dir())
     results: dict = {"machine": {"cpus": os.cpu_count(), "load_avg_at_start": os.getloadavg()}}
@@ -280,6 +281,9 @@ def main() -> int:
     (OUT / ("bench_study_quick.json" if args.quick else "bench_study.json")).write_text(json.dumps(results, indent=2) + "\n")
     print(f"\nload average (1/5/15 min) at start {results['machine']['load_avg_at_start']}, at end "
           f"{results['machine']['load_avg_at_end']}; results in {OUT}")
+    if args.record:
+        from benchmarks.record import record_bench_study
+        record_bench_study(results, TARGETS, args.factor)
     return 0
 
 
