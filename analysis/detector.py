@@ -44,6 +44,7 @@ from __future__ import annotations
 import gc
 import re
 import sys
+from bisect import bisect_left, bisect_right
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 
@@ -102,7 +103,6 @@ _QUANT_TAIL = re.compile(r"(?i)k|[0-9]|[sml]|xs|xxs|xl|km|ks")
 
 _VNUM = re.compile(r"[-_]?[vV]\d+(?![0-9])")
 _WORD = re.compile(r"[A-Za-z0-9]+")
-_ENV_SUFFIX = re.compile(r"[A-Z][A-Za-z0-9]*(?:NoFrameskip|Deterministic|BulletEnv|Env|Continuous|Dense|Sparse|Hardcore)")
 
 
 @lru_cache(maxsize=1)
@@ -112,9 +112,36 @@ def _env_keys() -> frozenset[str]:
     return frozenset(b + suf for b in base for suf in ("",) + _vocab.ENV_SUFFIXES)
 
 
-def _env_key(words: list[str]) -> bool:
-    key = "".join(words).lower()
-    return key in _env_keys() or key.startswith(_vocab.ENV_PREFIXES)
+@lru_cache(maxsize=1)
+def _env_key_lengths() -> tuple[int, int]:
+    """The longest known environment key and the longest environment prefix: no longer key needs to be built."""
+    return max(map(len, _env_keys()), default=0), max(map(len, _vocab.ENV_PREFIXES), default=0)
+
+
+def _env_key(name: str, words: list[tuple[int, int]]) -> bool:
+    """Do these words of `name` (spans, joined without separators) name a known environment, or start like one?
+
+    Only as many characters are joined as a known key or prefix can hold, so a huge word costs no more than a
+    short one."""
+    longest, prefix = _env_key_lengths()
+    size = sum(b - a for a, b in words)
+    need = size if size <= longest else prefix
+    parts, have = [], 0
+    for a, b in words:
+        if have >= need:
+            break
+        parts.append(name[a:min(b, a + need - have)])
+        have += len(parts[-1])
+    key = "".join(parts).lower()
+    return (size <= longest and key in _env_keys()) or key.startswith(_vocab.ENV_PREFIXES)
+
+
+_ENV_SUFFIX_WORDS = ("NoFrameskip", "Deterministic", "BulletEnv", "Env", "Continuous", "Dense", "Sparse", "Hardcore")
+
+
+def _ends_like_env(name: str, a: int, b: int) -> bool:
+    """`name[a:b]` is a capitalised word ending like an environment (`SpaceInvadersNoFrameskip`, `AntBulletEnv`)."""
+    return "A" <= name[a] <= "Z" and any(b - a > len(s) and name.endswith(s, a, b) for s in _ENV_SUFFIX_WORDS)
 
 
 # The highest version of any registered Gym/Gymnasium/ALE/MuJoCo/Box2D/Bullet/panda-gym/Meta-World id (MuJoCo and ALE
@@ -124,21 +151,25 @@ ENV_MAX_VERSION = 5
 
 def _env_spans(name: str) -> list[tuple[int, int]]:
     """Spans of `<Environment>-v<N>` (Gym/Atari/MuJoCo/Box2D/Bullet/panda-gym/Meta-World/ML-Agents ids): the words
-    before `-vN` (up to 4, joined) name a known environment, or end like one (`...NoFrameskip`, `...BulletEnv`)."""
+    before `-vN` (up to 4, joined) name a known environment, or end like one (`...NoFrameskip`, `...BulletEnv`).
+
+    The words of the name are found once; each `-vN` looks up the words before it (linear in the name's length)."""
     if "v" not in name and "V" not in name or not _VNUM.search(name):
         return []
+    words = [(w.start(), w.end()) for w in _WORD.finditer(name)]
+    starts = [a for a, _ in words]
     out = []
     for m in _VNUM.finditer(name):
         if int(m.group().lstrip("-_vV")) > ENV_MAX_VERSION:
             continue  # no registered environment id goes that far: `halfcheetah_v10` is the model's own version
-        before = list(_WORD.finditer(name, 0, m.start()))
-        if not before or before[-1].end() != m.start():
+        last = bisect_left(starts, m.start()) - 1  # the last word starting before the `-vN`, cut at its start
+        if last < 0 or words[last][1] < m.start():
             continue
+        before = words[max(0, last - 3):last] + [(words[last][0], m.start())]
         # a version glued to its word (`Landerv2`) is only taken for an environment when the word is one
-        for k in range(min(4, len(before)), 0, -1):
-            words = [w.group() for w in before[-k:]]
-            if _env_key(words) or (k == 1 and _ENV_SUFFIX.fullmatch(words[0])):
-                out.append((before[-k].start(), m.end()))
+        for k in range(len(before), 0, -1):
+            if _env_key(name, before[-k:]) or (k == 1 and _ends_like_env(name, *before[-1])):
+                out.append((before[-k][0], m.end()))
                 break
     return out
 
@@ -197,6 +228,11 @@ def _arch_tables() -> tuple[frozenset[str], tuple[str, ...]]:
         f for f in _vocab.ARCH_V_FAMILIES if len(f) >= 3)
 
 
+@lru_cache(maxsize=4)
+def _longest(words: frozenset[str]) -> int:
+    return max(map(len, words), default=0)
+
+
 @lru_cache(maxsize=1 << 16)
 def _glued_arch(low: str, prefix: str) -> bool:
     """Is a glued letters+digits token an architecture/family name (wav2vec2, yolov8, gpt2, resnet50 ...)?"""
@@ -205,7 +241,7 @@ def _glued_arch(low: str, prefix: str) -> bool:
         return True
     digit_arch, fams = _arch_tables()
     # a known family with a size/depth suffix, or a class name starting with a digit-holding architecture
-    for k in range(len(low) - 1, 2, -1):
+    for k in range(min(len(low) - 1, _longest(digit_arch)), 2, -1):
         if low[:k] in digit_arch:
             return True
     p = prefix.rstrip("_")
@@ -223,6 +259,32 @@ def _glued_arch(low: str, prefix: str) -> bool:
 def _is_dataset(low: str) -> bool:
     ds = _datasets()
     return low in ds or low.rstrip("0123456789") in ds and low.rstrip("0123456789") in _vocab.DATASETS
+
+
+class _Spans:
+    """Claimed `[start, end)` spans of a name, sorted by start, answering overlap questions in logarithmic time."""
+
+    def __init__(self, spans: list[tuple[int, int]]):
+        spans = sorted(spans)
+        self.starts = [a for a, _ in spans]
+        self.reach: list[int] = []  # the furthest end among the spans up to each one
+        for _, b in spans:
+            self.reach.append(max(b, self.reach[-1]) if self.reach else b)
+
+    def covers(self, at: int) -> bool:
+        """Does a span starting at or before `at` reach past it?"""
+        k = bisect_right(self.starts, at)
+        return k > 0 and self.reach[k - 1] > at
+
+    def overlaps(self, a: int, b: int) -> bool:
+        """Does any span share a position with `[a, b)`?"""
+        k = bisect_left(self.starts, b)
+        return k > 0 and self.reach[k - 1] > a
+
+    def first_start_in(self, a: int, b: int) -> int:
+        """The first span start inside `(a, b)`, else `b`."""
+        k = bisect_right(self.starts, a)
+        return self.starts[k] if k < len(self.starts) and self.starts[k] < b else b
 
 
 # A release tag standing as its own word, not followed by a number (`beta-2` is read by the version-word rule).
@@ -243,16 +305,19 @@ def _scan(name: str) -> tuple[tuple[tuple[str, int, int, str], ...], tuple[tuple
     tags = _release_tags(name)
     if not _DIGIT.search(name):
         return tags, ()
-    claimed: list[tuple[int, int, str]] = [(a, b, "environment") for a, b in _env_spans(name)]
-    for a, b, _ in claimed:
+    envs = _env_spans(name)
+    for a, b in envs:
         rejected.append((name[a:b], "environment"))
+    env_spans = _Spans(envs)
+    claimed = list(envs)
     low_name = name.lower()
     if _YEAR_HINT.search(name) or any(mo in low_name for mo in _MONTHS3):
         for m in _DATE_RE.finditer(name):
-            if any(a < m.end() and m.start() < b for a, b, _ in claimed):
+            if env_spans.overlaps(m.start(), m.end()):
                 continue
-            claimed.append((m.start(), m.end(), "date"))
+            claimed.append((m.start(), m.end()))
             rejected.append((m.group(), "date"))
+    spans = _Spans(claimed)
 
     segs = []  # (text, start, end)
     quant_tail = False
@@ -269,14 +334,10 @@ def _scan(name: str) -> tuple[tuple[tuple[str, int, int, str], ...], tuple[tuple
         if not claimed:
             segs.append((t, s, e))
             continue
-        if any(a <= s and e <= b for a, b, _ in claimed):
+        if spans.covers(s):
             continue
-        if any(a < e and s < b for a, b, _ in claimed):
-            # partly claimed: keep the unclaimed prefix only (e.g. `model-q4` cut by a quant span)
-            cut = min(a for a, b, _ in claimed if a < e and s < b)
-            if cut <= s:
-                continue
-            e = cut
+        # partly claimed: keep the unclaimed prefix only (e.g. `model-q4` cut by a quant span)
+        e = spans.first_start_in(s, e)
         segs.append((name[s:e], s, e))
 
     n = len(segs)
@@ -487,14 +548,20 @@ def _scan(name: str) -> tuple[tuple[tuple[str, int, int, str], ...], tuple[tuple
             rejected.append((text, "other"))
         i += 1
     if tags:
+        ending: dict[int, int] = {}  # end -> the first found version ending there
+        for k, f in enumerate(found):
+            ending.setdefault(f[2], k)
         for t in tags:
             # a tag right after a version belongs to it: `0.1.0-beta`, `v5-beta`
-            k = next((k for k, f in enumerate(found) if f[2] == t[1] - 1), None)
+            k = ending.get(t[1] - 1)
             if k is None:
                 found.append(t)
+                ending.setdefault(t[2], len(found) - 1)
             else:
                 f = found[k]
                 found[k] = (name[f[1]:t[2]], f[1], t[2], f[3])
+                del ending[f[2]]
+                ending[t[2]] = min(k, ending.get(t[2], k))
         found.sort(key=lambda f: f[1])
     return tuple(found), tuple(rejected)
 
