@@ -182,10 +182,28 @@ def test_main_stdin(monkeypatch, capsys):
     assert lines[1]["has_version"] is False and lines[1]["reason"] == "architecture"
 
 
-def test_reasons_are_documented():
-    doc = detector.__doc__
-    for c in CASES:
-        assert re.search(rf"\b{re.escape(c[3])}\b", doc), c[3]
+def test_every_reason_is_a_rule_of_the_table_with_its_description():
+    table = {name: what for _, name, _, what in detector.rules()}
+    assert {c[3] for c in CASES} <= set(table)
+    assert all(what.strip() for what in table.values())
+    # the segment rules are the table, in order: every one has a name, the shapes it reads and a docstring
+    assert [r[1] for r in detector.rules()[3:3 + len(detector.SEGMENT_RULES)]] == [
+        name for name, *_ in detector.SEGMENT_RULES]
+    assert all(fn.__doc__ for _, _, fn, _ in detector.SEGMENT_RULES)
+
+
+def test_explain_prints_the_deciding_rules_name(capsys):
+    assert detector.main(["--explain", "x/opt-6-7b-v2", "x/wav2vec2-squadv2"]) == 0
+    a, b = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert (a["reason"], a["versions"], a["rejected"]) == ("explicit-v", ["v2"], [["6-7b", "size"]])
+    assert b["reason"] in {r[1] for r in detector.rules()} and b["has_version"] is False
+
+
+def test_rules_command_lists_the_table_in_order(capsys):
+    assert detector.main(["--rules"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2 + len(detector.rules())
+    assert [ln.split(" | ")[2] for ln in lines[2:]] == [r[1] for r in detector.rules()]
 
 
 def test_candidate_prefilter_is_a_superset_on_hand_cases():
