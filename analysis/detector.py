@@ -27,9 +27,9 @@ import numpy as np
 import pandas as pd
 
 from analysis import vocab as _vocab
-
-STUDY_REGEX = r"[vV]\d[.-]?\d?[.-]?\d?"
-_STUDY_RE = re.compile(STUDY_REGEX)
+from analysis.version_share import VERSION_RE as _STUDY_RE
+from analysis.version_share import VERSION_REGEX as STUDY_REGEX
+from analysis.version_share import regex_has_version  # noqa: F401 - the study's method, beside the detector's
 
 
 @dataclass
@@ -46,13 +46,6 @@ class Detection:
         d["positions"] = [list(p) for p in self.positions]
         d["rejected"] = [list(r) for r in self.rejected]
         return d
-
-
-# --- the study's method ----------------------------------------------------------------------------------------------
-
-def regex_has_version(ids: pd.Series) -> pd.Series:
-    """The study's method exactly: the regex searched anywhere in the full id (owner included)."""
-    return ids.astype("string").str.contains(STUDY_REGEX, regex=True).fillna(False).astype(bool)
 
 
 # --- segmentation ----------------------------------------------------------------------------------------------------

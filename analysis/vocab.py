@@ -54,6 +54,26 @@ stablelm stablecode starcoder starcoder2 santacoder codegen codegen2 codellama b
 mpt rwkv rwkv4 mistral mixtral gemma gemma2 phi qwen baichuan chatglm internlm yi deepseek
 """.split())
 
+# Architecture and family words the naming taxonomy reads as its A element, beside the digit-holding `ARCH_TOKENS` and
+# the data-driven vocabulary (`llama`, `bert`, `stable`, `diffusion`: not needed by the detector, which reads digits).
+ARCH_NAME_WORDS = frozenset("""
+llama vicuna falcon mpt mistral wizardlm wizardcoder guanaco airoboros pygmalion stable diffusion sd sdxl
+controlnet whisper bert roberta gpt electra albert xlm distilbert distilroberta deberta bart t5 opus marian vit
+swin clip blip yolo detr dialogpt bloom bloomz opt pythia starcoder codegen llava qwen baichuan chatglm internlm
+gemma phi mixtral zephyr openchat orca hermes redpajama dolly koala alpaca stablelm ernie macbert biobert scibert
+legalbert finbert bertweet camembert flaubert mbert xlnet longformer bigbird led pegasus mt minilm mpnet sentence
+transformer transformers wav2vec2 hubert wavlm conformer speecht5 tacotron fastspeech vits hifigan segformer beit
+deit convnext resnet efficientnet mobilenet regnet unet vae gan stylegan dreamshaper sam dino dinov2 mae videomae
+timesformer layoutlm donut trocr rwkv mamba neox gptj santacoder mobilebert tinybert funnel reformer perceiver
+canine byt5 mt5 flan ul2 gptneo neo
+""".split())
+
+# Architectures the taxonomy recognises inside a token (`chinese-roberta-wwm`, `mybertmodel`): anywhere, or only at its
+# start for those under 3 letters.
+ARCH_GLUED_WORDS = ("bert", "roberta", "gpt", "t5", "llama", "bart", "electra", "wav2vec", "whisper", "vit", "yolo",
+                    "diffusion", "resnet", "deberta", "xlm", "mistral", "falcon", "bloom", "clip", "blip", "swin",
+                    "convnext", "efficientnet", "mobilenet", "layoutlm", "minilm", "mpnet")
+
 # Families whose "-vN" / "_vN" / "vN" suffix names an architecture generation (library model names), not a release.
 ARCH_V_FAMILIES = set("""
 mobilenet mobilenets inception pvt resnet efficientnet deeplab ghostnet mnasnet shufflenet squeezenet xception

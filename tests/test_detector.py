@@ -250,3 +250,15 @@ def test_curated_core_alone_without_shared_data(tmp_path):
     assert p.returncode == 0, p.stderr
     got = [(x["has_version"], x["versions"], x["reason"]) for x in map(json.loads, p.stdout.splitlines())]
     assert got == [(c[1], c[2], c[3]) for c in CASES]
+
+
+def test_one_study_regex_with_one_handling_of_missing_ids():
+    from analysis import compare, version_share
+
+    ids = pd.Series(["a/x-v2", None, "v2ray/model", "b/plain"], dtype=object)
+    assert version_share.regex_has_version(ids).tolist() == [True, False, True, False]
+    assert detector.regex_has_version is version_share.regex_has_version
+    assert compare._STUDY_RE is detector._STUDY_RE is version_share.VERSION_RE
+    # the study's experiment 1 counts a missing id as unversioned, not as an error
+    models = pd.DataFrame({"id": ids, "task": ["t"] * 4})
+    assert version_share.version_share(models)["matching"].tolist() == [2]
