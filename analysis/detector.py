@@ -77,6 +77,7 @@ _WORD = re.compile(r"[A-Za-z0-9]+")
 def _env_keys() -> frozenset[str]:
     """Known environments without separators, with and without their usual suffixes (`...noframeskip`)."""
     base = {e.replace("-", "").replace("_", "") for e in _vocab.vocab()["environments"]}
+    base |= {a + e for a in _vocab.RL_ALGORITHMS for e in _vocab.AGENT_ONLY_ENVIRONMENTS}  # `ppo-merge-v0`
     return frozenset(b + suf for b in base for suf in ("",) + _vocab.ENV_SUFFIXES)
 
 
@@ -853,10 +854,6 @@ def detect(model_id: str) -> Detection:
     return Detection(mid, False, [], [], reason, list(rejected))
 
 
-def _name_has_version(name: str) -> bool:
-    return bool(_scan(name)[0])
-
-
 # Every name the rules can find a version in matches this (a superset, checked by the tests on the 2024 lists): a `v`
 # before a digit, a decimal, a digit standing alone after a separator, or a version word. No look-around, so that
 # pandas runs it in C++ (pyarrow/RE2) over millions of names; only the names it keeps are read by `_scan`.
@@ -886,13 +883,6 @@ def has_version(ids: pd.Series) -> pd.Series:
                 gc.enable()
         out.iloc[np.flatnonzero(cand)] = sub.map(decided).to_numpy(dtype=bool)
     return out
-
-
-def reasons(ids: pd.Series) -> pd.Series:
-    """The deciding rule for each id (same index); negative rules for ids without a version."""
-    uniq = pd.unique(ids.astype("string").fillna("").to_numpy(dtype=object))
-    r = {u: detect(u).reason for u in uniq}
-    return ids.astype("string").fillna("").map(r)
 
 
 # --- command ----------------------------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """How well the version detector and the study's regex find versions, measured against labelled names.
 
-Ground truth: `naming-labels/ptm-naming-elements.json` of the shared data (14,178 names whose naming elements were
-labelled by GPT-4, published by Jiang et al., "Naming Practices of Pre-Trained Models in Hugging Face"; V = version).
+Ground truth: `naming-labels/ptm-naming-elements.json` of the shared data (names whose naming elements were labelled
+by GPT-4, published by Jiang et al., "Naming Practices of Pre-Trained Models in Hugging Face"; V = version).
 The names are split deterministically by a hash of the id into a dev half (looked at while writing the rules) and a
 held-out test half, used for nothing but scoring. No labelled id feeds any vocabulary (see `analysis.vocab`). Task
 per id: the 2024 task lists, else the 2022 snapshots' pipeline tag.

@@ -124,13 +124,19 @@ pitfall pooyan privateeye riverraid roadrunner robotank skiing solaris stargunne
 tutankham upndown venture videopinball wizardofwor yarsrevenge zaxxon
 fetchpickandplace fetchpush fetchreach fetchslide handmanipulateblock handmanipulateegg handmanipulatepen
 handreach adroithanddoor adroithandhammer adroithandpen adroithandrelocate antmaze pointmaze
-highway highwayfast parking roundabout intersection racetrack merge-v
+highway highwayfast parking roundabout intersection racetrack
 assembly basketball binpicking boxclose buttonpresstopdown buttonpresstopdownwall buttonpress buttonpresswall
 coffeebutton coffeepull coffeepush dialturn disassemble doorclose doorlock dooropen doorunlock drawerclose
 draweropen faucetclose faucetopen handinsert handlepressside handlepress handlepullside handlepull leverpull
 peginsertside pegunplugside pickoutofhole pickplace pickplacewall plateslideback plateslidebackside plateslideside
 plateslide pushback pushwall reachwall shelfplace stickpull stickpush sweepinto windowclose windowopen
 """.split())
+# Environments named by a word that model names use for other things: highway-env's `merge-v0`, but
+# `Yi-34B-200K-DARE-merge-v5` is the fifth release of a merged model. They are environments only right after the
+# reinforcement-learning algorithm that was trained on them (`ppo-merge-v0`, `dqn_merge-v0`).
+AGENT_ONLY_ENVIRONMENTS = frozenset({"merge"})
+RL_ALGORITHMS = frozenset({"ppo", "dqn", "a2c", "sac", "td3", "ddpg", "trpo", "qrdqn", "tqc", "ars", "rppo", "her",
+                           "crossq", "reinforce", "q", "qlearning", "dt", "impala", "apex", "r2d2", "muzero"})
 # Suffixes of environment ids (`SpaceInvadersNoFrameskip`, `AntBulletEnv`, `Pong-ram`) stripped before the look-up.
 ENV_SUFFIXES = ("ramnoframeskip", "ramdeterministic", "noframeskip", "deterministic", "bulletenv", "env", "ram",
                 "dense", "sparse", "continuous", "hardcore")

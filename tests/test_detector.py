@@ -34,6 +34,11 @@ CASES = [
     ("sb3/dqn-SpaceInvadersNoFrameskip-v4", False, [], "environment"),
     ("x/a2c-PandaReachDense-v2", False, [], "environment"),
     ("ARDT-Internal/dt-halfcheetah_v4-2607_1930", False, [], "environment"),
+    # highway-env's `merge-v0` after the algorithm trained on it; `merge-vN` elsewhere is a merged model's release
+    ("x/ppo-merge-v0", False, [], "environment"),
+    ("x/dqn_merge-v0", False, [], "environment"),
+    ("brucethemoose/Yi-34B-200K-DARE-merge-v5", True, ["v5"], "explicit-v"),
+    ("lIlBrother/llama2-merge-v0.2", True, ["v0.2"], "explicit-v"),
     # no registered environment goes beyond v5: a larger number is the model's own version
     ("x/dt-halfcheetah_v10-2607_1930", True, ["v10"], "explicit-v"),
     ("x/ppo-LunarLander-v7", True, ["v7"], "explicit-v"),
