@@ -266,12 +266,11 @@ def _norm(s: str) -> str:
     return s.strip().lower()
 
 
-def _build(excluded: frozenset[str]) -> dict:
-    d = data_dir()
+def _snapshot_vocab(d: Path, excluded: frozenset[str]) -> tuple[set[str], set[str]]:
+    """Architectures (`config.model_type`) and datasets (`dataset:` tags named by at least 3 models; one-off user
+    tags are too noisy) of the Hub snapshots."""
     arch: set[str] = set()
-    datasets: set[str] = set()
     snap = d / "hub-snapshots"
-
     ds_models: dict[str, set[str]] = defaultdict(set)
 
     def take_tags(tags, mid):
@@ -307,10 +306,13 @@ def _build(excluded: frozenset[str]) -> dict:
                     continue
                 tags = re.findall(r"'([^']*)'", row.get("tags") or "")
                 take_tags(tags, row.get("modelId"))
-    # a dataset named by at least 3 models (one-off user tags are too noisy)
-    datasets = {n for n, ms in ds_models.items() if len(ms) >= 3}
+    return arch, {n for n, ms in ds_models.items() if len(ms) >= 3}
 
-    # 2024 lists: timm families, tiny-random test classes, RL environments
+
+def _list_vocab(d: Path, excluded: frozenset[str]) -> tuple[set[str], set[str]]:
+    """From the 2024 lists: architectures (timm families, tiny-random test classes) and RL environments (`<Env>-vN`
+    used by at least 3 owners)."""
+    arch: set[str] = set()
     envs: dict[str, set[str]] = defaultdict(set)
     lists = d / "seed-2024-02" / "lists"
     env_re = re.compile(r"([A-Za-z][A-Za-z0-9]*(?:-[A-Z]{2,})?)[-_]v\d+")
@@ -336,6 +338,14 @@ def _build(excluded: frozenset[str]) -> dict:
                     envs[m.group(1).lower()].add(owner)
     env_found = {e for e, owners in envs.items() if len(owners) >= 3 and e not in _ENV_STOP
                  and not re.fullmatch(r"unit\d*|ppo.*|a2c.*|dqn.*", e)}
+    return arch, env_found
+
+
+def _build(excluded: frozenset[str]) -> dict:
+    d = data_dir()
+    arch, datasets = _snapshot_vocab(d, excluded)
+    list_arch, env_found = _list_vocab(d, excluded)
+    arch |= list_arch
     arch = {a for a in arch if a not in LANGUAGES and a not in SIZE_WORDS and a not in TASK_WORDS and len(a) > 1}
     return {"version": VOCAB_VERSION, "arch": sorted(arch), "environments": sorted(env_found),
             "datasets": sorted(datasets)}
