@@ -95,7 +95,7 @@ def annotator_agreement(df: pd.DataFrame) -> dict:
     po = float((da == db).mean()) if len(decided) else float("nan")
     pe = float(da.mean() * db.mean() + (1 - da.mean()) * (1 - db.mean())) if len(decided) else float("nan")
     kappa = (po - pe) / (1 - pe) if pe < 1 else 1.0
-    return {"names": int(len(both)), "same_verdict": round(agree, 4), "both_decided": int(len(decided)),
+    return {"names": len(both), "same_verdict": round(agree, 4), "both_decided": len(decided),
             "kappa": round(kappa, 4)}
 
 

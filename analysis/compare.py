@@ -14,8 +14,8 @@ and returns a `Section` explaining the largest differences with example ids.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -215,7 +215,7 @@ def _compare_frame(models: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, Ex
 
 def _global(tasked: pd.DataFrame) -> dict:
     """The share of versioned names over the task lists by both methods, and where they agree."""
-    glob = {"scope": "task lists", "models": int(len(tasked)),
+    glob = {"scope": "task lists", "models": len(tasked),
             "regex_versioned": int(tasked["regex"].sum()), "detector_versioned": int(tasked["detector"].sum()),
             "regex_pct": _pct(tasked["regex"]), "detector_pct": _pct(tasked["detector"]),
             "both": int((tasked["regex"] & tasked["detector"]).sum()),

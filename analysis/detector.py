@@ -28,7 +28,7 @@ import pandas as pd
 
 from analysis import vocab as _vocab
 from analysis.version_share import VERSION_RE as _STUDY_RE
-from analysis.version_share import VERSION_REGEX as STUDY_REGEX
+from analysis.version_share import VERSION_REGEX as STUDY_REGEX  # noqa: F401 - the study's regex, beside the rules
 from analysis.version_share import regex_has_version  # noqa: F401 - the study's method, beside the detector's
 
 
@@ -164,7 +164,7 @@ _HYPER_PREFIX = {"l", "h", "a", "e", "ep", "epoch", "epochs", "step", "steps", "
                  "round", "sample", "samples", "shot", "shots", "class", "classes", "label", "labels", "unit",
                  "len", "seq", "ctx", "window", "dim", "in", "cv", "ft", "lv", "tv", "sw", "ra", "fb", "mt", "st",
                  "gen", "stage", "phase", "part", "chapter", "level", "lvl", "block", "blocks", "group", "char",
-                 "num", "no", "nr", "id", "bit", "bits", "page", "task", "top", "rank", "alpha", "beta", "gamma",
+                 "num", "no", "nr", "id", "bit", "bits", "page", "task", "rank", "alpha", "beta", "gamma",
                  "lambda", "temp", "tau", "eps", "num_train_epochs", "fp", "int", "q", "grid", "res", "img", "px",
                  # rates and ratios: `pruning-0.1`, `sparsity-0.9`, `dropout-0.1`
                  "pruning", "pruned", "sparsity", "sparse", "dropout", "drop", "ratio", "rate", "threshold", "thresh",
@@ -175,8 +175,8 @@ _LIBRARY_WORDS = {"transformers", "torch", "pytorch", "tensorflow", "tf", "diffu
                   "optimum", "tensorrt", "trt", "coreml", "mlx", "sb3", "accelerate", "deepspeed", "spacy"}
 _HYPER_WORDS = {"epoch", "epochs", "ep", "eps", "e", "step", "steps", "seed", "fold", "folds", "layer", "layers",
                 "l", "heads", "head", "h", "shot", "shots", "way", "class", "classes", "labels", "label", "k",
-                "bit", "bits", "d", "x", "px", "hz", "khz", "min", "mins", "sec", "s", "hrs", "h", "days",
-                "experts", "experts", "gpu", "gpus", "percent", "pct", "of"}
+                "bit", "bits", "d", "x", "px", "hz", "khz", "min", "mins", "sec", "s", "hrs", "days",
+                "experts", "gpu", "gpus", "percent", "pct", "of"}
 _TRAILING_INTS = {"2"}
 _VERSION_WORDS = re.compile(r"(?i)^(?:version|ver|rev|release|revision|vers|r)$")
 _VERSION_WORD_GLUED = re.compile(
@@ -280,7 +280,7 @@ Hit = tuple  # (next segment, start, end): the segments read and the span of the
 class _Reading:
     """The segments of one name and the state the segment rules share (which segments a rule already took)."""
 
-    __slots__ = ("name", "segs", "n", "used", "_runs")
+    __slots__ = ("_runs", "n", "name", "segs", "used")
 
     def __init__(self, name: str, segs: list[tuple[str, int, int]]):
         self.name, self.segs, self.n = name, segs, len(segs)
@@ -827,7 +827,7 @@ def rules() -> list[tuple[str, str, str, str]]:
 
 def rules_markdown() -> str:
     """The rule table as markdown (`python -m analysis detect --rules`)."""
-    from analysis.markdown import table  # noqa: PLC0415 - only the command needs it
+    from analysis.markdown import table  # only the command needs it
 
     return table([(k + 1, *r) for k, r in enumerate(rules())], ["#", "pass", "rule", "decides", "what it reads"],
                   "rllll")

@@ -82,7 +82,7 @@ def prf(pred: pd.Series | np.ndarray, truth: pd.Series | np.ndarray, weight: np.
     p = tp / (tp + fp) if tp + fp else 0.0
     r = tp / (tp + fn) if tp + fn else 0.0
     f = 2 * p * r / (p + r) if p + r else 0.0
-    counts = ({"n": int(len(truth)), "positives": int(truth.sum()), "tp": int(tp), "fp": int(fp), "fn": int(fn)}
+    counts = ({"n": len(truth), "positives": int(truth.sum()), "tp": int(tp), "fp": int(fp), "fn": int(fn)}
               if weight is None else {"tp": round(tp, 1), "fp": round(fp, 1), "fn": round(fn, 1)})
     return {**counts, "precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4)}
 
@@ -151,7 +151,7 @@ def label_consistency(df: pd.DataFrame) -> dict:
     g = df.groupby(name)["is_version"].agg(["size", "sum"])
     g = g[g["size"] > 1]
     n, s = g["size"], g["sum"]
-    out = {"names": int(len(df)), "names_with_twins": int(len(g)), "ids_in_twin_groups": int(n.sum()),
+    out = {"names": len(df), "names_with_twins": len(g), "ids_in_twin_groups": int(n.sum()),
            "groups_with_a_V": int((s > 0).sum()), "groups_mixed": int(((s > 0) & (s < n)).sum())}
     vv = (s * (n - 1)).sum()
     nv = ((n - s) * (n - 1)).sum()

@@ -1,7 +1,8 @@
 """Markdown tables for the report: one writer, so every table of every section has the same form."""
 from __future__ import annotations
 
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import pandas as pd
 

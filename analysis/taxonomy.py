@@ -19,9 +19,10 @@ Each token gets exactly one element, by the first rule that applies (explainable
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -29,8 +30,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from analysis import detector
-from analysis.parallel import can_fork, fork_map
 from analysis import vocab as V
+from analysis.parallel import can_fork, fork_map
 
 R = TypeVar("R")
 

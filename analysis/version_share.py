@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from typing import Callable
+from collections.abc import Callable
 
 import pandas as pd
 
@@ -25,7 +25,7 @@ def detector_for(method: str) -> Detector:
     if method == "study":
         return regex_has_version
     if method == "detector":
-        from analysis.detector import has_version  # noqa: PLC0415 - the detector imports this module's regex
+        from analysis.detector import has_version  # imported here: the detector imports this module's regex
 
         return has_version
     raise ValueError(f"unknown method {method!r}")

@@ -18,7 +18,6 @@ from __future__ import annotations
 import csv
 import gzip
 import hashlib
-import io
 import json
 import os
 import re
@@ -27,6 +26,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from analysis.paths import REPO_ROOT, shared_dir
+
 VOCAB_VERSION = 4  # bump when the build changes, to invalidate caches
 
 # --- hand-curated core ------------------------------------------------------------------------------------------------

@@ -1,8 +1,6 @@
 """Regex vs detector comparison section on real 2024 task lists (a sample, loaded by a tiny local loader)."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest

@@ -10,7 +10,13 @@ import pandas as pd
 import pytest
 
 from analysis import detector
-from analysis.detector import STUDY_REGEX, Detection, detect, has_version, regex_has_version
+from analysis.detector import (
+    STUDY_REGEX,
+    Detection,
+    detect,
+    has_version,
+    regex_has_version,
+)
 
 # (id, has_version, versions, reason)
 CASES = [

@@ -5,9 +5,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.vocab import LABELS_PATH, data_dir
-from analysis.audit import (AUDIT_PATH, _weights, annotator_agreement, load_audit, stratified_bootstrap)
+from analysis.audit import (
+    AUDIT_PATH,
+    _weights,
+    annotator_agreement,
+    load_audit,
+    stratified_bootstrap,
+)
 from analysis.evaluation import prf as weighted_prf
+from analysis.vocab import LABELS_PATH, data_dir
 
 
 def test_each_row_stands_for_its_share_of_the_stratum():
