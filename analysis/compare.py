@@ -368,7 +368,9 @@ def _measured_markdown(m: dict) -> list[str]:
           "The labels also disagree with themselves: identical names under different owners are labelled both ways "
           "(`python -m benchmarks.eval_detector` prints how often).", ""]
     au = m.get("audit")
-    if au:
+    if au is None:
+        L += [f"Blind audit: not found at {AUDIT_PATH}, skipped.", ""]
+    else:
         n = sum(s["audited"] - s["undecided"] for s in au["strata"].values())
         sc = au["scores"]
         L += [f"A blind audit of {n:,} held-out names, read by {ANNOTATORS} (`python -m benchmarks.audit_detector`, "

@@ -210,3 +210,14 @@ def test_disagreements_explained_as_from_each_id(parallel):
         for col, v in zip(want, (t, r, "" if rg else " ".join(d.versions))):
             col.append(v)
     assert got == want
+
+
+def test_without_the_audit_file_the_section_says_so(tmp_path, monkeypatch):
+    from analysis import evaluation
+
+    if not evaluation.labels_path().exists():
+        pytest.skip("needs ../shared/data naming labels")
+    missing = tmp_path / "version-audit.csv"
+    monkeypatch.setattr(compare, "AUDIT_PATH", missing)
+    lines = compare._measured_markdown(compare.measured())
+    assert f"Blind audit: not found at {missing}, skipped." in lines
