@@ -273,3 +273,10 @@ def test_one_study_regex_with_one_handling_of_missing_ids():
     # the study's experiment 1 counts a missing id as unversioned, not as an error
     models = pd.DataFrame({"id": ids, "task": ["t"] * 4})
     assert version_share.version_share(models)["matching"].tolist() == [2]
+
+
+def test_the_docs_hold_the_rule_table_as_the_command_prints_it():
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "detector.md").read_text(encoding="utf-8")
+    assert detector.rules_markdown() in doc, "docs/detector.md: paste `python -m analysis detect --rules` again"
