@@ -13,16 +13,19 @@ and returns a `Section` explaining the largest differences with example ids.
 """
 from __future__ import annotations
 
-import re
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import pandas as pd
 
-from analysis import detector, taxonomy, tokens
+from analysis import detector, evaluation, figures, taxonomy, tokens
+from analysis.audit import ANNOTATORS, AUDIT_PATH, audit
+from analysis.markdown import table
 from analysis.section import Section
+from analysis.version_share import VERSION_RE as _STUDY_RE
+from analysis.version_share import VERSION_REGEX, regex_has_version
 
 # What each rejecting rule means, for the report.
 WHY = {
@@ -48,7 +51,8 @@ FOUND = {
     "glued-v": "a `v`-version glued to a word (`OnlyAnimeV2`)",
     "version-word": "a version word (`rev-2`, `version3`)",
 }
-_STUDY_RE = re.compile(detector.STUDY_REGEX)
+
+
 def _pct(x: pd.Series) -> float:
     return round(100.0 * float(x.mean()), 2) if len(x) else 0.0
 
@@ -193,104 +197,55 @@ def _ensure_columns(models: pd.DataFrame) -> pd.DataFrame:
     return df.reset_index(drop=True)
 
 
-def _scatter(by_task: pd.DataFrame, path: Path) -> None:
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+def _compare_frame(models: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, Explain]:
+    """The feed's `id, name, task, org` with both verdicts (`regex`, `detector`), the taxonomy's element frame, and
+    the explanation of disagreements (`_read_ids`).
 
-    fig, ax = plt.subplots(figsize=(10, 6.5))
-    if len(by_task):
-        x = by_task["models"]
-        for _, r in by_task.iterrows():
-            ax.plot([r["models"], r["models"]], [r["regex_pct"], r["detector_pct"]], color="0.8", lw=1, zorder=1)
-        ax.scatter(x, by_task["regex_pct"], marker="o", facecolors="none", edgecolors="tab:red",
-                   label="study regex", zorder=2)
-        ax.scatter(x, by_task["detector_pct"], marker="o", color="tab:blue", label="version detector", zorder=3)
-        top = by_task.reindex(by_task["diff_pct"].abs().sort_values(ascending=False).index).head(8)
-        big = by_task.sort_values("models", ascending=False).head(6)
-        for _, r in pd.concat([top, big]).drop_duplicates("task").iterrows():
-            ax.annotate(str(r["task"]), (r["models"], max(r["regex_pct"], r["detector_pct"])),
-                        textcoords="offset points", xytext=(4, 4), fontsize=7)
-        ax.set_xscale("log")
-    ax.set_xlabel("models in the task list (log)")
-    ax.set_ylabel("% of names with a version")
-    ax.set_title("Share of versioned model names per task: study regex vs version detector")
-    ax.legend(loc="upper left")
-    ax.grid(alpha=0.3)
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-
-
-def _global_fig(glob: dict, regex_rules: Counter, path: Path) -> None:
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4.5), gridspec_kw={"width_ratios": [1, 1.6]})
-    a1.bar(["study regex", "version detector"], [glob["regex_pct"], glob["detector_pct"]],
-           color=["tab:red", "tab:blue"])
-    for i, v in enumerate([glob["regex_pct"], glob["detector_pct"]]):
-        a1.text(i, v, f"{v:.1f}%", ha="center", va="bottom")
-    a1.set_ylabel("% of names with a version")
-    a1.set_title(f"Global share ({glob['models']:,} task-listed models)")
-    items = regex_rules.most_common(9)
-    if items:
-        labels = [k for k, _ in items][::-1]
-        vals = [v for _, v in items][::-1]
-        colors = ["tab:blue" if k == "version (confirmed)" else "tab:gray" for k in labels]
-        a2.barh(labels, vals, color=colors)
-        a2.set_xlabel("ids matched by the study regex")
-    a2.set_title("What the regex's matches are, by detector rule")
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-
-
-def run(models: pd.DataFrame, out_dir: Path, orgs: list[str]) -> Section:
-    """Compare the study's regex with the detector on a loaded feed; write tables and figures; return the section."""
-    out_dir = Path(out_dir)
-    tables, figures = out_dir / "tables", out_dir / "figures"
-    tables.mkdir(parents=True, exist_ok=True)
-    figures.mkdir(parents=True, exist_ok=True)
+    The taxonomy reads every name with the detector's rules anyway: its `versioned` column is
+    `detector.has_version(df["id"])` (tests/test_compare.py), so the detector runs once per distinct name, and the
+    names to explain are explained by the process that read them (`_read_names`)."""
     # the columns read below only: every row selection copies each column it keeps
     df = _ensure_columns(models)[["id", "name", "task", "org"]]
-    # the taxonomy reads every name with the detector's rules anyway: its `versioned` column is
-    # `detector.has_version(df["id"])` (tests/test_compare.py), so the detector runs once per distinct name, and
-    # the names to explain are explained by the process that read them (`_read_names`)
     bits, explain = _read_ids(df["id"])
     ef = taxonomy.bits_frame(bits, df.index, versioned=True)
-    df["regex"] = detector.regex_has_version(df["id"]).to_numpy()
+    df["regex"] = regex_has_version(df["id"]).to_numpy()
     df["detector"] = ef["versioned"].to_numpy()
-    orgs = list(orgs or [])
-    tasked = df[df["task"].notna()]
+    return df, ef, explain
 
-    # --- global ---
-    glob = {"scope": "task lists", "models": int(len(tasked)),
+
+def _global(tasked: pd.DataFrame) -> dict:
+    """The share of versioned names over the task lists by both methods, and where they agree."""
+    glob = {"scope": "task lists", "models": len(tasked),
             "regex_versioned": int(tasked["regex"].sum()), "detector_versioned": int(tasked["detector"].sum()),
             "regex_pct": _pct(tasked["regex"]), "detector_pct": _pct(tasked["detector"]),
             "both": int((tasked["regex"] & tasked["detector"]).sum()),
             "regex_only": int((tasked["regex"] & ~tasked["detector"]).sum()),
             "detector_only": int((~tasked["regex"] & tasked["detector"]).sum())}
     glob["diff_pct"] = round(glob["detector_pct"] - glob["regex_pct"], 2)
-    pd.DataFrame([glob]).to_csv(tables / "compare_global.csv", index=False)
+    return glob
 
-    # --- why they disagree: a rule for every disagreement ---
+
+def _disagreements(df: pd.DataFrame, explain: Explain) -> pd.DataFrame:
+    """The ids where the methods disagree, each with the rule that explains it."""
     dis = df[df["regex"] != df["detector"]].copy()
     expl_match, expl_rule, versions = explain(dis.index.to_numpy(), dis["id"].tolist(), dis["regex"].to_numpy())
     dis["regex_match"] = expl_match
     dis["rule"] = expl_rule
     dis["detector_versions"] = versions
     dis["direction"] = dis["regex"].map({True: "regex only", False: "detector only"})
+    return dis
 
-    # what the regex's matches are, overall (confirmed versions vs. each rejecting rule)
+
+def _regex_rules(glob: dict, dis: pd.DataFrame) -> Counter:
+    """What the regex's matches are, overall: confirmed versions, and each rule that turned one down."""
     regex_rules: Counter = Counter()
     regex_rules["version (confirmed)"] = glob["both"]
     regex_rules.update(dis.loc[dis["regex"] & dis["task"].notna(), "rule"].tolist())
+    return regex_rules
 
-    # --- per task ---
+
+def _by_task(tasked: pd.DataFrame, dis: pd.DataFrame) -> pd.DataFrame:
+    """Per task: both shares, their difference, and the main rule behind each direction of disagreement."""
     rows = []
     dis_of = dict(list(dis.groupby("task", sort=False)))
     for task, g in tasked.groupby("task", sort=False):
@@ -305,12 +260,12 @@ def run(models: pd.DataFrame, out_dir: Path, orgs: list[str]) -> Section:
                      "detector_only_top_rule": do["rule"].value_counts().index[0] if len(do) else ""})
     by_task = pd.DataFrame(rows, columns=["task", "models", "regex_pct", "detector_pct", "diff_pct", "regex_only",
                                           "detector_only", "regex_only_top_rule", "detector_only_top_rule"])
-    by_task = by_task.sort_values("models", ascending=False).reset_index(drop=True)
-    by_task.to_csv(tables / "compare_share_by_task.csv", index=False)
+    return by_task.sort_values("models", ascending=False).reset_index(drop=True)
 
-    # --- per organisation ---
+
+def _by_org(org_df: pd.DataFrame, orgs: list[str]) -> pd.DataFrame:
+    """Per organisation (the given ones, else every one in the feed): both shares and the disagreements."""
     org_rows = []
-    org_df = df[df["org"].notna()]
     for org in orgs or sorted(org_df["org"].dropna().unique()):
         g = org_df[org_df["org"] == org]
         org_rows.append({"org": org, "models": len(g), "regex_pct": _pct(g["regex"]),
@@ -318,13 +273,18 @@ def run(models: pd.DataFrame, out_dir: Path, orgs: list[str]) -> Section:
                          "diff_pct": round(_pct(g["detector"]) - _pct(g["regex"]), 2),
                          "regex_only": int((g["regex"] & ~g["detector"]).sum()),
                          "detector_only": int((~g["regex"] & g["detector"]).sum())})
-    by_org = pd.DataFrame(org_rows, columns=["org", "models", "regex_pct", "detector_pct", "diff_pct",
-                                             "regex_only", "detector_only"])
-    by_org.to_csv(tables / "compare_orgs.csv", index=False)
+    return pd.DataFrame(org_rows, columns=["org", "models", "regex_pct", "detector_pct", "diff_pct",
+                                           "regex_only", "detector_only"])
 
-    # --- examples: per task with the largest differences, a few ids per (direction, rule) ---
+
+def _largest_differences(by_task: pd.DataFrame) -> pd.DataFrame:
+    return by_task.reindex(by_task["diff_pct"].abs().sort_values(ascending=False).index)
+
+
+def _examples(by_task: pd.DataFrame, dis: pd.DataFrame) -> pd.DataFrame:
+    """Per task with the largest differences (and the organisation lists), a few ids per (direction, rule)."""
     ex_rows = []
-    order = by_task.reindex(by_task["diff_pct"].abs().sort_values(ascending=False).index)["task"].tolist()
+    order = _largest_differences(by_task)["task"].tolist()
     for task in order[:12] + ["(organisations)"]:
         dg = dis[dis["task"] == task] if task != "(organisations)" else dis[dis["task"].isna()]
         for (direction, rule), gg in dg.groupby(["direction", "rule"], sort=False):
@@ -333,145 +293,176 @@ def run(models: pd.DataFrame, out_dir: Path, orgs: list[str]) -> Section:
                                 "direction": direction, "regex_match": r["regex_match"],
                                 "detector_versions": r["detector_versions"], "rule": rule,
                                 "explanation": WHY.get(rule) or FOUND.get(rule, rule), "count": len(gg)})
-    examples = pd.DataFrame(ex_rows, columns=["task", "id", "direction", "regex_match", "detector_versions", "rule",
-                                              "explanation", "count"])
-    examples.to_csv(tables / "compare_examples.csv", index=False)
+    return pd.DataFrame(ex_rows, columns=["task", "id", "direction", "regex_match", "detector_versions", "rule",
+                                          "explanation", "count"])
 
-    # --- taxonomy ---
+
+TABLES = ("compare_global", "compare_share_by_task", "compare_orgs", "compare_examples", "taxonomy_by_task",
+          "taxonomy_by_org")
+
+
+def run(models: pd.DataFrame, out_dir: Path, orgs: list[str]) -> Section:
+    """Compare the study's regex with the detector on a loaded feed; write tables and figures; return the section."""
+    out_dir = Path(out_dir)
+    tables, figs = out_dir / "tables", out_dir / "figures"
+    tables.mkdir(parents=True, exist_ok=True)
+    figs.mkdir(parents=True, exist_ok=True)
+    df, ef, explain = _compare_frame(models)
+    orgs = list(orgs or [])
+    tasked = df[df["task"].notna()]
+    org_df = df[df["org"].notna()]
+    glob = _global(tasked)
+    dis = _disagreements(df, explain)
+    regex_rules = _regex_rules(glob, dis)
+    by_task = _by_task(tasked, dis)
+    by_org = _by_org(org_df, orgs)
     tax_task = _taxonomy_table(tasked, "task", ef)
-    tax_task.to_csv(tables / "taxonomy_by_task.csv", index=False)
     tax_org = _taxonomy_table(org_df[org_df["org"].isin(orgs)] if orgs else org_df, "org", ef)
-    tax_org.to_csv(tables / "taxonomy_by_org.csv", index=False)
-
-    # --- figures ---
-    _scatter(by_task, figures / "compare_share_by_task.png")
-    _global_fig(glob, regex_rules, figures / "compare_global.png")
-
-    md = _markdown(glob, by_task, by_org, dis, regex_rules, tax_task, tax_org)
+    frames = (pd.DataFrame([glob]), by_task, by_org, _examples(by_task, dis), tax_task, tax_org)
+    for name, frame in zip(TABLES, frames):
+        frame.to_csv(tables / f"{name}.csv", index=False)
+    figures.compare_share_by_task(by_task, figs / "compare_share_by_task.png")
+    figures.compare_global(glob, regex_rules, figs / "compare_global.png")
     return Section(
         title="Version detector vs. the study's regex, and a naming taxonomy",
-        markdown=md,
+        markdown=_markdown(glob, by_task, by_org, dis, regex_rules, tax_task, tax_org),
         figures=[Path("figures/compare_global.png"), Path("figures/compare_share_by_task.png")],
-        tables=[Path("tables") / n for n in ("compare_global.csv", "compare_share_by_task.csv", "compare_orgs.csv",
-                                             "compare_examples.csv", "taxonomy_by_task.csv", "taxonomy_by_org.csv")],
+        tables=[Path("tables") / f"{n}.csv" for n in TABLES],
         key="compare",
     )
 
 
-def measured() -> dict | None:
-    """Precision/recall/F1 of both methods on the held-out half of the labelled names (None without the labels):
-    `regex`, `detector`, and `issue_adjusted` (the same once the issue's own definitions settle the labels)."""
-    try:
-        from benchmarks.eval_detector import evaluate  # noqa: PLC0415 - optional: needs ../shared labels
-        res = evaluate("test", overall_only=True)
-        return {**res["overall"], "issue_adjusted": res["issue_adjusted"]}
-    except Exception:  # noqa: BLE001 - the section is still useful without the measurement
-        return None
+def measured() -> dict:
+    """Precision/recall/F1 of both methods on the held-out half of the labelled names, and the blind audit's
+    scores: `regex`, `detector`, `definition_adjusted` (the same once the project's definition settles the labels),
+    `labelled` (names in the labels), `audit`. Without the labels (shared data absent): `{"skipped": reason}`."""
+    path = evaluation.labels_path()
+    if not path.exists():
+        return {"skipped": f"labels not found at {path}, evaluation skipped"}
+    res = evaluation.evaluate("test", overall_only=True)
+    out = {**res["overall"], "definition_adjusted": res["definition_adjusted"],
+           "labelled": len(evaluation.load_labels(None))}
+    out["audit"] = audit(AUDIT_PATH, resamples=0) if AUDIT_PATH.exists() else None
+    return out
+
+
+def _measured_markdown(m: dict) -> list[str]:
+    """The scores against the labels, and the blind audit with who read it."""
+    if "skipped" in m:
+        return [f"Measured precision and recall: {m['skipped']}.", ""]
+    rg, dt = m["regex"], m["detector"]
+    L = [f"Measured against the held-out half ({rg['n']:,} names, {rg['positives']:,} with a version) of the "
+         f"{m['labelled']:,} names whose naming elements GPT-4 labelled (published by Jiang et al.; "
+         "`python -m benchmarks.eval_detector`):", ""]
+    L += [table([("study regex", *(f"{rg[k]:.3f}" for k in ("precision", "recall", "f1"))),
+                 ("version detector", *(f"{dt[k]:.3f}" for k in ("precision", "recall", "f1")))],
+                ["method", "precision", "recall", "F1"], "lrrr"), ""]
+    ia = m["definition_adjusted"]
+    settled = sum(ia["settled"].values())
+    ard, arg = ia["overall"]["detector"], ia["overall"]["regex"]
+    L += [f"{settled:,} of these names are errors only because the detector follows the project's definition of a "
+          "version where the labels do not: `Llama-2-7b` and `stable-diffusion-2-1` numbers labelled without a "
+          "version, Gym environment ids, architecture names with digits (`dinov2`, `layoutlmv3`), dates and "
+          "quantisation suffixes labelled with one. Settled by the definition, the detector scores precision "
+          f"{ard['precision']:.3f}, recall {ard['recall']:.3f}, F1 {ard['f1']:.3f} and the regex F1 {arg['f1']:.3f}. "
+          "The labels also disagree with themselves: identical names under different owners are labelled both ways "
+          "(`python -m benchmarks.eval_detector` prints how often).", ""]
+    au = m.get("audit")
+    if au is None:
+        L += [f"Blind audit: not found at {AUDIT_PATH}, skipped.", ""]
+    else:
+        n = sum(s["audited"] - s["undecided"] for s in au["strata"].values())
+        sc = au["scores"]
+        L += [f"A blind audit of {n:,} held-out names, read by {ANNOTATORS} (`python -m benchmarks.audit_detector`, "
+              f"weighted to the held-out half): F1 against it, detector {sc['detector']['f1']:.3f}, GPT-4 labels "
+              f"{sc['labels']['f1']:.3f}, study regex {sc['regex']['f1']:.3f}.", ""]
+    return L
+
+
+def _regex_rules_markdown(glob: dict, regex_rules: Counter) -> list[str]:
+    """The global share, and what the regex's matches are by the detector's rule."""
+    tot = sum(v for k, v in regex_rules.items()) or 1
+    rows = [(f"{k}: {WHY.get(k, 'a real version') if k != 'version (confirmed)' else 'a real version'}", f"{v:,}",
+             f"{100 * v / tot:.1f}%") for k, v in regex_rules.most_common(10)]
+    return [f"**Global share** over {glob['models']:,} task-listed models: study regex **{glob['regex_pct']:.1f}%**, "
+            f"detector **{glob['detector_pct']:.1f}%** ({glob['diff_pct']:+.1f} points). The methods agree on "
+            f"{glob['both']:,} versioned names; {glob['regex_only']:,} ids are counted by the regex only and "
+            f"{glob['detector_only']:,} by the detector only.", "",
+            "What the regex's matches are (by the detector's rule):", "",
+            table(rows, ["regex matched ...", "ids", "share"], "lrr"), ""]
+
+
+def _task_examples(top: pd.DataFrame, dis: pd.DataFrame) -> list[str]:
+    """For the five tasks with the largest differences, the main rules of each direction with example ids."""
+    L = []
+    for _, r in top.head(5).iterrows():
+        dg = dis[dis["task"] == r["task"]]
+        L.append(f"- **{r['task']}** ({r['regex_pct']:.1f}% → {r['detector_pct']:.1f}%):")
+        for direction in ("regex only", "detector only"):
+            dd = dg[dg["direction"] == direction]
+            for rule, n in dd["rule"].value_counts().head(3).items():
+                ids = dd[dd["rule"] == rule].sort_values("id")["id"].head(3).tolist()
+                what = WHY.get(rule) if direction == "regex only" else FOUND.get(rule, rule)
+                verb = "counted by the regex but" if direction == "regex only" else "missed by the regex:"
+                L.append(f"  - {n:,} {verb} {what}: " + ", ".join(f"`{i}`" for i in ids))
+    return L
+
+
+def _tasks_markdown(by_task: pd.DataFrame, dis: pd.DataFrame) -> list[str]:
+    if not len(by_task):
+        return []
+    top = _largest_differences(by_task).head(10)
+    rows = [(r["task"], f"{r['models']:,}", f"{r['regex_pct']:.1f}", f"{r['detector_pct']:.1f}", f"{r['diff_pct']:+.1f}",
+             f"{r['regex_only']:,} ({r['regex_only_top_rule'] or '-'})",
+             f"{r['detector_only']:,} ({r['detector_only_top_rule'] or '-'})") for _, r in top.iterrows()]
+    return (["**Largest differences per task** (percentage points, detector minus regex):", "",
+             table(rows, ["task", "models", "regex %", "detector %", "diff", "regex only (main rule)",
+                          "detector only (main rule)"], "lrrrrll"), ""]
+            + _task_examples(top, dis) + [""])
+
+
+def _orgs_markdown(by_org: pd.DataFrame) -> list[str]:
+    if not len(by_org):
+        return []
+    rows = [(r["org"], f"{r['models']:,}", f"{r['regex_pct']:.1f}", f"{r['detector_pct']:.1f}", f"{r['diff_pct']:+.1f}")
+            for _, r in by_org.iterrows()]
+    return ["**Organisations**:", "",
+            table(rows, ["organisation", "models", "regex %", "detector %", "diff"], "lrrrr"), ""]
+
+
+def _elements_table(tax: pd.DataFrame, key: str, label: str) -> str:
+    codes = list(taxonomy.ELEMENTS)
+    rows = [(r[key], f"{r['models']:,}", *(f"{r['pct_' + c]:.0f}" for c in codes)) for _, r in tax.iterrows()]
+    return table(rows, [label, "models", *codes], "lr" + "r" * len(codes))
+
+
+def _taxonomy_markdown(tax_task: pd.DataFrame, tax_org: pd.DataFrame | None) -> list[str]:
+    L = []
+    if len(tax_task):
+        L += ["**Naming taxonomy** (Jiang et al.'s elements + Q quantisation; % of names holding each element, "
+              "largest tasks; full tables in `tables/taxonomy_by_task.csv` and `tables/taxonomy_by_org.csv`, "
+              "with the study's top tokens tagged by element):", "",
+              _elements_table(tax_task.head(8), "task", "task"), "",
+              "The study's most frequent version tokens (Experiment 2b: number of families holding the token), "
+              "each tagged with its element — most are not versions but sizes (S/P), quantisation (Q), tasks (T) "
+              "or reuse methods (F):", ""]
+        L += [f"- {r['task']}: {r['study_top_tokens']}" for _, r in tax_task.head(6).iterrows()] + [""]
+    if tax_org is not None and len(tax_org):
+        L += [_elements_table(tax_org, "org", "organisation"), ""]
+    return L
 
 
 def _markdown(glob, by_task, by_org, dis, regex_rules, tax_task, tax_org=None) -> str:
-    L = []
-    L.append("The study counted a name as versioned when the regex `[vV]\\d[.-]?\\d?[.-]?\\d?` matched anywhere in "
-             "the id. The version detector (`analysis/detector.py`) reads the name apart from the owner and decides "
-             "each candidate with a named rule (architecture and family names holding digits, environment ids, "
-             "sizes, dates and quantisation suffixes are not versions; `Llama-2`, `stable-diffusion-2-1`, "
-             "`Qwen2.5`, `-1.5` are).")
-    L.append("")
-    m = measured()
-    if m:
-        rg, dt = m["regex"], m["detector"]
-        L.append(f"Measured against the held-out half ({rg['n']:,} names, {rg['positives']:,} with a version) of the "
-                 "14,178 names labelled by Jiang et al. (`python -m benchmarks.eval_detector`):")
-        L.append("")
-        L.append("| method | precision | recall | F1 |")
-        L.append("|---|---:|---:|---:|")
-        L.append(f"| study regex | {rg['precision']:.3f} | {rg['recall']:.3f} | {rg['f1']:.3f} |")
-        L.append(f"| version detector | {dt['precision']:.3f} | {dt['recall']:.3f} | {dt['f1']:.3f} |")
-        L.append("")
-        ia = m["issue_adjusted"]
-        settled = sum(ia["settled"].values())
-        ard, arg = ia["overall"]["detector"], ia["overall"]["regex"]
-        L.append(f"{settled:,} of these names are errors only because the detector follows the definitions of the "
-                 "issue that asked for it where the labels do not: `Llama-2-7b` and `stable-diffusion-2-1` numbers "
-                 "labelled without a version, Gym environment ids, architecture names with digits (`dinov2`, "
-                 "`layoutlmv3`), dates and quantisation suffixes labelled with one. Settled the issue's way, the "
-                 f"detector scores precision {ard['precision']:.3f}, recall {ard['recall']:.3f}, F1 {ard['f1']:.3f} "
-                 f"and the regex F1 {arg['f1']:.3f}. The labels also disagree with themselves: identical names "
-                 "under different owners are labelled both ways (`python -m benchmarks.eval_detector` prints how "
-                 "often).")
-        L.append("")
-    L.append(f"**Global share** over {glob['models']:,} task-listed models: study regex **{glob['regex_pct']:.1f}%**, "
-             f"detector **{glob['detector_pct']:.1f}%** ({glob['diff_pct']:+.1f} points). The methods agree on "
-             f"{glob['both']:,} versioned names; {glob['regex_only']:,} ids are counted by the regex only and "
-             f"{glob['detector_only']:,} by the detector only.")
-    L.append("")
-    tot = sum(v for k, v in regex_rules.items()) or 1
-    L.append("What the regex's matches are (by the detector's rule):")
-    L.append("")
-    L.append("| regex matched ... | ids | share |")
-    L.append("|---|---:|---:|")
-    for k, v in regex_rules.most_common(10):
-        L.append(f"| {k}: {WHY.get(k, 'a real version') if k != 'version (confirmed)' else 'a real version'} "
-                 f"| {v:,} | {100 * v / tot:.1f}% |")
-    L.append("")
-    if len(by_task):
-        L.append("**Largest differences per task** (percentage points, detector minus regex):")
-        L.append("")
-        L.append("| task | models | regex % | detector % | diff | regex only (main rule) | detector only (main rule) |")
-        L.append("|---|---:|---:|---:|---:|---|---|")
-        top = by_task.reindex(by_task["diff_pct"].abs().sort_values(ascending=False).index).head(10)
-        for _, r in top.iterrows():
-            L.append(f"| {r['task']} | {r['models']:,} | {r['regex_pct']:.1f} | {r['detector_pct']:.1f} | "
-                     f"{r['diff_pct']:+.1f} | {r['regex_only']:,} ({r['regex_only_top_rule'] or '-'}) | "
-                     f"{r['detector_only']:,} ({r['detector_only_top_rule'] or '-'}) |")
-        L.append("")
-        for _, r in top.head(5).iterrows():
-            dg = dis[dis["task"] == r["task"]]
-            L.append(f"- **{r['task']}** ({r['regex_pct']:.1f}% → {r['detector_pct']:.1f}%):")
-            for direction in ("regex only", "detector only"):
-                dd = dg[dg["direction"] == direction]
-                if not len(dd):
-                    continue
-                for rule, n in dd["rule"].value_counts().head(3).items():
-                    ids = dd[dd["rule"] == rule].sort_values("id")["id"].head(3).tolist()
-                    what = WHY.get(rule) if direction == "regex only" else FOUND.get(rule, rule)
-                    verb = "counted by the regex but" if direction == "regex only" else "missed by the regex:"
-                    L.append(f"  - {n:,} {verb} {what}: " + ", ".join(f"`{i}`" for i in ids))
-        L.append("")
-    if len(by_org):
-        L.append("**Organisations**:")
-        L.append("")
-        L.append("| organisation | models | regex % | detector % | diff |")
-        L.append("|---|---:|---:|---:|---:|")
-        for _, r in by_org.iterrows():
-            L.append(f"| {r['org']} | {r['models']:,} | {r['regex_pct']:.1f} | {r['detector_pct']:.1f} | "
-                     f"{r['diff_pct']:+.1f} |")
-        L.append("")
-    if len(tax_task):
-        L.append("**Naming taxonomy** (Jiang et al.'s elements + Q quantisation; % of names holding each element, "
-                 "largest tasks; full tables in `tables/taxonomy_by_task.csv` and `tables/taxonomy_by_org.csv`, "
-                 "with the study's top tokens tagged by element):")
-        L.append("")
-        codes = list(taxonomy.ELEMENTS)
-        L.append("| task | models | " + " | ".join(codes) + " |")
-        L.append("|---|---:|" + "---:|" * len(codes))
-        for _, r in tax_task.head(8).iterrows():
-            L.append(f"| {r['task']} | {r['models']:,} | " + " | ".join(f"{r['pct_' + c]:.0f}" for c in codes) + " |")
-        L.append("")
-        L.append("The study's most frequent version tokens (Experiment 2b: number of families holding the token), "
-                 "each tagged with its element — most are not versions but sizes (S/P), quantisation (Q), tasks (T) "
-                 "or reuse methods (F):")
-        L.append("")
-        for _, r in tax_task.head(6).iterrows():
-            L.append(f"- {r['task']}: {r['study_top_tokens']}")
-        L.append("")
-    if tax_org is not None and len(tax_org):
-        codes = list(taxonomy.ELEMENTS)
-        L.append("| organisation | models | " + " | ".join(codes) + " |")
-        L.append("|---|---:|" + "---:|" * len(codes))
-        for _, r in tax_org.iterrows():
-            L.append(f"| {r['org']} | {r['models']:,} | " + " | ".join(f"{r['pct_' + c]:.0f}" for c in codes) + " |")
-        L.append("")
+    L = [f"The study counted a name as versioned when the regex `{VERSION_REGEX}` matched anywhere in "
+         "the id. The version detector (`analysis/detector.py`) reads the name apart from the owner and decides "
+         "each candidate with a named rule (architecture and family names holding digits, environment ids, "
+         "sizes, dates and quantisation suffixes are not versions; `Llama-2`, `stable-diffusion-2-1`, "
+         "`Qwen2.5`, `-1.5` are).", ""]
+    L += _measured_markdown(measured())
+    L += _regex_rules_markdown(glob, regex_rules)
+    L += _tasks_markdown(by_task, dis)
+    L += _orgs_markdown(by_org)
+    L += _taxonomy_markdown(tax_task, tax_org)
     L.append("Examples of every disagreement, with the rule that explains it: `tables/compare_examples.csv`. "
              "Check any id with `python -m analysis detect --explain <id>`.")
     return "\n".join(L)

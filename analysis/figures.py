@@ -171,3 +171,57 @@ def groups_by_size_stacked(tables: dict[str, pd.DataFrame], path: Path, title: s
     plt.setp(ax.get_xticklabels(), rotation=30, ha="right")
     ax.grid(True, axis="y", alpha=0.3)
     _save(fig, path)
+
+
+# --- the version detector next to the study's regex (analysis/compare.py) ---------------------------------------------
+
+from collections import Counter  # noqa: E402 - kept with the figures that use it (appended section)
+
+def compare_share_by_task(by_task: pd.DataFrame, path: Path) -> None:
+    """Models vs % versioned per task, the study's regex and the version detector joined by a line."""
+    fig, ax = plt.subplots(figsize=(10, 6.5))
+    if len(by_task):
+        x = by_task["models"]
+        for _, r in by_task.iterrows():
+            ax.plot([r["models"], r["models"]], [r["regex_pct"], r["detector_pct"]], color="0.8", lw=1, zorder=1)
+        ax.scatter(x, by_task["regex_pct"], marker="o", facecolors="none", edgecolors="tab:red",
+                   label="study regex", zorder=2)
+        ax.scatter(x, by_task["detector_pct"], marker="o", color="tab:blue", label="version detector", zorder=3)
+        top = by_task.reindex(by_task["diff_pct"].abs().sort_values(ascending=False).index).head(8)
+        big = by_task.sort_values("models", ascending=False).head(6)
+        for _, r in pd.concat([top, big]).drop_duplicates("task").iterrows():
+            ax.annotate(str(r["task"]), (r["models"], max(r["regex_pct"], r["detector_pct"])),
+                        textcoords="offset points", xytext=(4, 4), fontsize=7)
+        ax.set_xscale("log")
+    ax.set_xlabel("models in the task list (log)")
+    ax.set_ylabel("% of names with a version")
+    ax.set_title("Share of versioned model names per task: study regex vs version detector")
+    ax.legend(loc="upper left")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def compare_global(glob: dict, regex_rules: Counter, path: Path) -> None:
+    """The global share by both methods, and what the regex's matches are by the detector's rule."""
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4.5), gridspec_kw={"width_ratios": [1, 1.6]})
+    a1.bar(["study regex", "version detector"], [glob["regex_pct"], glob["detector_pct"]],
+           color=["tab:red", "tab:blue"])
+    for i, v in enumerate([glob["regex_pct"], glob["detector_pct"]]):
+        a1.text(i, v, f"{v:.1f}%", ha="center", va="bottom")
+    a1.set_ylabel("% of names with a version")
+    a1.set_title(f"Global share ({glob['models']:,} task-listed models)")
+    items = regex_rules.most_common(9)
+    if items:
+        labels = [k for k, _ in items][::-1]
+        vals = [v for _, v in items][::-1]
+        colors = ["tab:blue" if k == "version (confirmed)" else "tab:gray" for k in labels]
+        a2.barh(labels, vals, color=colors)
+        a2.set_xlabel("ids matched by the study regex")
+    a2.set_title("What the regex's matches are, by detector rule")
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)

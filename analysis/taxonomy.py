@@ -19,9 +19,10 @@ Each token gets exactly one element, by the first rule that applies (explainable
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -29,8 +30,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from analysis import detector
-from analysis.parallel import can_fork, fork_map
 from analysis import vocab as V
+from analysis.parallel import can_fork, fork_map
 
 R = TypeVar("R")
 
@@ -67,22 +68,7 @@ _EXTRA_TASK = {"qg", "qag", "qa", "extraction", "paraphrasing", "paraphraser", "
 @lru_cache(maxsize=1)
 def _sets() -> dict[str, frozenset[str]]:
     v = V.vocab()
-    arch = set(v["arch"]) | {"llama", "vicuna", "falcon", "mpt", "mistral", "wizardlm", "wizardcoder", "guanaco",
-                             "airoboros", "pygmalion", "stable", "diffusion", "sd", "sdxl", "controlnet", "whisper",
-                             "bert", "roberta", "gpt", "electra", "albert", "xlm", "distilbert", "distilroberta",
-                             "deberta", "bart", "t5", "opus", "marian", "vit", "swin", "clip", "blip", "yolo",
-                             "detr", "dialogpt", "bloom", "bloomz", "opt", "pythia", "starcoder", "codegen",
-                             "llava", "qwen", "baichuan", "chatglm", "internlm", "gemma", "phi", "mixtral", "zephyr",
-                             "openchat", "orca", "hermes", "redpajama", "dolly", "koala", "alpaca", "stablelm",
-                             "ernie", "macbert", "biobert", "scibert", "legalbert", "finbert", "bertweet",
-                             "camembert", "flaubert", "mbert", "xlnet", "longformer", "bigbird", "led", "pegasus",
-                             "mt", "minilm", "mpnet", "sentence", "transformer", "transformers", "wav2vec2",
-                             "hubert", "wavlm", "conformer", "speecht5", "tacotron", "fastspeech", "vits",
-                             "hifigan", "segformer", "beit", "deit", "convnext", "resnet", "efficientnet",
-                             "mobilenet", "regnet", "unet", "vae", "gan", "stylegan", "dreamshaper", "sam",
-                             "dino", "dinov2", "mae", "videomae", "timesformer", "layoutlm", "donut", "trocr",
-                             "rwkv", "mamba", "neox", "gptj", "santacoder", "mobilebert", "tinybert", "funnel",
-                             "reformer", "perceiver", "canine", "byt5", "mt5", "flan", "ul2", "gptneo", "neo"}
+    arch = set(v["arch"]) | V.ARCH_NAME_WORDS
     return {"arch": frozenset(arch), "datasets": frozenset(v["datasets"])}
 
 
@@ -132,9 +118,7 @@ def _classify(low: str, not_first: bool) -> str:
 
 # Architectures recognised inside a token: anywhere, or only at its start for those under 3 letters. One regex
 # instead of a loop: most distinct tokens reach this last test.
-_GLUED = ("bert", "roberta", "gpt", "t5", "llama", "bart", "electra", "wav2vec", "whisper", "vit", "yolo", "diffusion",
-          "resnet", "deberta", "xlm", "mistral", "falcon", "bloom", "clip", "blip", "swin", "convnext", "efficientnet",
-          "mobilenet", "layoutlm", "minilm", "mpnet")
+_GLUED = V.ARCH_GLUED_WORDS
 _GLUED_ARCH = re.compile("|".join(re.escape(a) for a in _GLUED if len(a) >= 3))
 _GLUED_ARCH_SHORT = tuple(a for a in _GLUED if len(a) < 3)
 

@@ -1,27 +1,31 @@
 """Experiments 1 and 2a: the share of model ids that carry a "semantic" version, overall and per task."""
 from __future__ import annotations
 
-from typing import Callable
+import re
+from collections.abc import Callable
 
 import pandas as pd
 
-#: The study's version regex, searched anywhere in the full id (owner included).
+#: The study's version regex, searched anywhere in the full id (owner included). The one definition: the detector,
+#: the comparison and the evaluation use it from here.
 VERSION_REGEX = r"[vV]\d[.-]?\d?[.-]?\d?"
+VERSION_RE = re.compile(VERSION_REGEX)
 
 Detector = Callable[[pd.Series], pd.Series]
 
 
 def regex_has_version(ids: pd.Series) -> pd.Series:
-    """The study's detector: does the regex match anywhere in the id."""
-    return ids.str.contains(VERSION_REGEX, regex=True)
+    """The study's method: does the regex match anywhere in the id (owner included). Same index, booleans; a missing
+    id (NA) has no version (False), as the detector says of it."""
+    return ids.astype("string").str.contains(VERSION_REGEX, regex=True).fillna(False).astype(bool)
 
 
 def detector_for(method: str) -> Detector:
-    """`study` -> the regex; `detector` -> analysis.detector.has_version (imported lazily, it is optional)."""
+    """`study` -> the regex; `detector` -> `analysis.detector.has_version`."""
     if method == "study":
         return regex_has_version
     if method == "detector":
-        from analysis.detector import has_version  # noqa: PLC0415 - optional module, written separately
+        from analysis.detector import has_version  # imported here: the detector imports this module's regex
 
         return has_version
     raise ValueError(f"unknown method {method!r}")

@@ -18,7 +18,6 @@ from __future__ import annotations
 import csv
 import gzip
 import hashlib
-import io
 import json
 import os
 import re
@@ -27,6 +26,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from analysis.paths import REPO_ROOT, shared_dir
+
 VOCAB_VERSION = 4  # bump when the build changes, to invalidate caches
 
 # --- hand-curated core ------------------------------------------------------------------------------------------------
@@ -53,6 +53,26 @@ oneformer upernet unet unet2d sam vit clip blip blip2 instructblip llava git vqg
 stablelm stablecode starcoder starcoder2 santacoder codegen codegen2 codellama bloom bloomz opt pythia falcon
 mpt rwkv rwkv4 mistral mixtral gemma gemma2 phi qwen baichuan chatglm internlm yi deepseek
 """.split())
+
+# Architecture and family words the naming taxonomy reads as its A element, beside the digit-holding `ARCH_TOKENS` and
+# the data-driven vocabulary (`llama`, `bert`, `stable`, `diffusion`: not needed by the detector, which reads digits).
+ARCH_NAME_WORDS = frozenset("""
+llama vicuna falcon mpt mistral wizardlm wizardcoder guanaco airoboros pygmalion stable diffusion sd sdxl
+controlnet whisper bert roberta gpt electra albert xlm distilbert distilroberta deberta bart t5 opus marian vit
+swin clip blip yolo detr dialogpt bloom bloomz opt pythia starcoder codegen llava qwen baichuan chatglm internlm
+gemma phi mixtral zephyr openchat orca hermes redpajama dolly koala alpaca stablelm ernie macbert biobert scibert
+legalbert finbert bertweet camembert flaubert mbert xlnet longformer bigbird led pegasus mt minilm mpnet sentence
+transformer transformers wav2vec2 hubert wavlm conformer speecht5 tacotron fastspeech vits hifigan segformer beit
+deit convnext resnet efficientnet mobilenet regnet unet vae gan stylegan dreamshaper sam dino dinov2 mae videomae
+timesformer layoutlm donut trocr rwkv mamba neox gptj santacoder mobilebert tinybert funnel reformer perceiver
+canine byt5 mt5 flan ul2 gptneo neo
+""".split())
+
+# Architectures the taxonomy recognises inside a token (`chinese-roberta-wwm`, `mybertmodel`): anywhere, or only at its
+# start for those under 3 letters.
+ARCH_GLUED_WORDS = ("bert", "roberta", "gpt", "t5", "llama", "bart", "electra", "wav2vec", "whisper", "vit", "yolo",
+                    "diffusion", "resnet", "deberta", "xlm", "mistral", "falcon", "bloom", "clip", "blip", "swin",
+                    "convnext", "efficientnet", "mobilenet", "layoutlm", "minilm", "mpnet")
 
 # Families whose "-vN" / "_vN" / "vN" suffix names an architecture generation (library model names), not a release.
 ARCH_V_FAMILIES = set("""
@@ -104,13 +124,19 @@ pitfall pooyan privateeye riverraid roadrunner robotank skiing solaris stargunne
 tutankham upndown venture videopinball wizardofwor yarsrevenge zaxxon
 fetchpickandplace fetchpush fetchreach fetchslide handmanipulateblock handmanipulateegg handmanipulatepen
 handreach adroithanddoor adroithandhammer adroithandpen adroithandrelocate antmaze pointmaze
-highway highwayfast parking roundabout intersection racetrack merge-v
+highway highwayfast parking roundabout intersection racetrack
 assembly basketball binpicking boxclose buttonpresstopdown buttonpresstopdownwall buttonpress buttonpresswall
 coffeebutton coffeepull coffeepush dialturn disassemble doorclose doorlock dooropen doorunlock drawerclose
 draweropen faucetclose faucetopen handinsert handlepressside handlepress handlepullside handlepull leverpull
 peginsertside pegunplugside pickoutofhole pickplace pickplacewall plateslideback plateslidebackside plateslideside
 plateslide pushback pushwall reachwall shelfplace stickpull stickpush sweepinto windowclose windowopen
 """.split())
+# Environments named by a word that model names use for other things: highway-env's `merge-v0`, but
+# `Yi-34B-200K-DARE-merge-v5` is the fifth release of a merged model. They are environments only right after the
+# reinforcement-learning algorithm that was trained on them (`ppo-merge-v0`, `dqn_merge-v0`).
+AGENT_ONLY_ENVIRONMENTS = frozenset({"merge"})
+RL_ALGORITHMS = frozenset({"ppo", "dqn", "a2c", "sac", "td3", "ddpg", "trpo", "qrdqn", "tqc", "ars", "rppo", "her",
+                           "crossq", "reinforce", "q", "qlearning", "dt", "impala", "apex", "r2d2", "muzero"})
 # Suffixes of environment ids (`SpaceInvadersNoFrameskip`, `AntBulletEnv`, `Pong-ram`) stripped before the look-up.
 ENV_SUFFIXES = ("ramnoframeskip", "ramdeterministic", "noframeskip", "deterministic", "bulletenv", "env", "ram",
                 "dense", "sparse", "continuous", "hardcore")
@@ -240,12 +266,11 @@ def _norm(s: str) -> str:
     return s.strip().lower()
 
 
-def _build(excluded: frozenset[str]) -> dict:
-    d = data_dir()
+def _snapshot_vocab(d: Path, excluded: frozenset[str]) -> tuple[set[str], set[str]]:
+    """Architectures (`config.model_type`) and datasets (`dataset:` tags named by at least 3 models; one-off user
+    tags are too noisy) of the Hub snapshots."""
     arch: set[str] = set()
-    datasets: set[str] = set()
     snap = d / "hub-snapshots"
-
     ds_models: dict[str, set[str]] = defaultdict(set)
 
     def take_tags(tags, mid):
@@ -281,10 +306,13 @@ def _build(excluded: frozenset[str]) -> dict:
                     continue
                 tags = re.findall(r"'([^']*)'", row.get("tags") or "")
                 take_tags(tags, row.get("modelId"))
-    # a dataset named by at least 3 models (one-off user tags are too noisy)
-    datasets = {n for n, ms in ds_models.items() if len(ms) >= 3}
+    return arch, {n for n, ms in ds_models.items() if len(ms) >= 3}
 
-    # 2024 lists: timm families, tiny-random test classes, RL environments
+
+def _list_vocab(d: Path, excluded: frozenset[str]) -> tuple[set[str], set[str]]:
+    """From the 2024 lists: architectures (timm families, tiny-random test classes) and RL environments (`<Env>-vN`
+    used by at least 3 owners)."""
+    arch: set[str] = set()
     envs: dict[str, set[str]] = defaultdict(set)
     lists = d / "seed-2024-02" / "lists"
     env_re = re.compile(r"([A-Za-z][A-Za-z0-9]*(?:-[A-Z]{2,})?)[-_]v\d+")
@@ -310,6 +338,14 @@ def _build(excluded: frozenset[str]) -> dict:
                     envs[m.group(1).lower()].add(owner)
     env_found = {e for e, owners in envs.items() if len(owners) >= 3 and e not in _ENV_STOP
                  and not re.fullmatch(r"unit\d*|ppo.*|a2c.*|dqn.*", e)}
+    return arch, env_found
+
+
+def _build(excluded: frozenset[str]) -> dict:
+    d = data_dir()
+    arch, datasets = _snapshot_vocab(d, excluded)
+    list_arch, env_found = _list_vocab(d, excluded)
+    arch |= list_arch
     arch = {a for a in arch if a not in LANGUAGES and a not in SIZE_WORDS and a not in TASK_WORDS and len(a) > 1}
     return {"version": VOCAB_VERSION, "arch": sorted(arch), "environments": sorted(env_found),
             "datasets": sorted(datasets)}

@@ -1,8 +1,6 @@
 """Regex vs detector comparison section on real 2024 task lists (a sample, loaded by a tiny local loader)."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -54,15 +52,48 @@ def test_files_and_section(out):
 
 
 def test_section_states_the_measured_scores(out):
-    # the report quotes the held-out scores, raw and with the issue's definitions settling the labels
+    # the report quotes the held-out scores, raw and with the project's definition settling the labels
     m = compare.measured()
-    if m is None:
+    if "skipped" in m:
         pytest.skip("needs ../shared/data naming labels")
     md = out[2].markdown
     assert f"| version detector | {m['detector']['precision']:.3f} |" in md
-    adj = m["issue_adjusted"]
+    adj = m["definition_adjusted"]
     assert f"{sum(adj['settled'].values()):,} of these names are errors only because" in md
     assert f"F1 {adj['overall']['detector']['f1']:.3f}" in md
+    # the number of labelled names comes from the labels, not from the text
+    assert f"of the {m['labelled']:,} names whose naming elements GPT-4 labelled" in md
+
+
+def test_audit_paragraph_says_who_the_annotators_were(out):
+    m = compare.measured()
+    if "skipped" in m or not m["audit"]:
+        pytest.skip("needs ../shared/data naming labels")
+    md = out[2].markdown
+    assert "two language-model assistants (Claude helper agents" in md and "not people" in md
+    assert f"detector {m['audit']['scores']['detector']['f1']:.3f}" in md
+
+
+def test_without_labels_the_section_says_the_evaluation_was_skipped(tmp_path, monkeypatch):
+    from analysis import evaluation
+
+    missing = tmp_path / "no-labels.json"
+    monkeypatch.setattr(evaluation, "labels_path", lambda: missing)
+    sec = compare.run(pd.DataFrame({"id": ["a/b-v2", "c/d-1.5"], "task": ["t", "t"], "org": [None, None]}),
+                      tmp_path / "out", [])
+    assert f"labels not found at {missing}, evaluation skipped" in sec.markdown
+    assert "| study regex |" not in sec.markdown
+
+
+def test_a_broken_evaluation_is_not_hidden(tmp_path, monkeypatch):
+    # a fault in the evaluation (here: unreadable labels) fails the run rather than vanishing from the report
+    from analysis import evaluation
+
+    bad = tmp_path / "labels.json"
+    bad.write_text("{not json", encoding="utf-8")
+    monkeypatch.setattr(evaluation, "labels_path", lambda: bad)
+    with pytest.raises(ValueError):
+        compare.measured()
 
 
 def test_share_by_task(out):
@@ -179,3 +210,14 @@ def test_disagreements_explained_as_from_each_id(parallel):
         for col, v in zip(want, (t, r, "" if rg else " ".join(d.versions))):
             col.append(v)
     assert got == want
+
+
+def test_without_the_audit_file_the_section_says_so(tmp_path, monkeypatch):
+    from analysis import evaluation
+
+    if not evaluation.labels_path().exists():
+        pytest.skip("needs ../shared/data naming labels")
+    missing = tmp_path / "version-audit.csv"
+    monkeypatch.setattr(compare, "AUDIT_PATH", missing)
+    lines = compare._measured_markdown(compare.measured())
+    assert f"Blind audit: not found at {missing}, skipped." in lines

@@ -10,7 +10,13 @@ import pandas as pd
 import pytest
 
 from analysis import detector
-from analysis.detector import STUDY_REGEX, Detection, detect, has_version, regex_has_version
+from analysis.detector import (
+    STUDY_REGEX,
+    Detection,
+    detect,
+    has_version,
+    regex_has_version,
+)
 
 # (id, has_version, versions, reason)
 CASES = [
@@ -34,6 +40,11 @@ CASES = [
     ("sb3/dqn-SpaceInvadersNoFrameskip-v4", False, [], "environment"),
     ("x/a2c-PandaReachDense-v2", False, [], "environment"),
     ("ARDT-Internal/dt-halfcheetah_v4-2607_1930", False, [], "environment"),
+    # highway-env's `merge-v0` after the algorithm trained on it; `merge-vN` elsewhere is a merged model's release
+    ("x/ppo-merge-v0", False, [], "environment"),
+    ("x/dqn_merge-v0", False, [], "environment"),
+    ("brucethemoose/Yi-34B-200K-DARE-merge-v5", True, ["v5"], "explicit-v"),
+    ("lIlBrother/llama2-merge-v0.2", True, ["v0.2"], "explicit-v"),
     # no registered environment goes beyond v5: a larger number is the model's own version
     ("x/dt-halfcheetah_v10-2607_1930", True, ["v10"], "explicit-v"),
     ("x/ppo-LunarLander-v7", True, ["v7"], "explicit-v"),
@@ -182,10 +193,28 @@ def test_main_stdin(monkeypatch, capsys):
     assert lines[1]["has_version"] is False and lines[1]["reason"] == "architecture"
 
 
-def test_reasons_are_documented():
-    doc = detector.__doc__
-    for c in CASES:
-        assert re.search(rf"\b{re.escape(c[3])}\b", doc), c[3]
+def test_every_reason_is_a_rule_of_the_table_with_its_description():
+    table = {name: what for _, name, _, what in detector.rules()}
+    assert {c[3] for c in CASES} <= set(table)
+    assert all(what.strip() for what in table.values())
+    # the segment rules are the table, in order: every one has a name, the shapes it reads and a docstring
+    assert [r[1] for r in detector.rules()[3:3 + len(detector.SEGMENT_RULES)]] == [
+        name for name, *_ in detector.SEGMENT_RULES]
+    assert all(fn.__doc__ for _, _, fn, _ in detector.SEGMENT_RULES)
+
+
+def test_explain_prints_the_deciding_rules_name(capsys):
+    assert detector.main(["--explain", "x/opt-6-7b-v2", "x/wav2vec2-squadv2"]) == 0
+    a, b = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert (a["reason"], a["versions"], a["rejected"]) == ("explicit-v", ["v2"], [["6-7b", "size"]])
+    assert b["reason"] in {r[1] for r in detector.rules()} and b["has_version"] is False
+
+
+def test_rules_command_lists_the_table_in_order(capsys):
+    assert detector.main(["--rules"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2 + len(detector.rules())
+    assert [ln.split(" | ")[2] for ln in lines[2:]] == [r[1] for r in detector.rules()]
 
 
 def test_candidate_prefilter_is_a_superset_on_hand_cases():
@@ -232,3 +261,22 @@ def test_curated_core_alone_without_shared_data(tmp_path):
     assert p.returncode == 0, p.stderr
     got = [(x["has_version"], x["versions"], x["reason"]) for x in map(json.loads, p.stdout.splitlines())]
     assert got == [(c[1], c[2], c[3]) for c in CASES]
+
+
+def test_one_study_regex_with_one_handling_of_missing_ids():
+    from analysis import compare, version_share
+
+    ids = pd.Series(["a/x-v2", None, "v2ray/model", "b/plain"], dtype=object)
+    assert version_share.regex_has_version(ids).tolist() == [True, False, True, False]
+    assert detector.regex_has_version is version_share.regex_has_version
+    assert compare._STUDY_RE is detector._STUDY_RE is version_share.VERSION_RE
+    # the study's experiment 1 counts a missing id as unversioned, not as an error
+    models = pd.DataFrame({"id": ids, "task": ["t"] * 4})
+    assert version_share.version_share(models)["matching"].tolist() == [2]
+
+
+def test_the_docs_hold_the_rule_table_as_the_command_prints_it():
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "detector.md").read_text(encoding="utf-8")
+    assert detector.rules_markdown() in doc, "docs/detector.md: paste `python -m analysis detect --rules` again"

@@ -10,12 +10,12 @@ pytestmark = pytest.mark.skipif(not (data_dir() / LABELS_PATH).exists(), reason=
 
 @pytest.fixture(scope="module")
 def result():
-    from benchmarks.eval_detector import evaluate
+    from analysis.evaluation import evaluate
     return evaluate("test", errors=5)
 
 
 def test_split_is_deterministic_and_disjoint():
-    from benchmarks.eval_detector import load_labels, part_of
+    from analysis.evaluation import load_labels, part_of
     allp = load_labels(None)
     assert len(allp) == 14178
     assert set(allp["part"]) == {"dev", "test"}
@@ -76,11 +76,11 @@ def test_never_below_regex_on_the_two_forced_tasks(result):
 
 
 @pytest.mark.parametrize("mid,labelled,kind", [
-    ("araffin/ppo-LunarLander-v2", True, "label V, issue: environment"),
-    ("facebook/dinov2-small", True, "label V, issue: architecture"),
-    ("cardiffnlp/twitter-roberta-base-dec2021", True, "label V, issue: date"),
-    ("meta-llama/Llama-2-7b-chat-hf", False, "label no V, issue: family-int"),
-    ("stabilityai/stable-diffusion-2-1", False, "label no V, issue: int-sequence"),
+    ("araffin/ppo-LunarLander-v2", True, "label V, definition: environment"),
+    ("facebook/dinov2-small", True, "label V, definition: architecture"),
+    ("cardiffnlp/twitter-roberta-base-dec2021", True, "label V, definition: date"),
+    ("meta-llama/Llama-2-7b-chat-hf", False, "label no V, definition: family-int"),
+    ("stabilityai/stable-diffusion-2-1", False, "label no V, definition: int-sequence"),
     # the detector agrees with the label: nothing to settle
     ("araffin/ppo-LunarLander-v2", False, ""),
     ("meta-llama/Llama-2-7b-chat-hf", True, ""),
@@ -90,14 +90,14 @@ def test_never_below_regex_on_the_two_forced_tasks(result):
     ("stablediffusionapi/eternitai-v2", False, ""),
 ])
 def test_prescribed_disagreement(mid, labelled, kind):
-    from benchmarks.eval_detector import prescribed_disagreement
+    from analysis.evaluation import prescribed_disagreement
     assert prescribed_disagreement(mid, labelled) == kind
 
 
 def test_label_consistency_counts_twins():
     import pandas as pd
 
-    from benchmarks.eval_detector import label_consistency
+    from analysis.evaluation import label_consistency
     df = pd.DataFrame({"id": ["a/x-v2", "b/X-V2", "c/x-v2", "a/y", "b/y", "a/z"],
                        "is_version": [True, True, False, False, False, True]})
     lc = label_consistency(df)
@@ -107,9 +107,9 @@ def test_label_consistency_counts_twins():
     assert lc["p_twin_not_v_given_v"] == 0.5
 
 
-def test_issue_adjusted_scores(result):
+def test_definition_adjusted_scores(result):
     # settling the disputes the issue settles only flips labels where the detector followed the issue
-    ia = result["issue_adjusted"]
+    ia = result["definition_adjusted"]
     assert sum(ia["settled"].values()) > 0
     raw, adj = result["overall"]["detector"], ia["overall"]["detector"]
     assert adj["tp"] + adj["fp"] == raw["tp"] + raw["fp"]  # same predictions, other truth
@@ -122,7 +122,7 @@ def test_issue_adjusted_scores(result):
 def test_below_regex_separates_real_gaps_from_noise():
     import pandas as pd
 
-    from benchmarks.eval_detector import below_regex
+    from analysis.evaluation import below_regex
     # 200 names, 100 labelled V: the regex finds all of them, the detector half -> a recall gap far beyond noise
     truth = pd.Series([True] * 100 + [False] * 100)
     regex = truth.copy()
@@ -141,29 +141,29 @@ def test_below_regex_separates_real_gaps_from_noise():
 
 def test_overall_only_is_the_full_runs_overall(result):
     # what the study's report shows (analysis.compare.measured), without the task map and the per-task detail
-    from benchmarks.eval_detector import evaluate
+    from analysis.evaluation import evaluate
     quick = evaluate("test", overall_only=True)
-    assert set(quick) == {"part", "n", "overall", "issue_adjusted"}
+    assert set(quick) == {"part", "n", "overall", "definition_adjusted"}
     assert quick["overall"] == result["overall"] and quick["n"] == result["n"]
-    assert quick["issue_adjusted"]["overall"] == result["issue_adjusted"]["overall"]
-    assert quick["issue_adjusted"]["settled"] == result["issue_adjusted"]["settled"]
+    assert quick["definition_adjusted"]["overall"] == result["definition_adjusted"]["overall"]
+    assert quick["definition_adjusted"]["settled"] == result["definition_adjusted"]["settled"]
 
 
-def test_issue_example_bound_on_hand_made_labels():
+def test_example_bound_on_hand_made_labels():
     import pandas as pd
 
-    from benchmarks.eval_detector import issue_example_bound
+    from analysis.evaluation import example_bound
     ids = pd.Series(["a/x-v2", "b/y-v3", "c/z-1.0", "meta/Llama-2-7b-chat-hf", "d/llama-2-70b", "e/Qwen2.5-7B",
                      "f/plain"])
     truth = pd.Series([True, True, True, False, False, True, False])
     regex = pd.Series([True, True, False, False, False, False, False])
-    b = issue_example_bound(ids, truth, regex)
+    b = example_bound(ids, truth, regex)
     # `Llama-2-7b` is an example of the issue, labelled without V: one forced false positive (`llama-2-70b` is not
     # the example itself, and `Qwen2.5` is labelled V)
     assert b["forced_false_positives"] == 1 and b["positives"] == 4
     assert b["best_precision"] == 0.8 and b["regex_precision"] == 1.0 and b["impossible"]
     # labelled V, the example forces nothing
-    b = issue_example_bound(ids, truth | ids.str.contains("Llama"), regex)
+    b = example_bound(ids, truth | ids.str.contains("Llama"), regex)
     assert b["forced_false_positives"] == 0 and not b["impossible"]
 
 

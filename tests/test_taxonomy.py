@@ -47,7 +47,7 @@ def test_elements_frame():
 
 @pytest.mark.skipif(not (data_dir() / LABELS_PATH).exists(), reason="needs ../shared/data naming labels")
 def test_against_labels_heldout():
-    from benchmarks.eval_detector import load_labels
+    from analysis.evaluation import load_labels
     df = load_labels("test")
     r = taxonomy.evaluate(df["id"], df["elements"])["elements"]
     assert set(r) == set(taxonomy.LABEL_CODES)
