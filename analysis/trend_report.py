@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from analysis.report import markdown_to_html
+from analysis.trend_figures import MIN_MONTH_MODELS
 
 if TYPE_CHECKING:  # pragma: no cover
     from analysis.trend import TrendResult
@@ -86,8 +87,30 @@ def _cohort_md(result: "TrendResult") -> str:
                  f"{p['detector_pct']:.2f}% detector). ")
     text += ("A month's share is as representative as the inputs that dated it: a snapshot that samples recent "
              "models fills the last months only.\n\n")
-    recent = c[c["created_month"] != "placeholder 2022-03-02"].tail(24)
-    return text + md_table(pd.concat([placeholder, recent])) + "\n\n_last 24 months and the placeholder row; every month in cohorts.csv_"
+    months = c[c["created_month"] != "placeholder 2022-03-02"]
+    shown = months[months["models"] >= MIN_MONTH_MODELS]
+    return (text + md_table(pd.concat([placeholder, shown])) + f"\n\n_{len(months) - len(shown)} months with fewer "
+            f"than {MIN_MONTH_MODELS} models not shown ({int(months['models'].sum() - shown['models'].sum()):,} "
+            f"models); every month in cohorts.csv_")
+
+
+def _cohort_task_md(result: "TrendResult") -> str:
+    """Quarters x largest tasks: 'regex% / detector% (models)', cells of fewer than MIN_MONTH_MODELS models left
+    empty (a share of a handful of models is noise)."""
+    t = result.cohorts_by_task
+    if t.empty:
+        return "_no dated model with a task_"
+    sizes = t.groupby("task")["models"].sum()
+    tasks = sorted(sizes.index, key=lambda k: (-sizes[k], k))
+    big = t[t["models"] >= MIN_MONTH_MODELS]
+    cell = (big["regex_pct"].map("{:.1f}".format) + " / " + big["detector_pct"].map("{:.1f}".format)
+            + " (" + big["models"].map("{:,}".format) + ")")
+    wide = big.assign(cell=cell).pivot(index="created_quarter", columns="task", values="cell")
+    quarters = list(dict.fromkeys(t["created_quarter"]))
+    wide = wide.reindex(index=[q for q in quarters if q in wide.index], columns=tasks).fillna("")
+    return ("Cells: regex % / detector % (models created in the quarter); cells of fewer than "
+            f"{MIN_MONTH_MODELS} models are left empty, quarters without any not shown; every row in "
+            "cohorts_by_task.csv.\n\n" + md_table(wide.reset_index()))
 
 
 def markdown(result: "TrendResult", figures: list[Path], command: str) -> str:
@@ -115,13 +138,12 @@ def markdown(result: "TrendResult", figures: list[Path], command: str) -> str:
         "## 3. Per task, per snapshot",
         "Cells: regex % / detector % (models of the task in the snapshot); the population of each snapshot is in "
         f"the first row. The {len(tasks)} largest tasks over all snapshots; every task in trend_by_task.csv. Tasks "
-        f"renamed to today's names: {renames}. Tasks no longer listed by the Hub, kept as they are: {kept}.\n\n"
+        f"renamed to today's names: {renames}. Tasks not in the Hub's task list of late 2025 (retired before, or newer), kept as they are: {kept}.\n\n"
         + md_table(_task_pivot(result, tasks)) + img("trend_by_task", "share per snapshot, largest tasks"),
         "## 4. Creation cohorts", _cohort_md(result) + img("cohorts", "share by creation month"),
         "## 5. Creation cohorts per task",
         "Per creation quarter, the largest tasks of the pooled dated models (the placeholder-date models in a row "
-        "of their own per task).\n\n" + md_table(result.cohorts_by_task.tail(30))
-        + "\n\n_last 30 rows; all in cohorts_by_task.csv_",
+        "of their own per task). " + _cohort_task_md(result),
         "Tables: [trend_overall.csv](tables/trend_overall.csv), [trend_by_task.csv](tables/trend_by_task.csv), "
         "[cohorts.csv](tables/cohorts.csv), [cohorts_by_task.csv](tables/cohorts_by_task.csv). Method: "
         "`docs/trend.md`.",
