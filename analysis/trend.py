@@ -85,6 +85,28 @@ def score(models: pd.DataFrame, created_ns: np.ndarray, detect: Detector) -> pd.
     })
 
 
+class NameVerdicts:
+    """`detect` (a vectorised detector such as `analysis.detector.has_version`) remembering its verdict per distinct
+    name across inputs: successive crawls share most names, so each name is read by the rules once. The detector
+    decides on the name alone (the part after the owner), so a name's verdict holds for every owner."""
+
+    def __init__(self, detect: Detector) -> None:
+        self.detect = detect
+        self.known = pd.Series([], dtype=bool, index=pd.Index([], dtype="str"))
+
+    def __call__(self, ids: pd.Series) -> pd.Series:
+        names = ids.astype("str").str.replace(r"(?s)^.*/", "", regex=True)
+        codes, uniq = pd.factorize(names)
+        uniq = pd.Index(uniq, dtype="str")
+        verdict = self.known.reindex(uniq)
+        new = verdict.isna().to_numpy()
+        if new.any():
+            fresh = self.detect(pd.Series(uniq[new], dtype="str")).to_numpy(dtype=bool)
+            verdict.iloc[np.flatnonzero(new)] = fresh
+            self.known = pd.concat([self.known, pd.Series(fresh, index=uniq[new])])
+        return pd.Series(verdict.to_numpy(dtype=bool)[codes], index=ids.index)
+
+
 def _shares(grouped: pd.core.groupby.DataFrameGroupBy) -> pd.DataFrame:
     """models, regex_pct, detector_pct per group (percentages as the study's e2 rounds them)."""
     agg = grouped.agg(models=("regex", "size"), regex=("regex", "sum"), detector=("detector", "sum"))
@@ -207,7 +229,7 @@ def compute(inputs: list[tuple[str, Path]], detect: Detector | None = None,
     """Read and score every input, one at a time (only the pooled dated models are kept between inputs)."""
     from analysis.detector import has_version  # noqa: PLC0415 - the detector's tables load on first use
 
-    detect = detect or has_version
+    detect = NameVerdicts(detect or has_version)
     progress = progress or Progress(quiet=True)
     formats = [snapshots.sniff(p) for _, p in inputs]  # every input told before any is read
     rows, tables, infos, pooled, not_today = [], [], [], None, {}

@@ -225,3 +225,19 @@ def test_command_on_the_real_snapshots_writes_every_table(tmp_path):
     for fmt in {sniff(v).population for _, v in inputs}:
         assert fmt.replace("'", "&#x27;") in html or fmt in html
     assert "placeholder creation time 2022-03-02" in html
+
+
+def test_detector_verdicts_are_remembered_per_name_across_inputs():
+    seen: list[int] = []
+
+    def counting(names: pd.Series) -> pd.Series:  # the real detector, recording how many names it read
+        seen.append(len(names))
+        return has_version(names)
+
+    verdicts = trend.NameVerdicts(counting)
+    first = pd.Series(["meta-llama/Llama-2-7b", "a/wav2vec2-base", "b/Llama-2-7b", "c/model-v3", "legacy-v2"])
+    second = pd.Series(["z/model-v3", "y/new-1.5", "meta-llama/Llama-2-7b"], index=[10, 11, 12])
+    assert verdicts(first).tolist() == has_version(first).tolist()
+    assert verdicts(second).tolist() == has_version(second).tolist()
+    assert verdicts(second).index.tolist() == [10, 11, 12]
+    assert seen == [4, 1]  # 4 distinct names, then only the one not seen before
