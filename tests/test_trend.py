@@ -241,3 +241,19 @@ def test_detector_verdicts_are_remembered_per_name_across_inputs():
     assert verdicts(second).tolist() == has_version(second).tolist()
     assert verdicts(second).index.tolist() == [10, 11, 12]
     assert seen == [4, 1]  # 4 distinct names, then only the one not seen before
+
+
+def test_bad_lines_of_a_snapshot_are_counted_and_the_rest_read(tmp_path):
+    good = [("a/one-v1", "fill-mask", "2023-01-01T00:00:00.000Z"), ("a/two", None, "2023-02-01T00:00:00.000Z")]
+    path = _radar(tmp_path / "r.jsonl.gz", good)
+    text = gzip.decompress(path.read_bytes()).decode()
+    lines = text.splitlines()
+    bad = "\n".join([lines[0], "{not json", '{"schema": 1, "created_at": "2023-01-01"}', lines[1]]) + "\n"
+    path.write_bytes(gzip.compress(bad.encode()))
+    snap = read_input("r", path)
+    assert snap.models["id"].tolist() == ["a/one-v1", "a/two"] and snap.dropped["malformed"] == 2
+    cut = tmp_path / "cut.jsonl.gz"
+    cut.write_bytes(gzip.compress((text * 200).encode())[:-40])  # a compressed file cut short
+    snap = read_input("c", cut)
+    assert snap.format.name == "radar-jsonl" and sorted(snap.models["id"]) == ["a/one-v1", "a/two"]
+    assert snap.dropped["duplicates"] > 300 and snap.dropped["malformed"] >= 1  # the cut is counted
