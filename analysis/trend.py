@@ -278,6 +278,8 @@ def run_trend(inputs: list[tuple[str, Path]], out: Path, make_figures: bool = Tr
     """Everything into a temporary folder next to `out`, moved into place only when all of it is written: a failing
     run leaves an existing `out` as it was."""
     progress = progress or Progress(quiet=True)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out {out}: exists and is not a folder")
     result = compute(inputs, progress=progress)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))

@@ -58,7 +58,8 @@ def _inputs_md(result: "TrendResult") -> str:
 
 def _task_pivot(result: "TrendResult", tasks: list[str]) -> pd.DataFrame:
     """Tasks x snapshots: 'regex% / detector% (models)' in each cell."""
-    t = result.by_task[result.by_task["task"].isin(tasks)]
+    t = result.by_task[result.by_task["task"].isin(tasks)].astype({"models": "int64", "regex_pct": "float64",
+                                                                     "detector_pct": "float64"})
     cell = (t["regex_pct"].map("{:.1f}".format) + " / " + t["detector_pct"].map("{:.1f}".format)
             + " (" + t["models"].map("{:,}".format) + ")")
     wide = t.assign(cell=cell).pivot(index="task", columns="snapshot", values="cell")
@@ -103,6 +104,8 @@ def _cohort_task_md(result: "TrendResult") -> str:
     sizes = t.groupby("task")["models"].sum()
     tasks = sorted(sizes.index, key=lambda k: (-sizes[k], k))
     big = t[t["models"] >= MIN_MONTH_MODELS]
+    if big.empty:
+        return f"_no quarter has {MIN_MONTH_MODELS} models or more of a task; every row in cohorts_by_task.csv_"
     cell = (big["regex_pct"].map("{:.1f}".format) + " / " + big["detector_pct"].map("{:.1f}".format)
             + " (" + big["models"].map("{:,}".format) + ")")
     wide = big.assign(cell=cell).pivot(index="created_quarter", columns="task", values="cell")
@@ -120,6 +123,7 @@ def markdown(result: "TrendResult", figures: list[Path], command: str) -> str:
     fig = {p.stem: p for p in figures}
     img = (lambda k, alt: f"\n\n![{alt}]({fig[k].as_posix()})" if k in fig else "")
     tasks = largest_tasks(result.by_task, 10)
+    task_table = md_table(_task_pivot(result, tasks)) if tasks else "_no model of any input has a task_"
     renames = ", ".join(f"`{a}` -> `{b}`" for a, b in TASK_RENAMES.items())
     kept = (", ".join(f"`{t}` ({n:,})" for t, n in sorted(result.not_today.items()))
             or "none")
@@ -139,7 +143,7 @@ def markdown(result: "TrendResult", figures: list[Path], command: str) -> str:
         "Cells: regex % / detector % (models of the task in the snapshot); the population of each snapshot is in "
         f"the first row. The {len(tasks)} largest tasks over all snapshots; every task in trend_by_task.csv. Tasks "
         f"renamed to today's names: {renames}. Tasks not in the Hub's task list of late 2025 (retired before, or newer), kept as they are: {kept}.\n\n"
-        + md_table(_task_pivot(result, tasks)) + img("trend_by_task", "share per snapshot, largest tasks"),
+        + task_table + img("trend_by_task", "share per snapshot, largest tasks"),
         "## 4. Creation cohorts", _cohort_md(result) + img("cohorts", "share by creation month"),
         "## 5. Creation cohorts per task",
         "Per creation quarter, the largest tasks of the pooled dated models (the placeholder-date models in a row "

@@ -257,3 +257,33 @@ def test_bad_lines_of_a_snapshot_are_counted_and_the_rest_read(tmp_path):
     snap = read_input("c", cut)
     assert snap.format.name == "radar-jsonl" and sorted(snap.models["id"]) == ["a/one-v1", "a/two"]
     assert snap.dropped["duplicates"] > 300 and snap.dropped["malformed"] >= 1  # the cut is counted
+
+
+def test_an_out_that_is_a_file_is_refused_and_kept(tmp_path, capsys):
+    out = tmp_path / "report.txt"
+    out.write_text("not a folder")
+    ok = _radar(tmp_path / "ok.jsonl.gz", [("a/b", None, "2024-01-01T00:00:00Z")])
+    assert cli_main(["trend", f"ok={ok}", "--out", str(out), "-q"]) == 2
+    assert "not a folder" in capsys.readouterr().err and out.read_text() == "not a folder"
+
+
+def test_a_successful_run_replaces_an_earlier_output(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "stale.txt").write_text("an earlier run")
+    ok = _radar(tmp_path / "ok.jsonl.gz", [("a/b-v2", "fill-mask", "2024-01-01T00:00:00Z")])
+    assert cli_main(["trend", f"ok={ok}", "--out", str(out), "-q", "--no-figures"]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["report.html", "report.md", "tables"]
+    assert pd.read_csv(out / "tables" / "trend_overall.csv")["regex_pct"].tolist() == [100.0]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ok.jsonl.gz", "out"]  # nothing left beside it
+
+
+def test_inputs_without_any_task_or_date_still_report(tmp_path):
+    ok = _radar(tmp_path / "ok.jsonl.gz", [("a/b-v2", None, "2024-01-01T00:00:00Z")])
+    api = tmp_path / "api.jsonl"
+    api.write_text('{"modelId": "x/y", "pipeline_tag": null}\n')
+    out = tmp_path / "out"
+    assert cli_main(["trend", f"a={ok}", f"b={api}", "--out", str(out), "-q"]) == 0
+    overall = pd.read_csv(out / "tables" / "trend_overall.csv")
+    assert overall["with_task"].tolist() == [0, 0]
+    assert "no model of any input has a task" in (out / "report.md").read_text()
