@@ -12,8 +12,11 @@ lists ten times over, `benchmarks.bench_study.synthetic_feed`) with a creation t
 Crawl k (0, 1, 2) keeps the 10x feed's ids except a share 0.2*k of them, replaced by new ids (`<owner>-n<k>/...`:
 models that appeared by a later crawl), so the three overlap as successive crawls do and the cohorts deduplicate
 across them. Creation times are drawn per id (the same in every feed it is in), calibrated on the real snapshots:
-3% carry the Hub's placeholder 2022-03-02T23:29:04Z (repositories older than March 2022), the rest spread from
-2022-03 to 2026-08 with monthly creations growing 5% a month (the 2022-10 snapshot grows about that fast).
+3% carry the Hub's placeholder 2022-03-02T23:29:04Z (repositories older than March 2022; more than the 0.9% the
+2022-02 snapshot's 29,432 models make of the 3.1 million repositories a 2026 census counted, which changes the
+placeholder row, not the work), the rest spread from
+2022-03 to 2026-08 with monthly creations growing 5% a month (the 2022-10 snapshot's creations grew about
+6% a month from 2022-04 to 2022-09).
 """
 from __future__ import annotations
 
