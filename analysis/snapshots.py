@@ -215,10 +215,15 @@ def _valid_unique(df: pd.DataFrame) -> tuple[pd.DataFrame, int, int]:
     return df[~dup].reset_index(drop=True), int(bad.sum()), int(dup.sum())
 
 
+#: The two columns of a crawl feed read beside `analysis.load`.
+_FEED_CREATED = Format("feed-created", "jsonl", "id", None, "created_at")
+
+
 def _feed_created_at(path: Path) -> pd.Series:
-    """A crawl feed's `created_at` per id (the last line with one), which `analysis.load` does not carry."""
-    cols, _ = _jsonl_columns(path, Format("feed-created", "jsonl", "id", None, "created_at"))
-    df = _table(cols, Format("feed-created", "jsonl", "id", None, "created_at")).dropna(subset=["created_at"])
+    """A crawl feed's `created_at` per id (the last line with one; a model's creation time is the same on every
+    line), which `analysis.load` does not carry."""
+    cols, _ = _jsonl_columns(path, _FEED_CREATED)
+    df = _table(cols, _FEED_CREATED).dropna(subset=["created_at"])
     return df.drop_duplicates("id", keep="last").set_index("id")["created_at"]
 
 
