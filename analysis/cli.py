@@ -45,7 +45,35 @@ def build_parser() -> argparse.ArgumentParser:
                     help="2c counting: fast (no pair enumeration, default) or the study's pairwise loop")
     st.add_argument("--no-figures", action="store_true", help="tables and report only")
     st.add_argument("-q", "--quiet", action="store_true", help="no progress display")
+    _add_trend_parser(sub)
     return parser
+
+
+def _add_trend_parser(sub: argparse._SubParsersAction) -> None:
+    tr = sub.add_parser("trend", help="share of versioned names per snapshot, per task and per creation month",
+                        description="Inputs: LABEL=INPUT, INPUT a crawl feed, a list folder, or a Hub snapshot "
+                                    "(../shared/data/hub-snapshots/); see docs/trend.md.")
+    tr.add_argument("inputs", nargs="+", metavar="LABEL=INPUT", help="e.g. 2022-10=models-2022-10.csv.gz")
+    tr.add_argument("--out", type=Path, default=Path("output/trend"), help="output folder (default: output/trend)")
+    tr.add_argument("--no-figures", action="store_true", help="tables and report only")
+    tr.add_argument("-q", "--quiet", action="store_true", help="no progress display")
+
+
+def _trend_main(args: argparse.Namespace, argv: list[str]) -> int:
+    """`python -m analysis trend`: a bad input is one line on stderr and exit 2, before anything is written."""
+    from analysis import trend  # noqa: PLC0415 - only this subcommand needs it
+
+    progress = Progress(quiet=args.quiet)
+    try:
+        inputs = trend.parse_inputs(args.inputs)
+        result = trend.run_trend(inputs, args.out, make_figures=not args.no_figures, progress=progress,
+                                 command="python -m analysis " + " ".join(shlex.quote(a) for a in argv))
+    except (InputError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    n = int(result.cohorts["models"].sum()) if not result.cohorts.empty else 0
+    progress.say(f"{len(inputs)} snapshots, {n:,} dated models in the cohorts; report: {args.out / 'report.html'}")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -55,6 +83,8 @@ def main(argv: list[str] | None = None) -> int:
 
         return detect_main(argv[1:])
     args = build_parser().parse_args(argv)
+    if args.command == "trend":
+        return _trend_main(args, argv)
     if args.top < 1:
         print("error: --top must be at least 1", file=sys.stderr)
         return 2
