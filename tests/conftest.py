@@ -24,8 +24,7 @@ E2E_FIXTURES = frozenset({
     "small_study",  # test_analysis_study.py: runs `python -m analysis study`
 })
 # modules whose every test starts a server, a crawl or a fork
-E2E_MODULES = frozenset({"test_hubreplay.py", "test_reliability.py", "test_splash.py", "test_splash_server.py",
-                         "test_parallel.py"})
+E2E_MODULES = frozenset({"test_reliability.py", "test_splash.py", "test_splash_server.py", "test_parallel.py"})
 # single tests that run a command in a child process, a browser, or fork, without one of the fixtures above
 E2E_TESTS = frozenset({
     "test_analysis_study.py::test_cli_errors",
