@@ -3,7 +3,8 @@
 Marks: every test that starts processes, servers or forks gets ``e2e`` here, centrally, so that
 ``pytest -m "not e2e"`` is the quick loop (no Splash, no crawl, no server) and test files need no mark of their own
 for it: the tests that use the ``hub``, ``crawl`` or ``splash_url`` fixtures (or another fixture of
-``E2E_FIXTURES``), every test of an ``E2E_MODULES`` module, and the tests named in ``E2E_TESTS``. A new test that
+``E2E_FIXTURES``), every test of an ``E2E_MODULES`` module, the tests named in ``E2E_TESTS``, and the tests
+parametrised with ``parallel=True`` (their work runs on forked processes). A new test that
 starts a process otherwise: add ``@pytest.mark.e2e`` to it (or its name here).
 """
 from __future__ import annotations
@@ -24,8 +25,7 @@ E2E_FIXTURES = frozenset({
     "small_study",  # test_analysis_study.py: runs `python -m analysis study`
 })
 # modules whose every test starts a server, a crawl or a fork
-E2E_MODULES = frozenset({"test_hubreplay.py", "test_reliability.py", "test_splash.py", "test_splash_server.py",
-                         "test_parallel.py"})
+E2E_MODULES = frozenset({"test_reliability.py", "test_splash.py", "test_splash_server.py", "test_parallel.py"})
 # single tests that run a command in a child process, a browser, or fork, without one of the fixtures above
 E2E_TESTS = frozenset({
     "test_analysis_study.py::test_cli_errors",
@@ -37,16 +37,19 @@ E2E_TESTS = frozenset({
 })
 
 
-def is_e2e(module: str, name: str, fixturenames) -> bool:
-    """Whether a test (its module's file name, its name without parameters, its fixtures) is end to end."""
+def is_e2e(module: str, name: str, fixturenames, params: dict) -> bool:
+    """Whether a test (its module's file name, its name without parameters, its fixtures, its parameters) is end to
+    end; a test parametrised with ``parallel=True`` runs its work on forked processes."""
     return (module in E2E_MODULES or f"{module}::{name}" in E2E_TESTS
-            or not E2E_FIXTURES.isdisjoint(fixturenames))
+            or not E2E_FIXTURES.isdisjoint(fixturenames) or params.get("parallel") is True)
 
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
         name = getattr(item, "originalname", None) or item.name
-        if is_e2e(Path(str(item.fspath)).name, name, getattr(item, "fixturenames", ())):
+        callspec = getattr(item, "callspec", None)
+        if is_e2e(Path(str(item.fspath)).name, name, getattr(item, "fixturenames", ()),
+                  callspec.params if callspec else {}):
             item.add_marker(pytest.mark.e2e)
 
 
