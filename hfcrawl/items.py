@@ -1,6 +1,6 @@
 """The feed's schema, in one place.
 
-A feed line is one model (`ModelRecord`). Models travel through Scrapy in bulk, one `ModelPage` item per listing
+A feed line is one model: a JSON object with the keys of `FEED_FIELDS`, in that order. Models travel through Scrapy in bulk, one `ModelPage` item per listing
 page, so that Scrapy's per-item cost is paid once per page instead of once per model (see README, "Why pages").
 """
 from __future__ import annotations
