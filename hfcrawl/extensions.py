@@ -137,6 +137,8 @@ class CrawlReport:
             "pages_fetched_this_run": stats.get("hfcrawl/pages", 0),
             "requests_this_run": stats.get("downloader/request_count", 0),
             "invalid_models_dropped": stats.get("hfcrawl/invalid_models", 0),
+            "invalid_fields_nulled": {k.rpartition("/")[2]: v for k, v in stats.items()
+                                      if k.startswith("hfcrawl/invalid_fields/")},
             "duplicates_dropped": stats.get("hfcrawl/duplicates", 0),
             "retries": stats.get("retry/count", 0),
             "retries_by_reason": {k.split("/", 2)[2]: v for k, v in stats.items()

@@ -70,7 +70,8 @@ class _Handler(BaseHTTPRequestHandler):
         return 200, json.dumps(_models("after", 3)).encode(), {}
 
     def on_ratelimit_200(self, path: str, query: dict) -> tuple[int, bytes, dict]:
-        headers = {"RateLimit": f'"api";r=0;t={self.hub.options["t"]}', "RateLimit-Policy": '"fixed window";"api";q=500;w=300'}
+        headers = {"RateLimit": f'"api";r=0;t={self.hub.options["t"]}',
+                   "RateLimit-Policy": '"fixed window";"api";q=500;w=300'}
         if "cursor" not in query:
             headers["Link"] = f'<{self.hub.url}/api/models?cursor=2>; rel="next"'
         return 200, json.dumps(_models("first" if "cursor" not in query else "second", 2)).encode(), headers
