@@ -43,6 +43,7 @@ logger = logging.getLogger(__name__)
 
 NOT_BEFORE = "hfcrawl_not_before"  # request.meta key: monotonic time before which the request must not leave
 TRIES_429 = "hfcrawl_429_times"  # request.meta key: 429s honoured for this page, counted apart from other retries
+HUB_WAIT = "hfcrawl/wait_seconds"  # the stat of the waits the Hub asked for (the only ones HFCRAWL_MAX_WAIT caps)
 UNREACHABLE = (CannotResolveHostError, DownloadConnectionRefusedError, DNSLookupError, ConnectionRefusedError)
 
 
@@ -162,7 +163,7 @@ class Pacer:
 
     def wait_for(self, not_before: float, now: float) -> Wait | None:
         if self.not_before > now and self.not_before >= not_before:
-            return Wait(self.not_before - now, "hfcrawl/wait_seconds", self.pause_why)
+            return Wait(self.not_before - now, HUB_WAIT, self.pause_why)
         if not_before > now:
             return Wait(not_before - now, "hfcrawl/backoff_wait_seconds", "back-off before a retry")
         if self.budget:
@@ -199,7 +200,7 @@ class HubRateLimitMiddleware:
             wait = self.pacer.wait_for(request.meta.get(NOT_BEFORE, 0.0), self.clock())
             if wait is None:
                 return None
-            if wait.seconds > self.max_wait:
+            if wait.seconds > self.max_wait and wait.stat == HUB_WAIT:  # our own waits are bounded by settings
                 raise WaitTooLong(f"the Hub asked to wait {wait.seconds:.0f} s ({wait.why}), more than "
                                   f"HFCRAWL_MAX_WAIT={self.max_wait:g} s")
             if wait.stat == "hfcrawl/budget_wait_seconds" and self.pacer.sent[0] != self.logged_budget_wait:

@@ -56,8 +56,9 @@ HFCRAWL_SPLASH_WAIT = 1.0  # seconds Splash waits after the page loaded, for the
 HFCRAWL_HTML_PATH = "/models"  # the web listing's path (the replay hub also serves a JavaScript-built /models-js)
 
 # Rendering through Splash (scrapy-splash), for the HTML source: on when SPLASH_URL is set (here or in the
-# environment). The middlewares and dupe filter are those scrapy-splash's documentation asks for; they leave
-# requests that are not SplashRequests alone, so they stay enabled.
+# environment; hfcrawl reads it through hfcrawl.hub.splash_url, scrapy-splash from this setting). The middlewares
+# and dupe filter are those scrapy-splash's documentation asks for; they leave requests that are not
+# SplashRequests alone, so they stay enabled.
 if os.environ.get("SPLASH_URL"):
     SPLASH_URL = os.environ["SPLASH_URL"]
 DUPEFILTER_CLASS = "scrapy_splash.SplashAwareDupeFilter"

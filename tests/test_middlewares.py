@@ -143,3 +143,13 @@ def test_a_wait_ends_within_a_second_once_the_crawl_stops():
     with pytest.raises(CrawlStopping):
         asyncio.run(mw.process_request(Request("https://hub.test/p")))
     assert time.monotonic() - started < 1.0
+
+
+def test_our_own_budget_wait_is_not_mistaken_for_a_hub_asking_too_much():
+    clock = FakeClock()
+    mw = HubRateLimitMiddleware(_crawler(HFCRAWL_MAX_WAIT=5, HFCRAWL_REQUEST_BUDGET=1, HFCRAWL_BUDGET_WINDOW=600),
+                                clock=clock)
+    mw.crawler.crawling = False  # so that the wait ends at once instead of sleeping
+    asyncio.run(mw.process_request(Request("https://hub.test/1")))
+    with pytest.raises(CrawlStopping):  # it waits (and stops with the crawl); it does not fail as WaitTooLong
+        asyncio.run(mw.process_request(Request("https://hub.test/2")))
