@@ -294,11 +294,10 @@ def retry_later(request: Request, crawler: Crawler, reason: str | Exception,
                 max_retry_times: int | None = None) -> Request | None:
     """`get_retry_request`, stamped with the time before which the retry must not leave (an exponential back-off,
     see HubRateLimitMiddleware) and logged at INFO with its URL and wait; None once the tries are spent."""
-    retry = get_retry_request(request, spider=crawler.spider, reason=reason, max_retry_times=max_retry_times)
     why = reason if isinstance(reason, str) else (f"{type(reason).__name__}: {reason}".rstrip(": "))
+    retry = get_retry_request(request, spider=crawler.spider, reason=reason, max_retry_times=max_retry_times)
     if retry is None:
-        logger.info("Gave up on %s after %d retries: %s", request.url, request.meta.get("retry_times", 0), why)
-        return None
+        return None  # get_retry_request logged the give-up, at RETRY_GIVE_UP_LOG_LEVEL (ERROR)
     settings = crawler.settings
     attempt = retry.meta.get("retry_times", 1)
     delay = backoff_delay(attempt, settings.getfloat("HFCRAWL_BACKOFF_BASE", 1.0),
