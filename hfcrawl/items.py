@@ -1,7 +1,8 @@
 """The feed's schema, in one place.
 
-A feed line is one model (`ModelRecord`). Models travel through Scrapy in bulk, one `ModelPage` item per listing
-page, so that Scrapy's per-item cost is paid once per page instead of once per model (see README, "Why pages").
+A feed line is one model: a JSON object with the keys of `FEED_FIELDS`, in that order. Models travel through
+Scrapy in bulk, one `ModelPage` item per listing page, so that Scrapy's per-item cost is paid once per page
+instead of once per model (see README, "Why pages").
 """
 from __future__ import annotations
 

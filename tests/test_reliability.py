@@ -15,6 +15,8 @@ from tests.crawling import CrawlRunner
 from hubreplay import Fault, ReplayHub
 from tests.paths import LISTS
 
+pytestmark = pytest.mark.e2e  # every test here runs real crawls against a real server
+
 TAGS = ["fill-mask", "depth-estimation", "image-to-3d", "graph-ml"]
 TOKEN = "hf_testTOKEN_0123456789abcdef"
 
@@ -109,8 +111,8 @@ def test_checkpoint_holds_no_token(runner, tmp_path):
 # ------------------------------------------------------------------------------------------- rate limits, faults
 
 def test_429_bursts_are_waited_out_as_the_hub_says(faulty_hub, runner):
-    faulty_hub.set_faults(Fault("burst429", every=7, burst=3, reset=1, route="api"))
-    result = runner.run("-a", f"tags={','.join(TAGS)}", "-a", "page_size=200")
+    faulty_hub.set_faults(Fault("burst429", every=4, burst=2, reset=1, route="api"))
+    result = runner.run("-a", f"tags={','.join(TAGS)}", "-a", "page_size=1000")
     assert result.returncode == 0, result.log[-3000:]
     assert {line["id"] for line in result.lines} == _expected()
     stats = faulty_hub.stats()
