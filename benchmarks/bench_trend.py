@@ -25,20 +25,17 @@ import json
 import math
 import sys
 import zlib
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import orjson
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from analysis.paths import shared_dir  # noqa: E402
-from benchmarks.bench_study import OUT, run_command, synthetic_feed  # noqa: E402
+from analysis.paths import shared_dir
+from benchmarks.bench_study import OUT, run_command, synthetic_feed
 
 TARGETS = {"wall_s": 300.0, "tree_pss_mb": 4096.0}
 PLACEHOLDER = "2022-03-02T23:29:04.000Z"
-START = datetime(2022, 3, 1, tzinfo=timezone.utc)
+START = datetime(2022, 3, 1, tzinfo=UTC)
 MONTHS, GROWTH, PLACEHOLDER_SHARE = 54, 1.05, 0.03
 
 
@@ -110,7 +107,7 @@ def main() -> int:
     for name, inputs in cases:
         out = OUT / "trend-out"
         r = run_command(["trend", *inputs, "--out", str(out), "-q"], timeout=900)
-        r["cohort_models"] = int(sum(int(l.split(",")[1]) for l in
+        r["cohort_models"] = int(sum(int(line.split(",")[1]) for line in
                                      (out / "tables" / "cohorts.csv").read_text().splitlines()[1:]))
         results[name] = r
         met = r.get("wall_s", 1e9) < TARGETS["wall_s"] and r.get("peak_tree_pss_mb", 1e9) < TARGETS["tree_pss_mb"]
