@@ -21,6 +21,7 @@ from typing import Any, Callable
 import pandas as pd
 
 from analysis import figures, pareto, report, tokens, version_share
+from analysis import repos as repos_analysis
 from analysis.groups import group_counts, groups_table, pairwise_group_counts
 from analysis.load import DEFAULT_ORGS, InputError, LoadResult, load
 from analysis.names import safe_name
@@ -59,6 +60,7 @@ class StudyConfig:
     groups: str = "fast"
     make_figures: bool = True
     command: str = ""
+    repos: Path | None = None  # the repos feed (`scrapy crawl repos`): adds "Versioning in the repositories"
 
 
 def _write_csv(df: pd.DataFrame, out: Path, rel: str) -> Path:
@@ -265,6 +267,7 @@ def _run_experiments(cfg: StudyConfig, progress: Progress, loaded: LoadResult, c
     except ImportError as exc:
         raise InputError(f"--method detector needs analysis.detector, which cannot be imported: {exc}") from exc
     method_label = "study regex" if exp_method == "study" else "version detector"
+    repos_prepared = repos_analysis.prepare(cfg, models)  # a bad --repos stops the run before any output
 
     sections: list[Section] = [_provenance_section(loaded, cfg)]
     summary: dict[str, Any] = {"method": cfg.method, "experiments_use": method_label, "token_rules": cfg.token_rules}
@@ -388,6 +391,9 @@ def _run_experiments(cfg: StudyConfig, progress: Progress, loaded: LoadResult, c
                                                                else "")
         with progress.step(step):
             sections.append(comparison.result())
+    extra, summary["versioning"] = repos_analysis.study_sections(models, selected, cfg, progress,
+                                                                 repos_prepared)
+    sections += extra
 
     summary.update({
         "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
