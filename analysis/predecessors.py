@@ -70,33 +70,38 @@ def _read_chunk(names: list[str]) -> list[tuple]:
             gc.enable()
 
 
+def _arrow(strings: pd.Series):
+    """A text column as one Arrow string array, missing values as empty strings."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.array(strings.astype("str").array)
+    arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+    return pc.fill_null(arr.cast(pa.string()), "")
+
+
 def name_versions(models: pd.DataFrame) -> pd.DataFrame:
     """Per model (same index): `versioned`, `version` (span text), `family` (owner/key), `bare` (owner/bare name),
     `label`. Only the distinct names that can hold a version (the detector's own pre-filter) are read, on two
-    processes where there are two cores."""
-    names = models["name"].astype("str").fillna("")
-    cand = names.str.contains(detector.CANDIDATE_REGEX, regex=True).fillna(False).to_numpy(dtype=bool)
-    uniq = pd.unique(names[cand].to_numpy(dtype=object))
+    processes where there are two cores; the rest is Arrow on whole columns."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    names = _arrow(models["name"])
+    uniq = pc.unique(pc.filter(names, pc.match_substring_regex(names, detector.CANDIDATE_REGEX))).to_pylist()
     half = (len(uniq) + 1) // 2
-    chunks = [list(uniq[:half]), list(uniq[half:])] if len(uniq) > 20_000 else [list(uniq)]
-    read = [r for part in fork_map(_read_chunk, chunks) for r in part]
-    table = pd.DataFrame(read, columns=["versioned", "version", "key", "bare", "label"], index=pd.Index(uniq))
-    table["versioned"] = table["versioned"].astype(bool)
-    pos = table.index.get_indexer(names.to_numpy(dtype=object))
-    pos[~cand] = -1
-    hit = pos >= 0
-    taken = table.iloc[pos[hit]]
-    owner = pd.Series(models["author"].astype("str").fillna("").str.lower().to_numpy(dtype=object)[hit] + "/",
-                      dtype="str")
-    out = pd.DataFrame({"versioned": np.zeros(len(models), dtype=bool)}, index=models.index)
-    out.loc[hit, "versioned"] = taken["versioned"].to_numpy(dtype=bool)
-    for col, values in (("version", taken["version"]), ("label", taken["label"]),
-                        ("family", owner + pd.Series(taken["key"].to_numpy(dtype=object), dtype="str")),
-                        ("bare", owner + pd.Series(taken["bare"].to_numpy(dtype=object), dtype="str"))):
-        column = np.full(len(models), None, dtype=object)
-        column[hit] = pd.Series(values).astype(object).where(pd.Series(values).notna(), None).to_numpy()
-        out[col] = pd.array(column, dtype="str")
-    return out
+    chunks = [uniq[:half], uniq[half:]] if len(uniq) > 20_000 else [uniq]
+    read = list(zip(*[r for part in fork_map(_read_chunk, chunks) for r in part])) or [()] * 5
+    pos = pc.index_in(names, value_set=pa.array(uniq, type=pa.string()))
+    taken = {c: pc.take(pa.array(v, type=pa.bool_() if c == "versioned" else pa.string()), pos)
+             for c, v in zip(("versioned", "version", "key", "bare", "label"), read)}
+    owner = pc.binary_join_element_wise(pc.utf8_lower(_arrow(models["author"])), "", "/")
+    columns = {"versioned": pc.fill_null(taken["versioned"], False).to_numpy(zero_copy_only=False),
+               "version": taken["version"], "label": taken["label"],
+               "family": pc.binary_join_element_wise(owner, taken["key"], ""),
+               "bare": pc.binary_join_element_wise(owner, taken["bare"], "")}
+    return pd.DataFrame({c: v if c == "versioned" else pd.array(v, dtype="str") for c, v in columns.items()},
+                        index=models.index)
 
 
 def _numbers(version: pd.Series) -> pd.DataFrame:
@@ -109,19 +114,19 @@ def _numbers(version: pd.Series) -> pd.DataFrame:
     return pd.DataFrame({**nums, "value": value}, index=version.index)
 
 
-def _lower_ids(models: pd.DataFrame) -> pd.Series:
-    """Every id of the input as `owner/name`, lower-cased (an owner-less id as `/name`)."""
-    return (models["author"].astype("str").fillna("") + "/" + models["name"].astype("str").fillna("")).str.lower()
-
-
-def _is_in(values: pd.Series, pool: pd.Series) -> np.ndarray:
-    """`values.isin(pool)` in Arrow (pandas' Arrow-string isin goes through Python objects)."""
-    import pyarrow as pa
+def _lower_ids(models: pd.DataFrame):
+    """Every id of the input as `owner/name`, lower-cased (an owner-less id as `/name`), distinct, in Arrow."""
     import pyarrow.compute as pc
 
-    found = pc.is_in(pa.array(values.to_numpy(dtype=object), type=pa.string()),
-                     value_set=pa.array(pool.to_numpy(dtype=object), type=pa.string()).unique())
-    return found.to_numpy(zero_copy_only=False).astype(bool)
+    return pc.unique(pc.utf8_lower(pc.binary_join_element_wise(_arrow(models["author"]), _arrow(models["name"]),
+                                                                "/")))
+
+
+def _is_in(values: pd.Series, pool) -> np.ndarray:
+    """`values.isin(pool)` in Arrow (pandas' Arrow-string isin goes through Python objects)."""
+    import pyarrow.compute as pc
+
+    return pc.fill_null(pc.is_in(_arrow(values), value_set=pool), False).to_numpy(zero_copy_only=False)
 
 
 def predecessor_flags(models: pd.DataFrame, versions: pd.DataFrame) -> pd.DataFrame:

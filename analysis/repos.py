@@ -180,7 +180,7 @@ def _read_lines(path: Path, malformed: Lines, truncated: Lines):
 
 
 def _flags(table) -> pd.DataFrame:
-    """Per line: the booleans the measures count, computed on the Arrow lists (no loop over rows)."""
+    """Per line: the booleans the measures count, computed by Arrow on the whole columns (no loop over rows)."""
     import pyarrow.compute as pc
 
     n = table.num_rows
@@ -189,35 +189,51 @@ def _flags(table) -> pd.DataFrame:
         lists = table.column(column).combine_chunks()
         values = pc.list_flatten(lists)
         parents = pc.list_parent_indices(lists).to_numpy()
-        hit = test(values).to_numpy(zero_copy_only=False).astype(bool)
+        hit = pc.fill_null(test(values), False).to_numpy(zero_copy_only=False)
         return np.bincount(parents[hit], minlength=n) > 0
 
-    status = table.column("status").to_pandas()
-    new_version = table.column("new_version").to_pandas()
-    count = table.column("commit_count").to_pandas()
+    def array(column: str, fill) -> np.ndarray:
+        return pc.fill_null(table.column(column), fill).to_numpy(zero_copy_only=False)
+
+    new_version = pc.utf8_trim_whitespace(pc.fill_null(table.column("new_version"), ""))
+    ids = pc.utf8_trim_whitespace(table.column("id")).combine_chunks()
     return pd.DataFrame({
-        "id": table.column("id").to_pandas().str.strip(), "status": status, "found": (status == "ok").to_numpy(),
-        "commit_count": count.astype("Int64"),
-        "tagged": any_in_list("tags", lambda v: pc.is_valid(v)),
+        "id": pd.Series(pd.array(ids, dtype="str")), "found": array("status", "") == "ok",
+        "commit_count": array("commit_count", -1),  # -1 only where not found: never read there
+        "tagged": any_in_list("tags", pc.is_valid),
         "semver_tagged": any_in_list("tags", lambda v: pc.match_substring_regex(v, SEMVER_TAG)),
         "branched": any_in_list("branches", lambda v: pc.not_equal(v, "main")),
-        "successor": (new_version.notna() & (new_version.fillna("").str.strip() != "")).to_numpy(),
-        "carried_over": table.column("carried_over").to_pandas().fillna(False).astype(bool).to_numpy(),
-        "crawled_at": table.column("crawled_at").to_pandas()})
+        "successor": pc.not_equal(new_version, "").to_numpy(zero_copy_only=False),
+        "carried_over": array("carried_over", False).astype(bool)})
 
 
-def _latest_per_id(df: pd.DataFrame, duplicates: Lines) -> pd.DataFrame:
+def _arrow(strings: pd.Series):
+    """A text column as one Arrow string array (pandas' str columns are Arrow-backed: no copy through Python)."""
+    import pyarrow as pa
+
+    arr = pa.array(strings.array)
+    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+
+
+def _latest_per_id(df: pd.DataFrame, crawled_at, duplicates: Lines) -> pd.DataFrame:
     """One row per id: the latest `crawled_at` (missing = oldest), then the last in file order."""
-    codes, distinct = pd.factorize(df["crawled_at"])
-    parsed = pd.to_datetime(pd.Series(distinct), utc=True, errors="coerce", format="ISO8601")
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    stamps = pc.dictionary_encode(crawled_at.combine_chunks())
+    parsed = pd.to_datetime(pd.Series(stamps.dictionary.to_pylist(), dtype=object), utc=True, errors="coerce",
+                            format="ISO8601")
+    codes = pc.fill_null(stamps.indices, len(parsed)).to_numpy(zero_copy_only=False)
     ts = np.append(parsed.array.asi8, np.iinfo(np.int64).min)[codes]
+    ids = pc.dictionary_encode(_arrow(df["id"])).indices.to_numpy(zero_copy_only=False)
     order = np.lexsort((np.arange(len(df)), ts))
-    ordered = df.iloc[order]
-    dup = ordered["id"].duplicated(keep="last").to_numpy()
-    if dup.any():
-        duplicates.count += int(dup.sum())
-        duplicates.first = sorted(ordered.loc[dup, "line"].tolist())[:MAX_EXAMPLES]
-    return ordered[~dup].sort_values("line", kind="stable").reset_index(drop=True)
+    _, first_from_end = np.unique(ids[order][::-1], return_index=True)
+    keep = np.sort(order[len(order) - 1 - first_from_end])
+    if len(keep) < len(df):
+        dropped = np.setdiff1d(np.arange(len(df)), keep)
+        duplicates.count += len(dropped)
+        duplicates.first = df["line"].to_numpy()[dropped[:MAX_EXAMPLES]].tolist()
+    return df.take(keep).reset_index(drop=True)
 
 
 def read_repos(path: Path) -> RepoFeed:
@@ -238,7 +254,7 @@ def read_repos(path: Path) -> RepoFeed:
         raise InputError(f"--repos {path}: no valid repository line ({malformed.count} malformed)")
     df = _flags(table)
     df["line"] = lines
-    df = _latest_per_id(df, duplicates)
+    df = _latest_per_id(df, table.column("crawled_at"), duplicates)
     prov = {"path": str(path.resolve()), "lines_valid": int(table.num_rows), "repos": int(len(df)),
             "malformed_lines": vars(malformed), "truncated_lines": vars(truncated),
             "duplicate_ids": vars(duplicates), "carried_over": int(df["carried_over"].sum())}
@@ -246,7 +262,7 @@ def read_repos(path: Path) -> RepoFeed:
         if d.count:
             print(f"warning: --repos {path}: {d.count:,} {kind} line(s) skipped (first: {d.first}); counted in "
                   "the report", file=sys.stderr)
-    return RepoFeed(repos=df.drop(columns=["crawled_at"]), provenance=prov)
+    return RepoFeed(repos=df, provenance=prov)
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -258,9 +274,12 @@ def join_tasks(feed: RepoFeed, models: pd.DataFrame) -> pd.DataFrame:
 
     Ids absent from the models input, and models without a task, are counted in the provenance and left out; a feed
     none of whose ids is in the models input is an error (a repos feed of another crawl)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     repos = feed.repos
-    index = pd.Index(models["id"])
-    pos = index.get_indexer(repos["id"])
+    pos = pc.fill_null(pc.index_in(_arrow(repos["id"]), value_set=_arrow(models["id"])), -1)
+    pos = pos.to_numpy(zero_copy_only=False)
     absent = pos < 0
     prov = feed.provenance
     prov["absent_from_models"] = {"count": int(absent.sum()),
@@ -272,59 +291,74 @@ def join_tasks(feed: RepoFeed, models: pd.DataFrame) -> pd.DataFrame:
         print(f"warning: --repos {prov['path']}: {int(absent.sum()):,} ids are not in the models input (first: "
               f"{', '.join(prov['absent_from_models']['first'][:3])}); left out, counted in the report",
               file=sys.stderr)
-    joined = repos[~absent].copy()
-    joined["task"] = models["task"].to_numpy(dtype=object)[pos[~absent]]
-    joined["model_row"] = pos[~absent]
-    prov["without_task"] = int(joined["task"].isna().sum())
+    joined = repos[~absent]
+    joined = joined.assign(task=models["task"].array.take(pos[~absent]), model_row=pos[~absent])
+    has_task = joined["task"].notna().to_numpy()
+    prov["without_task"] = int((~has_task).sum())
     prov["models_in_input"] = int(models["task"].notna().sum())
-    joined = joined[joined["task"].notna()]
+    joined = joined[has_task]
     prov["studied"] = int(len(joined))
     return joined.reset_index(drop=True)
 
 
+def _task_codes(repos: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
+    codes, tasks = pd.factorize(repos["task"])
+    return codes, [str(t) for t in tasks]
+
+
 def repos_by_task(repos: pd.DataFrame) -> pd.DataFrame:
     """repos_by_task.csv: the row `all` first, then one row per task (most repositories first)."""
-    scoped = pd.concat([repos.assign(task="all"), repos], ignore_index=True)
-    found = scoped[scoped["found"]]
-    g = found.groupby("task", sort=False)
-    counts = found["commit_count"].astype("float64")
-    out = pd.DataFrame({"repos": scoped.groupby("task", sort=False).size()})
-    out["found"] = g.size().reindex(out.index).fillna(0).astype(int)
-    for name, column in (("updated_pct", None), ("tagged_pct", "tagged"), ("semver_tag_pct", "semver_tagged"),
-                         ("branched_pct", "branched"), ("successor_pct", "successor")):
-        hits = (counts >= UPDATED_MIN_COMMITS) if column is None else found[column]
-        out[name] = (100.0 * hits.groupby(found["task"], sort=False).sum().reindex(out.index)
-                     / out["found"].replace(0, np.nan)).round(4)
-    quant = counts.groupby(found["task"], sort=False).quantile([0.5, 0.9]).unstack()
-    out["median_commits"] = quant[0.5].reindex(out.index) if len(quant) else np.nan
-    out["p90_commits"] = quant[0.9].reindex(out.index) if len(quant) else np.nan
-    out = out.rename_axis("task").reset_index()
-    rest = out[out["task"] != "all"].sort_values(["repos", "task"], ascending=[False, True], kind="stable")
-    return pd.concat([out[out["task"] == "all"], rest], ignore_index=True)[BY_TASK_COLUMNS]
+    codes, tasks = _task_codes(repos)
+    k = len(tasks)
+    found = repos["found"].to_numpy(dtype=bool)
+    counts = repos["commit_count"].to_numpy(dtype="float64")
+
+    def per_task(mask: np.ndarray) -> np.ndarray:
+        n = np.bincount(codes[mask], minlength=k)
+        return np.append(n, n.sum())  # the last entry is `all`
+
+    n_found = per_task(found)
+    out = pd.DataFrame({"task": tasks + ["all"], "repos": per_task(np.ones(len(repos), dtype=bool)),
+                        "found": n_found})
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for name, hit in (("updated_pct", counts >= UPDATED_MIN_COMMITS), ("tagged_pct", repos["tagged"]),
+                          ("semver_tag_pct", repos["semver_tagged"]), ("branched_pct", repos["branched"]),
+                          ("successor_pct", repos["successor"])):
+            out[name] = np.round(100.0 * per_task(found & np.asarray(hit, dtype=bool)) / n_found, 4)
+    # quantiles per task on the found repositories sorted by (task, commits): one slice per task, no loop over rows
+    order = np.lexsort((counts[found], codes[found]))
+    sorted_counts, bounds = counts[found][order], np.concatenate([[0], np.cumsum(n_found[:-1])])
+    quant = [np.percentile(sorted_counts[bounds[i]:bounds[i + 1]], [50, 90]) if n_found[i] else [np.nan] * 2
+             for i in range(k)]
+    quant.append(np.percentile(sorted_counts, [50, 90]) if len(sorted_counts) else [np.nan] * 2)
+    out["median_commits"], out["p90_commits"] = [q[0] for q in quant], [q[1] for q in quant]
+    rest = out.iloc[:k].sort_values(["repos", "task"], ascending=[False, True], kind="stable")
+    return pd.concat([out.iloc[k:], rest], ignore_index=True)[BY_TASK_COLUMNS]
 
 
-def repo_modes(repos: pd.DataFrame) -> pd.Series:
-    """Each found repository's mode (see the module docstring), same index."""
-    found = repos[repos["found"]]
-    git = (found["tagged"] | found["branched"]).to_numpy(dtype=bool)
-    named = found["versioned"].to_numpy(dtype=bool)
-    updated = (found["commit_count"].astype("float64") >= UPDATED_MIN_COMMITS).to_numpy(dtype=bool)
-    mode = np.select([named & git, named, git, updated], list(MODES[:4]), MODES[4])
-    return pd.Series(mode, index=found.index, name="mode")
+def repo_modes(repos: pd.DataFrame) -> np.ndarray:
+    """Each repository's mode as an index into MODES (-1 where not found; see the module docstring)."""
+    git = (repos["tagged"] | repos["branched"]).to_numpy(dtype=bool)
+    named = repos["versioned"].to_numpy(dtype=bool)
+    updated = repos["commit_count"].to_numpy(dtype="float64") >= UPDATED_MIN_COMMITS
+    mode = np.select([named & git, named, git, updated], [0, 1, 2, 3], 4)
+    return np.where(repos["found"].to_numpy(dtype=bool), mode, -1)
 
 
-def modes_table(repos: pd.DataFrame, modes: pd.Series) -> tuple[pd.DataFrame, pd.DataFrame]:
+def modes_table(repos: pd.DataFrame, modes: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(repos_modes.csv: mode, repos, pct over every found repository; the same per task: task, mode, repos, pct)."""
-    tasks = repos.loc[modes.index, "task"]
-    counts = pd.crosstab(tasks, pd.Categorical(modes, categories=list(MODES))).reindex(columns=list(MODES),
-                                                                                       fill_value=0)
-    total = counts.sum()
-    overall = pd.DataFrame({"mode": list(MODES), "repos": total.to_numpy(dtype=int)})
+    codes, tasks = _task_codes(repos)
+    found = modes >= 0
+    grid = np.bincount(codes[found] * len(MODES) + modes[found], minlength=len(tasks) * len(MODES))
+    grid = grid.reshape(len(tasks), len(MODES))
+    total = grid.sum(axis=0)
+    overall = pd.DataFrame({"mode": list(MODES), "repos": total})
     overall["pct"] = (100.0 * overall["repos"] / max(int(total.sum()), 1)).round(4)
-    order = counts.sum(axis=1).sort_values(ascending=False, kind="stable").index
-    long = counts.loc[order].stack().rename("repos").reset_index()
-    long.columns = ["task", "mode", "repos"]
-    long["pct"] = (100.0 * long["repos"] / long.groupby("task")["repos"].transform("sum")).round(4)
+    order = np.lexsort((np.array(tasks, dtype=object).astype(str), -grid.sum(axis=1)))
+    long = pd.DataFrame({"task": np.repeat(np.array(tasks, dtype=object)[order], len(MODES)),
+                         "mode": np.tile(list(MODES), len(tasks)), "repos": grid[order].ravel()})
+    sums = np.repeat(np.maximum(grid[order].sum(axis=1), 1), len(MODES))
+    long["pct"] = (100.0 * long["repos"] / sums).round(4)
     return overall, long
 
 
@@ -401,8 +435,7 @@ def repos_section(prepared: tuple[RepoFeed, pd.DataFrame], versioned: pd.Series,
     with progress.step("versioning in the repositories (--repos)"):
         repos = repos.assign(versioned=versioned.to_numpy(dtype=bool)[repos["model_row"].to_numpy()])
         by_task = repos_by_task(repos)
-        modes = repo_modes(repos)
-        overall, per_task = modes_table(repos, modes)
+        overall, per_task = modes_table(repos, repo_modes(repos))
         tables = []
         for df, rel in ((by_task, "tables/repos_by_task.csv"), (overall, "tables/repos_modes.csv"),
                         (per_task, "tables/repos_modes_by_task.csv")):
@@ -412,9 +445,8 @@ def repos_section(prepared: tuple[RepoFeed, pd.DataFrame], versioned: pd.Series,
         figs = [Path("figures/repos_modes.png"), Path("figures/repos_commit_counts.png")]
         if cfg.make_figures:
             figures.repos_modes_stacked(per_task, out / figs[0])
-            found = repos[repos["found"]]
-            figures.commit_count_histogram(found["commit_count"].astype("float64").to_numpy(), out / figs[1],
-                                           UPDATED_MIN_COMMITS)
+            counts = repos["commit_count"].to_numpy(dtype="float64")[repos["found"].to_numpy(dtype=bool)]
+            figures.commit_count_histogram(counts, out / figs[1], UPDATED_MIN_COMMITS)
     section = Section(title="Versioning in the repositories", markdown=repos_markdown(by_task, overall,
                                                                                       feed.provenance),
                       figures=figs if cfg.make_figures else [], tables=tables, key="repos")
