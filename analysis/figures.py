@@ -218,10 +218,11 @@ def repos_modes_stacked(modes: pd.DataFrame, path: Path) -> None:
         ax.barh(y, vals, left=left, color=colour, label=mode.replace("_", " "), height=0.75)
         left += vals
     ax.set_yticks(y, labels, fontsize=8)
+    ax.set_ylim(-0.6, len(wide) - 0.4)
     ax.set_xlim(0, 100)
-    ax.set_xlabel("% of the task's found repositories")
-    ax.set_title("How repositories are versioned: name, git refs, in place, or never updated")
-    ax.legend(ncol=5, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.12), frameon=False)
+    ax.set_xlabel("% of the task's found repositories (task: found repositories)")
+    ax.set_title("How repositories are versioned: name, git refs, in place, or never updated", pad=28)
+    ax.legend(ncol=5, fontsize=8, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False)
     _save(fig, path)
 
 
