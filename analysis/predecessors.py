@@ -25,6 +25,7 @@ from __future__ import annotations
 import gc
 import re
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -153,16 +154,18 @@ def _pct(part: int, whole: int) -> float:
     return round(100.0 * part / whole, 2) if whole else float("nan")
 
 
-def predecessors_table(models: pd.DataFrame, versions: pd.DataFrame, flags: pd.DataFrame,
+def predecessors_table(models: pd.DataFrame, versioned: np.ndarray | pd.Series, flags: pd.DataFrame,
                        tasks: list[str]) -> pd.DataFrame:
-    """predecessors.csv: one row for `all` (names listed under a task) and one per task of `tasks`."""
+    """predecessors.csv: one row for `all` (names listed under a task) and one per task of `tasks`; `versioned` is
+    the detector's verdict per model row."""
     task = models["task"]
+    versioned = pd.Series(np.asarray(versioned, dtype=bool), index=models.index)
     rows = []
     for scope in ["all", *tasks]:
         in_scope = task.notna() if scope == "all" else task == scope
         f = flags[in_scope.reindex(flags.index).to_numpy(dtype=bool)]
         major, minor = int(f["is_major"].sum()), int(f["is_minor"].sum())
-        rows.append({"scope": scope, "versioned": int(versions.loc[in_scope, "versioned"].sum()),
+        rows.append({"scope": scope, "versioned": int(versioned[in_scope].sum()),
                      "major_ge2": major, "major_with_predecessor_pct": _pct(int(f["major_has_predecessor"].sum()),
                                                                             major),
                      "minor": minor, "minor_with_predecessor_pct": _pct(int(f["minor_has_predecessor"].sum()),
@@ -267,38 +270,55 @@ def weights_markdown(weights: pd.DataFrame) -> str:
         "side, not compared as a replication.", "", md_table(weights)])
 
 
-def names_section(models: pd.DataFrame, tasks: list[str], cfg: Any, progress: Any):
-    """Compute predecessors.csv, lineages.csv and weights_vs_names.csv, draw the figure; return (Section, summary,
-    the per-model `versioned` flags, which the repositories' section reuses)."""
-    from analysis import figures, weights
+@dataclass
+class NameReading:
+    """What the names-only section computes from the input alone (on a forked process, alongside the study)."""
+
+    versioned: np.ndarray  # per model row: the detector finds a version in the name
+    flags: pd.DataFrame  # predecessor_flags
+    lineages: pd.DataFrame
+    weights: pd.DataFrame | None  # weights_vs_names, None when Ajibode et al.'s data cannot be read
+    weights_error: str = ""
+
+
+def read_names(models: pd.DataFrame) -> NameReading:
+    """Everything of the names-only section that needs no task list: the detector's reading of every distinct
+    name (the costly part), the predecessor flags, the lineages, and the weights-vs-names table."""
+    from analysis import weights
+
+    versions = name_versions(models)
+    flags = predecessor_flags(models, versions)
+    lineages = lineages_table(models, versions, flags)
+    try:
+        wvn, error = weights.weights_vs_names(weights.changed_repositories()), ""
+    except (OSError, ValueError, KeyError) as exc:  # the shared data is optional for the rest
+        wvn, error = None, str(exc)
+    return NameReading(versions["versioned"].to_numpy(dtype=bool), flags, lineages, wvn, error)
+
+
+def names_section(models: pd.DataFrame, tasks: list[str], cfg: Any, reading: NameReading):
+    """Write predecessors.csv, lineages.csv and weights_vs_names.csv; return (Section, summary, figure jobs)."""
+    from analysis import figures
     from analysis.section import Section
 
     out = Path(cfg.out)
-    with progress.step("versions and predecessors in names"):
-        versions = name_versions(models)
-        flags = predecessor_flags(models, versions)
-        pred = predecessors_table(models, versions, flags, tasks)
-        lineages = lineages_table(models, versions, flags)
-        try:
-            wvn = weights.weights_vs_names(weights.changed_repositories())
-        except (OSError, ValueError, KeyError) as exc:  # the shared data is optional for the rest
-            print(f"warning: weights_vs_names.csv not written: Ajibode et al.'s data unreadable ({exc})",
-                  file=sys.stderr)
-            wvn = None
-        tables = []
-        for df, rel in ((pred, "tables/predecessors.csv"), (lineages, "tables/lineages.csv"),
-                        (wvn, "tables/weights_vs_names.csv")):
-            if df is not None:
-                (out / rel).parent.mkdir(parents=True, exist_ok=True)
-                df.to_csv(out / rel, index=False)
-                tables.append(Path(rel))
-        fig = Path("figures/predecessors.png")
-        if cfg.make_figures:
-            figures.predecessor_bars(pred, out / fig, AJIBODE_MAJOR_PCT, AJIBODE_MINOR_PCT)
+    pred = predecessors_table(models, reading.versioned, reading.flags, tasks)
+    if reading.weights is None:
+        print(f"warning: weights_vs_names.csv not written: Ajibode et al.'s data unreadable ({reading.weights_error})",
+              file=sys.stderr)
+    tables = []
+    for df, rel in ((pred, "tables/predecessors.csv"), (reading.lineages, "tables/lineages.csv"),
+                    (reading.weights, "tables/weights_vs_names.csv")):
+        if df is not None:
+            (out / rel).parent.mkdir(parents=True, exist_ok=True)
+            df.to_csv(out / rel, index=False)
+            tables.append(Path(rel))
+    fig = Path("figures/predecessors.png")
+    jobs = [(figures.predecessor_bars, (pred, out / fig, AJIBODE_MAJOR_PCT, AJIBODE_MINOR_PCT))]
     task_names = int(models["task"].notna().sum())
     section = Section(title="Versions and their predecessors (names only)",
-                      markdown=names_markdown(pred, lineages, wvn, task_names),
+                      markdown=names_markdown(pred, reading.lineages, reading.weights, task_names),
                       figures=[fig] if cfg.make_figures else [], tables=tables, key="predecessors")
-    summary = {"predecessors": pred.to_dict(orient="records"), "lineages": int(len(lineages)),
-               "weights_vs_names": None if wvn is None else wvn.to_dict(orient="records")}
-    return section, summary, versions["versioned"]
+    summary = {"predecessors": pred.to_dict(orient="records"), "lineages": int(len(reading.lineages)),
+               "weights_vs_names": None if reading.weights is None else reading.weights.to_dict(orient="records")}
+    return section, summary, jobs

@@ -425,15 +425,15 @@ def prepare(cfg: Any, models: pd.DataFrame) -> tuple[RepoFeed, pd.DataFrame] | N
     return feed, repos
 
 
-def repos_section(prepared: tuple[RepoFeed, pd.DataFrame], versioned: pd.Series, cfg: Any, progress: Any):
-    """Write the repositories' tables and figures; return (Section, summary dict)."""
+def repos_section(prepared: tuple[RepoFeed, pd.DataFrame], versioned: np.ndarray, cfg: Any, progress: Any):
+    """Write the repositories' tables; return (Section, summary dict, figure jobs)."""
     from analysis import figures
     from analysis.section import Section
 
     out = Path(cfg.out)
     feed, repos = prepared
     with progress.step("versioning in the repositories (--repos)"):
-        repos = repos.assign(versioned=versioned.to_numpy(dtype=bool)[repos["model_row"].to_numpy()])
+        repos = repos.assign(versioned=np.asarray(versioned, dtype=bool)[repos["model_row"].to_numpy()])
         by_task = repos_by_task(repos)
         overall, per_task = modes_table(repos, repo_modes(repos))
         tables = []
@@ -443,26 +443,55 @@ def repos_section(prepared: tuple[RepoFeed, pd.DataFrame], versioned: pd.Series,
             df.to_csv(out / rel, index=False)
             tables.append(Path(rel))
         figs = [Path("figures/repos_modes.png"), Path("figures/repos_commit_counts.png")]
-        if cfg.make_figures:
-            figures.repos_modes_stacked(per_task, out / figs[0])
-            counts = repos["commit_count"].to_numpy(dtype="float64")[repos["found"].to_numpy(dtype=bool)]
-            figures.commit_count_histogram(counts, out / figs[1], UPDATED_MIN_COMMITS)
+        counts = repos["commit_count"].to_numpy(dtype="float64")[repos["found"].to_numpy(dtype=bool)]
+        jobs = [(figures.repos_modes_stacked, (per_task, out / figs[0])),
+                (figures.commit_count_histogram, (counts, out / figs[1], UPDATED_MIN_COMMITS))]
     section = Section(title="Versioning in the repositories", markdown=repos_markdown(by_task, overall,
                                                                                       feed.provenance),
                       figures=figs if cfg.make_figures else [], tables=tables, key="repos")
     return section, {"provenance": feed.provenance, "all": by_task.iloc[0].to_dict(),
-                     "modes": overall.to_dict(orient="records")}
+                     "modes": overall.to_dict(orient="records")}, jobs
 
 
-def study_sections(models: pd.DataFrame, tasks: list[str], cfg: Any, progress: Any,
-                   prepared: tuple[RepoFeed, pd.DataFrame] | None):
-    """The hook of `analysis.study`: the names-only section (every input) and, with --repos (read by `prepare`),
-    the repositories'. Returns (sections, summary dict)."""
+@dataclass
+class Started:
+    """The versioning sections once started: the repos feed read and joined, the names read on a forked process."""
+
+    prepared: tuple[RepoFeed, pd.DataFrame] | None
+    names: Any  # analysis.parallel.Forked of predecessors.read_names
+
+
+def start(cfg: Any, models: pd.DataFrame) -> Started:
+    """The hook at the start of the study: a bad --repos stops the run here, before any output; the names-only
+    reading (the detector over every distinct name) starts on a forked process, alongside the study."""
     from analysis import predecessors
+    from analysis.parallel import Forked
 
-    section, summary, versioned = predecessors.names_section(models, tasks, cfg, progress)
+    prepared = prepare(cfg, models)
+    return Started(prepared, Forked(predecessors.read_names, models))
+
+
+def _draw(job: tuple) -> None:
+    fn, args = job
+    fn(*args)
+
+
+def study_sections(models: pd.DataFrame, tasks: list[str], cfg: Any, progress: Any, started: Started):
+    """The hook at the end of the study: the names-only section (every input) and, with --repos, the
+    repositories'; their figures drawn on two processes. Returns (sections, summary dict)."""
+    from analysis import predecessors
+    from analysis.parallel import fork_map
+
+    wait = " (waiting for its process)" if started.names.forked else ""
+    with progress.step(f"versions and predecessors in names{wait}"):
+        reading = started.names.result()
+        section, summary, jobs = predecessors.names_section(models, tasks, cfg, reading)
     sections = [section]
-    if prepared is not None:
-        repo_section, summary["repos"] = repos_section(prepared, versioned, cfg, progress)
+    if started.prepared is not None:
+        repo_section, summary["repos"], more = repos_section(started.prepared, reading.versioned, cfg, progress)
         sections.append(repo_section)
+        jobs += more
+    if cfg.make_figures:
+        with progress.step("figures of the versioning sections"):
+            fork_map(_draw, jobs)
     return sections, summary

@@ -267,7 +267,7 @@ def _run_experiments(cfg: StudyConfig, progress: Progress, loaded: LoadResult, c
     except ImportError as exc:
         raise InputError(f"--method detector needs analysis.detector, which cannot be imported: {exc}") from exc
     method_label = "study regex" if exp_method == "study" else "version detector"
-    repos_prepared = repos_analysis.prepare(cfg, models)  # a bad --repos stops the run before any output
+    versioning = repos_analysis.start(cfg, models)  # a bad --repos stops the run here; names read alongside
 
     sections: list[Section] = [_provenance_section(loaded, cfg)]
     summary: dict[str, Any] = {"method": cfg.method, "experiments_use": method_label, "token_rules": cfg.token_rules}
@@ -391,8 +391,7 @@ def _run_experiments(cfg: StudyConfig, progress: Progress, loaded: LoadResult, c
                                                                else "")
         with progress.step(step):
             sections.append(comparison.result())
-    extra, summary["versioning"] = repos_analysis.study_sections(models, selected, cfg, progress,
-                                                                 repos_prepared)
+    extra, summary["versioning"] = repos_analysis.study_sections(models, selected, cfg, progress, versioning)
     sections += extra
 
     summary.update({

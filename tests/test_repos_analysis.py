@@ -317,7 +317,7 @@ def test_predecessors_by_hand():
                      "q/lm-v1.1", "q/lm-v1.2", "q/other-1.3", "r/plain", "r/app-latest"])
     versions = P.name_versions(models)
     flags = P.predecessor_flags(models, versions)
-    table = P.predecessors_table(models, versions, flags, ["t"])
+    table = P.predecessors_table(models, versions["versioned"], flags, ["t"])
     row = table.iloc[0].to_dict()
     # versioned: all but p/tool and r/plain; majors >= 2: painter_v2 (has v1), PainterV3 (has v1), solo-v2 (none),
     # tool-v2.1 and tool-v2 (the bare p/tool) -> 4 of 5; minors: tool-v2.1 (has v2 = 2.0), lm-v1.1 (none), lm-v1.2
@@ -374,7 +374,7 @@ def test_real_predecessors_table_on_the_2024_lists(tmp_path):
     versions = P.name_versions(models)
     flags = P.predecessor_flags(models, versions)
     tasks = ["text-classification", "text-generation"]
-    table = P.predecessors_table(models, versions, flags, tasks)
+    table = P.predecessors_table(models, versions["versioned"], flags, tasks)
     assert table["scope"].tolist() == ["all", *tasks]
     assert list(table.columns) == P.PREDECESSOR_COLUMNS
     a = table.iloc[0]
