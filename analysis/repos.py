@@ -471,16 +471,10 @@ def start(cfg: Any, models: pd.DataFrame) -> Started:
     return Started(prepared, Forked(predecessors.read_names, models))
 
 
-def _draw(job: tuple) -> None:
-    fn, args = job
-    fn(*args)
-
-
 def study_sections(models: pd.DataFrame, tasks: list[str], cfg: Any, progress: Any, started: Started):
-    """The hook at the end of the study: the names-only section (every input) and, with --repos, the
-    repositories'; their figures drawn on two processes. Returns (sections, summary dict)."""
+    """The hook before the study's figures: the names-only section (every input) and, with --repos, the
+    repositories'. Returns (sections, summary dict, figure jobs `(function, args)` for the study's figure pool)."""
     from analysis import predecessors
-    from analysis.parallel import fork_map
 
     wait = " (waiting for its process)" if started.names.forked else ""
     with progress.step(f"versions and predecessors in names{wait}"):
@@ -491,7 +485,4 @@ def study_sections(models: pd.DataFrame, tasks: list[str], cfg: Any, progress: A
         repo_section, summary["repos"], more = repos_section(started.prepared, reading.versioned, cfg, progress)
         sections.append(repo_section)
         jobs += more
-    if cfg.make_figures:
-        with progress.step("figures of the versioning sections"):
-            fork_map(_draw, jobs)
-    return sections, summary
+    return sections, summary, jobs if cfg.make_figures else []

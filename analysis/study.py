@@ -360,6 +360,8 @@ def _run_experiments(cfg: StudyConfig, progress: Progress, loaded: LoadResult, c
         figures=[Path("figures/e3_organisations_tokens.png"), Path("figures/e3_organisations_groups.png")],
         tables=org_files, key="e3"))
 
+    extra, summary["versioning"], extra_jobs = repos_analysis.study_sections(models, selected, cfg, progress,
+                                                                             versioning)
     if cfg.make_figures:
         with progress.step("figures"):
             fig = out / "figures"
@@ -377,7 +379,7 @@ def _run_experiments(cfg: StudyConfig, progress: Progress, loaded: LoadResult, c
                 (figures.group_bars, (org_grp, fig / "e3_organisations_groups.png", min(cfg.top, 15),
                                       "Experiment 3: most shared token groups per organisation")),
             ]
-            _draw_all(jobs)
+            _draw_all(jobs + extra_jobs)
     else:
         for s in sections:
             s.figures = []
@@ -391,7 +393,6 @@ def _run_experiments(cfg: StudyConfig, progress: Progress, loaded: LoadResult, c
                                                                else "")
         with progress.step(step):
             sections.append(comparison.result())
-    extra, summary["versioning"] = repos_analysis.study_sections(models, selected, cfg, progress, versioning)
     sections += extra
 
     summary.update({

@@ -285,6 +285,11 @@ def _measure(fn, *args):
     return out, round(wall, 2), (max(peak[0], _rss_kb()) - base) / 1024
 
 
+def _draw_job(job: tuple) -> None:
+    fn, args = job
+    fn(*args)
+
+
 def _repos_child(scale: int) -> None:  # pragma: no cover - runs in a fresh process
     """Models: the 2024 lists, their owners copied (`<owner>-x<k>`) until `scale` ids carry a task; a synthetic
     repos feed of `scale` lines; the two added sections timed on them, as `analysis.study` runs them."""
@@ -314,7 +319,7 @@ def _repos_child(scale: int) -> None:  # pragma: no cover - runs in a fresh proc
     prepared, read_s, read_mb = _measure(repos.prepare, cfg, models)
     (_, _, more), section_s, section_mb = _measure(repos.repos_section, prepared, reading.versioned, cfg,
                                                    Progress(quiet=True))
-    _, figures_s, figures_mb = _measure(fork_map, repos._draw, jobs + more)
+    _, figures_s, figures_mb = _measure(fork_map, _draw_job, jobs + more)
     print("REPOS", json.dumps({
         "models": len(models), "repos_lines": len(ids), "feed_mb": round(feed.stat().st_size / 1e6, 1),
         "names_reading_s": names_s, "names_reading_peak_mb": round(names_mb, 1),

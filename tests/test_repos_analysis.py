@@ -286,16 +286,11 @@ def test_reader_keeps_the_latest_line_of_an_id_and_reads_gzip(tmp_path):
         R.read_repos(tmp_path / "missing.jsonl")
 
 
-def test_semver_tags_and_branches():
+def test_semver_tags_and_branches(tmp_path):
     records = [repo(f"o/m{i}", tags=t, branches=b) for i, (t, b) in enumerate([
         (["v1"], ["main"]), (["1.0"], ["main", "v1.0"]), (["v1.2.3"], []), (["v1.2.3.4"], ["dev"]),
         (["release-1", "V2"], ["main"]), ([], ["main"])])]
-    path = Path(__file__).parent  # not used for files: build the table directly from the reader's Arrow path
-    del path
-    import pyarrow as pa
-
-    table = pa.Table.from_pylist([{k: r.get(k) for k in R._FIELDS} for r in records], schema=R._schema())
-    flags = R._flags(table)
+    flags = R.read_repos(write_jsonl(tmp_path / "r.jsonl", records)).repos
     assert flags["semver_tagged"].tolist() == [True, True, True, False, False, False]
     assert flags["tagged"].tolist() == [True, True, True, True, True, False]
     assert flags["branched"].tolist() == [False, True, False, True, False, False]
