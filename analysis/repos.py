@@ -93,10 +93,23 @@ def _scan_newlines(path: Path) -> tuple[int, bool]:
     return newlines, prev == b"\n" and not blank
 
 
-def _read_fast(path: Path):
-    """The whole feed through Arrow's JSON reader, or None when a line is not clean (the line reader says which)."""
+def _clean(table) -> bool:
+    """Every line of this batch is usable: an id, a known status, and for `ok` a non-negative commit count."""
     import pyarrow as pa
     import pyarrow.compute as pc
+
+    ok = pc.equal(table.column("status"), "ok")
+    return (table.column("id").null_count == 0
+            and pc.all(pc.is_in(table.column("status"), value_set=pa.array(STATUSES))).as_py()
+            and not pc.any(pc.and_(ok, pc.is_null(table.column("commit_count")))).as_py()
+            and not pc.any(pc.less(table.column("commit_count"), 0)).as_py())
+
+
+def _read_fast(path: Path) -> pd.DataFrame | None:
+    """The feed's per-line flags, parsed by Arrow's streaming JSON reader one block at a time (only the flags are
+    kept: memory does not hold the whole parsed feed), or None when a line is not clean (the line reader says
+    which)."""
+    import pyarrow as pa
     import pyarrow.json as pj
 
     try:
@@ -105,22 +118,24 @@ def _read_fast(path: Path):
         return None
     if not clean_ends or not newlines:
         return None
+    parts = []
     try:
         source = pa.input_stream(str(path), compression="gzip" if _is_gzip(path) else None)
-        table = pj.read_json(source, parse_options=pj.ParseOptions(explicit_schema=_schema(),
-                                                                   unexpected_field_behavior="ignore"))
+        reader = pj.open_json(source, read_options=pj.ReadOptions(block_size=1 << 24),
+                              parse_options=pj.ParseOptions(explicit_schema=_schema(),
+                                                            unexpected_field_behavior="ignore"))
+        for batch in reader:
+            table = pa.Table.from_batches([batch])
+            if not parts and table.column("status").null_count == table.num_rows:
+                raise _not_a_repos_feed(path)
+            if not _clean(table):
+                return None
+            parts.append(_flags(table))
     except (pa.ArrowInvalid, pa.ArrowTypeError, EOFError):
         return None
-    if table.num_rows != newlines:
+    if sum(len(p) for p in parts) != newlines:
         return None
-    if table.column("status").null_count == table.num_rows:
-        raise _not_a_repos_feed(path)
-    ok = pc.equal(table.column("status"), "ok")
-    clean = (table.column("id").null_count == 0
-             and pc.all(pc.is_in(table.column("status"), value_set=pa.array(STATUSES))).as_py()
-             and not pc.any(pc.and_(ok, pc.is_null(table.column("commit_count")))).as_py()
-             and not pc.any(pc.less(table.column("commit_count"), 0)).as_py())
-    return table if clean else None
+    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
 
 
 def _not_a_repos_feed(path: Path) -> InputError:
@@ -204,7 +219,9 @@ def _flags(table) -> pd.DataFrame:
         "semver_tagged": any_in_list("tags", lambda v: pc.match_substring_regex(v, SEMVER_TAG)),
         "branched": any_in_list("branches", lambda v: pc.not_equal(v, "main")),
         "successor": pc.not_equal(new_version, "").to_numpy(zero_copy_only=False),
-        "carried_over": array("carried_over", False).astype(bool)})
+        "carried_over": array("carried_over", False).astype(bool),
+        "crawled_at": pd.Series(pd.array(pc.fill_null(table.column("crawled_at"), "").combine_chunks(),
+                                         dtype="str"))})
 
 
 def _arrow(strings: pd.Series):
@@ -215,16 +232,14 @@ def _arrow(strings: pd.Series):
     return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
 
 
-def _latest_per_id(df: pd.DataFrame, crawled_at, duplicates: Lines) -> pd.DataFrame:
+def _latest_per_id(df: pd.DataFrame, duplicates: Lines) -> pd.DataFrame:
     """One row per id: the latest `crawled_at` (missing = oldest), then the last in file order."""
-    import pyarrow as pa
     import pyarrow.compute as pc
 
-    stamps = pc.dictionary_encode(crawled_at.combine_chunks())
+    stamps = pc.dictionary_encode(_arrow(df["crawled_at"]))  # one stamp per crawled page: few distinct ones
     parsed = pd.to_datetime(pd.Series(stamps.dictionary.to_pylist(), dtype=object), utc=True, errors="coerce",
                             format="ISO8601")
-    codes = pc.fill_null(stamps.indices, len(parsed)).to_numpy(zero_copy_only=False)
-    ts = np.append(parsed.array.asi8, np.iinfo(np.int64).min)[codes]
+    ts = parsed.array.asi8[stamps.indices.to_numpy(zero_copy_only=False)]  # NaT (missing) is the smallest
     ids = pc.dictionary_encode(_arrow(df["id"])).indices.to_numpy(zero_copy_only=False)
     order = np.lexsort((np.arange(len(df)), ts))
     _, first_from_end = np.unique(ids[order][::-1], return_index=True)
@@ -233,7 +248,7 @@ def _latest_per_id(df: pd.DataFrame, crawled_at, duplicates: Lines) -> pd.DataFr
         dropped = np.setdiff1d(np.arange(len(df)), keep)
         duplicates.count += len(dropped)
         duplicates.first = df["line"].to_numpy()[dropped[:MAX_EXAMPLES]].tolist()
-    return df.take(keep).reset_index(drop=True)
+    return df.take(keep).drop(columns=["crawled_at"]).reset_index(drop=True)
 
 
 def read_repos(path: Path) -> RepoFeed:
@@ -243,19 +258,20 @@ def read_repos(path: Path) -> RepoFeed:
         raise InputError(f"--repos {path}: no such file")
     malformed, truncated, duplicates = Lines(), Lines(), Lines()
     try:
-        table = _read_fast(path)
-        if table is not None:
-            lines = np.arange(1, table.num_rows + 1)
-        else:
+        df = _read_fast(path)
+        if df is None:
             table, lines = _read_lines(path, malformed, truncated)
+            df = _flags(table)
+        else:
+            lines = np.arange(1, len(df) + 1)
     except OSError as exc:
         raise InputError(f"cannot read --repos {path}: {exc.strerror or exc}") from exc
-    if not table.num_rows:
+    if not len(df):
         raise InputError(f"--repos {path}: no valid repository line ({malformed.count} malformed)")
-    df = _flags(table)
+    valid = len(df)
     df["line"] = lines
-    df = _latest_per_id(df, table.column("crawled_at"), duplicates)
-    prov = {"path": str(path.resolve()), "lines_valid": int(table.num_rows), "repos": int(len(df)),
+    df = _latest_per_id(df, duplicates)
+    prov = {"path": str(path.resolve()), "lines_valid": int(valid), "repos": int(len(df)),
             "malformed_lines": vars(malformed), "truncated_lines": vars(truncated),
             "duplicate_ids": vars(duplicates), "carried_over": int(df["carried_over"].sum())}
     for kind, d in (("malformed", malformed), ("truncated", truncated)):
