@@ -387,13 +387,13 @@ def _run_experiments(cfg: StudyConfig, progress: Progress, loaded: LoadResult, c
     sections.append(_method_notes(cfg, rule_diffs))
     repro, repro_data = _reproduction_section(e1, e2, par, tok_tables, sizes, grp_tables)
     sections.append(repro)
+    sections += extra  # the versioning sections; the comparison stays last
 
     if comparison is not None:  # the detector's figures always come side by side with the regex's
         step = "comparison: study regex vs version detector" + (" (waiting for its process)" if comparison.forked
                                                                else "")
         with progress.step(step):
             sections.append(comparison.result())
-    sections += extra
 
     summary.update({
         "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
