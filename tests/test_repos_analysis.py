@@ -156,6 +156,7 @@ def small_run(tmp_path_factory):
 # The repositories' section
 
 
+@pytest.mark.e2e
 def test_repos_by_task_worked_out_by_hand(small_run):
     _, out = small_run
     table = pd.read_csv(out / "tables" / "repos_by_task.csv").set_index("task")
@@ -176,6 +177,7 @@ def test_repos_by_task_worked_out_by_hand(small_run):
     assert_repos_by_task(out, expected_repos_by_task(REPOS, TASK_OF))
 
 
+@pytest.mark.e2e
 def test_each_found_repository_in_exactly_one_mode(small_run):
     _, out = small_run
     modes = pd.read_csv(out / "tables" / "repos_modes.csv").set_index("mode")["repos"].to_dict()
@@ -185,6 +187,7 @@ def test_each_found_repository_in_exactly_one_mode(small_run):
     assert fm == {"name_and_git": 1, "name_only": 0, "git_only": 1, "in_place": 0, "never_updated": 1}
 
 
+@pytest.mark.e2e
 def test_report_section_cites_the_anchors(small_run):
     _, out = small_run
     md = (out / "report.md").read_text(encoding="utf-8")
@@ -198,6 +201,7 @@ def test_report_section_cites_the_anchors(small_run):
     assert summary["versioning"]["repos"]["provenance"]["absent_from_models"]["count"] == 0
 
 
+@pytest.mark.e2e
 def test_without_repos_the_section_is_absent_and_the_rest_identical(small_run):
     tmp, with_repos = small_run
     out = tmp / "without"
@@ -214,6 +218,7 @@ def test_without_repos_the_section_is_absent_and_the_rest_identical(small_run):
         assert (out / rel).read_bytes() == (with_repos / rel).read_bytes(), rel
 
 
+@pytest.mark.e2e
 def test_figures_are_drawn(small_run):
     _, out = small_run
     for name in ("repos_modes.png", "repos_commit_counts.png", "predecessors.png"):
@@ -221,6 +226,7 @@ def test_figures_are_drawn(small_run):
         assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 5_000, name
 
 
+@pytest.mark.e2e
 def test_bad_lines_are_counted_not_dropped(tmp_path):
     models = write_jsonl(tmp_path / "models.jsonl", MODELS)
     lines = [json.dumps(r) for r in REPOS[:4]] + ["{not json", json.dumps({"id": "e/chat"}),
@@ -241,6 +247,7 @@ def test_bad_lines_are_counted_not_dropped(tmp_path):
     assert table.loc["all", "repos"] == 6  # 8 ids less d/llm-7b-v1.1 (bad and truncated) and e/chat (bad)
 
 
+@pytest.mark.e2e
 def test_a_models_feed_given_as_repos_fails_before_any_output(tmp_path):
     models = write_jsonl(tmp_path / "models.jsonl", MODELS)
     out = tmp_path / "o"
@@ -254,6 +261,7 @@ def test_a_models_feed_given_as_repos_fails_before_any_output(tmp_path):
     assert not (out / "tables").exists()
 
 
+@pytest.mark.e2e
 def test_ids_absent_from_the_models_feed(tmp_path):
     models = write_jsonl(tmp_path / "models.jsonl", MODELS)
     feed = write_jsonl(tmp_path / "repos.jsonl", REPOS + [repo("zz/elsewhere", commits=9)])
