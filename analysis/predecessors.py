@@ -227,6 +227,10 @@ def md_table(df: pd.DataFrame, max_rows: int = 15) -> str:
     return "\n".join(lines)
 
 
+def _pct_text(value: float) -> str:
+    return "n/a" if pd.isna(value) else f"{value:.1f}%"
+
+
 def names_markdown(pred: pd.DataFrame, lineages: pd.DataFrame, weights: pd.DataFrame | None, task_names: int) -> str:
     """The section's text: definitions, this input's figures next to the published ones."""
     a = pred.iloc[0]
@@ -244,8 +248,8 @@ def names_markdown(pred: pd.DataFrame, lineages: pd.DataFrame, weights: pd.DataF
           "version `X.Y` (Y >= 1) when its family holds `X.Z` with Z < Y (`X` alone is `X.0`). Families are formed "
           "over every id of the input; the scopes count the versioned names of all tasks, then of each studied "
           "task.", "",
-          f"Here **{a['major_with_predecessor_pct']:.1f}%** of {int(a['major_ge2']):,} major versions and "
-          f"**{a['minor_with_predecessor_pct']:.1f}%** of {int(a['minor']):,} minor versions have their "
+          f"Here **{_pct_text(a['major_with_predecessor_pct'])}** of {int(a['major_ge2']):,} major versions and "
+          f"**{_pct_text(a['minor_with_predecessor_pct'])}** of {int(a['minor']):,} minor versions have their "
           f"predecessor in the input; Ajibode et al. (EMSE 2025, 52,227 LLM repositories) found **{AJIBODE_MAJOR_PCT:.0f}%** "
           f"and **{AJIBODE_MINOR_PCT:.0f}%**.", "", md_table(pred), "",
           f"**Lineages**: {len(lineages):,} families hold two or more versions (`-` is the bare name); the largest:",

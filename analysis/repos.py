@@ -399,6 +399,10 @@ def _provenance_lines(prov: dict[str, Any]) -> list[str]:
         f"of the {prov['models_in_input']:,} models listed under a task"]
 
 
+def _pc(value: float, digits: int = 2) -> str:
+    return "n/a" if pd.isna(value) else f"{value:.{digits}f}%"
+
+
 def repos_markdown(by_task: pd.DataFrame, modes: pd.DataFrame, prov: dict[str, Any]) -> str:
     """The section's text: the definitions, the input's provenance, the figures next to the published ones."""
     from analysis.predecessors import md_table
@@ -410,13 +414,13 @@ def repos_markdown(by_task: pd.DataFrame, modes: pd.DataFrame, prov: dict[str, A
           "", *_provenance_lines(prov), "",
           f"Of **{int(a['repos']):,}** repositories, **{int(a['found']):,}** were found (the others were deleted or "
           "made private since the listing: counted, left out of the shares). Of those found: "
-          f"**{a['updated_pct']:.1f}%** were updated (at least {UPDATED_MIN_COMMITS} commits on `main`: the Hub's "
-          f"initial commit, the upload, and at least one change), **{a['tagged_pct']:.2f}%** carry a git tag, "
-          f"**{a['semver_tag_pct']:.2f}%** a tag `v?N`, `v?N.N` or `v?N.N.N`, **{a['branched_pct']:.2f}%** a branch "
-          f"other than `main`, and **{a['successor_pct']:.2f}%** name a successor (`new_version` on the card). "
+          f"**{_pc(a['updated_pct'], 1)}** were updated (at least {UPDATED_MIN_COMMITS} commits on `main`: the Hub's "
+          f"initial commit, the upload, and at least one change), **{_pc(a['tagged_pct'])}** carry a git tag, "
+          f"**{_pc(a['semver_tag_pct'])}** a tag `v?N`, `v?N.N` or `v?N.N.N`, **{_pc(a['branched_pct'])}** a branch "
+          f"other than `main`, and **{_pc(a['successor_pct'])}** name a successor (`new_version` on the card). "
           f"Median commits {a['median_commits']:g}, 90th percentile {a['p90_commits']:g}.", "",
           f"Castaño et al. (MSR 2024, TOSEM; 380k models' commit histories) found formal releases for only "
-          f"**{released} of {of:,}** models ({100 * released / of:.2f}%); here {a['semver_tag_pct']:.2f}% of the "
+          f"**{released} of {of:,}** models ({100 * released / of:.2f}%); here {_pc(a['semver_tag_pct'])} of the "
           "found repositories carry a version-like git tag.", "", md_table(by_task, 50), "",
           "**Modes** (each found repository in exactly one): `name_and_git` a version in the name (detector) and a "
           "tag or a branch other than `main`; `name_only` a version in the name only; `git_only` a tag or extra "

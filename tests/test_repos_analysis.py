@@ -405,3 +405,17 @@ def test_weights_vs_names_on_the_shared_file():
                           "variant": ["quantized", "finetuned", "finetuned"]})
     t = W.weights_vs_names(small).set_index("variant")
     assert t.loc["all", ["repos", "detector_versioned", "regex_versioned"]].tolist() == [3, 2, 1]
+
+
+def test_a_feed_of_deleted_repositories_only_has_no_shares(tmp_path):
+    """Every repository deleted since the listing: counted, and the shares say n/a instead of a made-up 0%."""
+    models = pd.DataFrame({"id": ["a/x", "a/y"], "task": ["t", "t"]})
+    feed = R.read_repos(write_jsonl(tmp_path / "r.jsonl", [repo("a/x", status="not_found"),
+                                                            repo("a/y", status="not_found")]))
+    repos = R.join_tasks(feed, models).assign(versioned=False)
+    table = R.repos_by_task(repos)
+    assert table[["repos", "found"]].values.tolist() == [[2, 0], [2, 0]]
+    assert table[["updated_pct", "tagged_pct", "median_commits"]].isna().all().all()
+    overall, _ = R.modes_table(repos, R.repo_modes(repos))
+    text = R.repos_markdown(table, overall, feed.provenance)
+    assert "**2** repositories, **0** were found" in text and "**n/a** were updated" in text
