@@ -235,11 +235,11 @@ def names_markdown(pred: pd.DataFrame, lineages: pd.DataFrame, weights: pd.DataF
     """The section's text: definitions, this input's figures next to the published ones."""
     a = pred.iloc[0]
     share = 100.0 * a["versioned"] / task_names if task_names else float("nan")
-    md = [f"Read from the names alone, with the version detector's spans. **{int(a['versioned']):,} of "
+    md = [(f"Read from the names alone, with the version detector's spans. **{int(a['versioned']):,} of "
           f"{task_names:,} names listed under a task ({share:.1f}%)** carry a version. Jiang et al. (arXiv "
           "2310.01642) found a version element in **12.7% of 14,178** labelled names, while **48%** of the users "
-          "they surveyed say they put versions in names.", "",
-          "**Predecessors** (Ajibode et al.'s measure). A name's version is the last version span the detector finds "
+          "they surveyed say they put versions in names."), "",
+          ("**Predecessors** (Ajibode et al.'s measure). A name's version is the last version span the detector finds "
           "that holds a digit: its major is the span's first number, its minor the second (`v1.2` is 1.2, `2-1` is "
           "2.1, `v2` is 2.0). A *family* is one owner and the name with that span (and the one separator before it) "
           "cut out, lower-cased: `Model-v1`, `model_v2` and `modelV3` of one owner are one family. The *bare name* "
@@ -247,11 +247,11 @@ def names_markdown(pred: pd.DataFrame, lineages: pd.DataFrame, weights: pd.DataF
           "version (major >= 2) has its predecessor when its family holds a lower major or the bare name; a minor "
           "version `X.Y` (Y >= 1) when its family holds `X.Z` with Z < Y (`X` alone is `X.0`). Families are formed "
           "over every id of the input; the scopes count the versioned names of all tasks, then of each studied "
-          "task.", "",
-          f"Here **{_pct_text(a['major_with_predecessor_pct'])}** of {int(a['major_ge2']):,} major versions and "
+          "task."), "",
+          (f"Here **{_pct_text(a['major_with_predecessor_pct'])}** of {int(a['major_ge2']):,} major versions and "
           f"**{_pct_text(a['minor_with_predecessor_pct'])}** of {int(a['minor']):,} minor versions have their "
           f"predecessor in the input; Ajibode et al. (EMSE 2025, 52,227 LLM repositories) found **{AJIBODE_MAJOR_PCT:.0f}%** "
-          f"and **{AJIBODE_MINOR_PCT:.0f}%**.", "", md_table(pred), "",
+          f"and **{AJIBODE_MINOR_PCT:.0f}%**."), "", md_table(pred), "",
           f"**Lineages**: {len(lineages):,} families hold two or more versions (`-` is the bare name); the largest:",
           "", md_table(lineages.assign(series=lineages["series"].str.slice(0, 80)), 12)]
     if weights is not None:
@@ -264,14 +264,14 @@ def weights_markdown(weights: pd.DataFrame) -> str:
 
     a = weights.iloc[0]
     return "\n".join([
-        f"**Weights that changed, and names** (Ajibode et al.'s replication data): of the **{int(a['repos']):,}** "
+        (f"**Weights that changed, and names** (Ajibode et al.'s replication data): of the **{int(a['repos']):,}** "
         "repositories whose weight files `main` changed at least twice (an upload, then at least one change in "
         f"place), **{int(a['detector_versioned']):,} ({a['detector_pct']:.2f}%)** carry a version in their name by "
         f"the detector and **{int(a['regex_versioned']):,} ({a['regex_pct']:.2f}%)** by the study's regex. "
         f"Ajibode et al. report that **{AJIBODE_UNREFLECTED_CHANGES_PCT}%** of weight-file changes are reflected "
         "neither in the version name nor in the documentation. This is a different measure: theirs counts changes "
         "and reads cards too; this one counts repositories and reads names only, so the two figures are set side by "
-        "side, not compared as a replication.", "", md_table(weights)])
+        "side, not compared as a replication."), "", md_table(weights)])
 
 
 @dataclass
@@ -323,6 +323,6 @@ def names_section(models: pd.DataFrame, tasks: list[str], cfg: Any, reading: Nam
     section = Section(title="Versions and their predecessors (names only)",
                       markdown=names_markdown(pred, reading.lineages, reading.weights, task_names),
                       figures=[fig] if cfg.make_figures else [], tables=tables, key="predecessors")
-    summary = {"predecessors": pred.to_dict(orient="records"), "lineages": int(len(reading.lineages)),
+    summary = {"predecessors": pred.to_dict(orient="records"), "lineages": len(reading.lineages),
                "weights_vs_names": None if reading.weights is None else reading.weights.to_dict(orient="records")}
     return section, summary, jobs

@@ -271,7 +271,7 @@ def read_repos(path: Path) -> RepoFeed:
     valid = len(df)
     df["line"] = lines
     df = _latest_per_id(df, duplicates)
-    prov = {"path": str(path.resolve()), "lines_valid": int(valid), "repos": int(len(df)),
+    prov = {"path": str(path.resolve()), "lines_valid": valid, "repos": len(df),
             "malformed_lines": vars(malformed), "truncated_lines": vars(truncated),
             "duplicate_ids": vars(duplicates), "carried_over": int(df["carried_over"].sum())}
     for kind, d in (("malformed", malformed), ("truncated", truncated)):
@@ -290,7 +290,6 @@ def join_tasks(feed: RepoFeed, models: pd.DataFrame) -> pd.DataFrame:
 
     Ids absent from the models input, and models without a task, are counted in the provenance and left out; a feed
     none of whose ids is in the models input is an error (a repos feed of another crawl)."""
-    import pyarrow as pa
     import pyarrow.compute as pc
 
     repos = feed.repos
@@ -313,7 +312,7 @@ def join_tasks(feed: RepoFeed, models: pd.DataFrame) -> pd.DataFrame:
     prov["without_task"] = int((~has_task).sum())
     prov["models_in_input"] = int(models["task"].notna().sum())
     joined = joined[has_task]
-    prov["studied"] = int(len(joined))
+    prov["studied"] = len(joined)
     return joined.reset_index(drop=True)
 
 
@@ -388,15 +387,15 @@ def _provenance_lines(prov: dict[str, Any]) -> list[str]:
 
     absent = prov["absent_from_models"]
     return [
-        f"- repos feed `{prov['path']}`: {prov['lines_valid']:,} valid lines, {prov['repos']:,} repositories "
-        f"({prov['carried_over']:,} carried over from a previous crawl)",
-        f"- malformed lines skipped: {prov['malformed_lines']['count']:,}{where(prov['malformed_lines'])}; "
+        (f"- repos feed `{prov['path']}`: {prov['lines_valid']:,} valid lines, {prov['repos']:,} repositories "
+        f"({prov['carried_over']:,} carried over from a previous crawl)"),
+        (f"- malformed lines skipped: {prov['malformed_lines']['count']:,}{where(prov['malformed_lines'])}; "
         f"truncated last lines: {prov['truncated_lines']['count']:,}{where(prov['truncated_lines'])}; duplicate "
-        f"ids (the latest line kept): {prov['duplicate_ids']['count']:,}{where(prov['duplicate_ids'])}",
+        f"ids (the latest line kept): {prov['duplicate_ids']['count']:,}{where(prov['duplicate_ids'])}"),
         f"- ids not in the models input (left out): {absent['count']:,}"
         + (f" (first: {', '.join(f'`{i}`' for i in absent['first'][:5])})" if absent["count"] else ""),
-        f"- models without a task (left out): {prov['without_task']:,}; repositories studied: {prov['studied']:,} "
-        f"of the {prov['models_in_input']:,} models listed under a task"]
+        (f"- models without a task (left out): {prov['without_task']:,}; repositories studied: {prov['studied']:,} "
+        f"of the {prov['models_in_input']:,} models listed under a task")]
 
 
 def _pc(value: float, digits: int = 2) -> str:
@@ -412,23 +411,23 @@ def repos_markdown(by_task: pd.DataFrame, modes: pd.DataFrame, prov: dict[str, A
     released, of = CASTANO_RELEASES
     md = ["From the repos feed (`scrapy crawl repos`), joined to the models input on `id` for each model's task.",
           "", *_provenance_lines(prov), "",
-          f"Of **{int(a['repos']):,}** repositories, **{int(a['found']):,}** were found (the others were deleted or "
+          (f"Of **{int(a['repos']):,}** repositories, **{int(a['found']):,}** were found (the others were deleted or "
           "made private since the listing: counted, left out of the shares). Of those found: "
           f"**{_pc(a['updated_pct'], 1)}** were updated (at least {UPDATED_MIN_COMMITS} commits on `main`: the Hub's "
           f"initial commit, the upload, and at least one change), **{_pc(a['tagged_pct'])}** carry a git tag, "
           f"**{_pc(a['semver_tag_pct'])}** a tag `v?N`, `v?N.N` or `v?N.N.N`, **{_pc(a['branched_pct'])}** a branch "
           f"other than `main`, and **{_pc(a['successor_pct'])}** name a successor (`new_version` on the card). "
-          f"Median commits {a['median_commits']:g}, 90th percentile {a['p90_commits']:g}.", "",
-          f"Castaño et al. (MSR 2024, TOSEM; 380k models' commit histories) found formal releases for only "
+          f"Median commits {a['median_commits']:g}, 90th percentile {a['p90_commits']:g}."), "",
+          (f"Castaño et al. (MSR 2024, TOSEM; 380k models' commit histories) found formal releases for only "
           f"**{released} of {of:,}** models ({100 * released / of:.2f}%); here {_pc(a['semver_tag_pct'])} of the "
-          "found repositories carry a version-like git tag.", "", md_table(by_task, 50), "",
-          "**Modes** (each found repository in exactly one): `name_and_git` a version in the name (detector) and a "
+          "found repositories carry a version-like git tag."), "", md_table(by_task, 50), "",
+          ("**Modes** (each found repository in exactly one): `name_and_git` a version in the name (detector) and a "
           "tag or a branch other than `main`; `name_only` a version in the name only; `git_only` a tag or extra "
           "branch only; `in_place` neither, but updated; `never_updated` neither, fewer than "
           f"{UPDATED_MIN_COMMITS} commits. **{mode.loc['in_place', 'pct']:.1f}%** of the found repositories were "
           "updated in place with no version in their name and no tag or branch. Ajibode et al. report that "
           "40.87% of weight-file changes are reflected neither in the version name nor in the documentation: a "
-          "different measure (changes of weight files, cards read too), set beside this one, not equal to it.", "",
+          "different measure (changes of weight files, cards read too), set beside this one, not equal to it."), "",
           md_table(modes)]
     return "\n".join(md)
 

@@ -315,7 +315,7 @@ def _repos_child(scale: int) -> None:  # pragma: no cover - runs in a fresh proc
              "text-to-image", "fill-mask"]
     cfg = argparse.Namespace(out=OUT / f"repos-section-{scale}", repos=feed, make_figures=True)
     reading, names_s, names_mb = _measure(predecessors.read_names, models)
-    (section, _, jobs), table_s, table_mb = _measure(predecessors.names_section, models, tasks, cfg, reading)
+    (_, _, jobs), table_s, _ = _measure(predecessors.names_section, models, tasks, cfg, reading)
     prepared, read_s, read_mb = _measure(repos.prepare, cfg, models)
     (_, _, more), section_s, section_mb = _measure(repos.repos_section, prepared, reading.versioned, cfg,
                                                    Progress(quiet=True))
@@ -334,7 +334,7 @@ def bench_repos_sections(scales: list[int]) -> list[dict]:
     for scale in scales:
         proc = subprocess.run([sys.executable, "-c", f"from benchmarks.bench_study import _repos_child; "
                                                      f"_repos_child({scale})"],
-                              cwd=ROOT, capture_output=True, text=True)
+                              cwd=ROOT, capture_output=True, text=True, check=False)
         line = [x for x in proc.stdout.splitlines() if x.startswith("REPOS")]
         if proc.returncode or not line:
             raise RuntimeError(f"repos benchmark failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
