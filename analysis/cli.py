@@ -43,6 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
                     help="2b rules: study.md as written (default) or the published code's (reproduces its outputs)")
     st.add_argument("--groups", choices=sorted(GROUP_METHODS), default="fast",
                     help="2c counting: fast (no pair enumeration, default) or the study's pairwise loop")
+    st.add_argument("--repos", type=Path, default=None,
+                    help="the repos feed of these models (`scrapy crawl repos`): adds the section 'Versioning in "
+                         "the repositories'")
     st.add_argument("--no-figures", action="store_true", help="tables and report only")
     st.add_argument("-q", "--quiet", action="store_true", help="no progress display")
     _add_trend_parser(sub)
@@ -90,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     cfg = StudyConfig(inputs=args.inputs, out=args.out, orgs=args.orgs, threshold=args.threshold,
                       exclude=args.exclude, top=args.top, method=args.method, token_rules=args.token_rules,
-                      groups=args.groups, make_figures=not args.no_figures,
+                      groups=args.groups, make_figures=not args.no_figures, repos=args.repos,
                       command="python -m analysis " + " ".join(shlex.quote(a) for a in argv))
     progress = Progress(quiet=args.quiet)
     try:

@@ -225,3 +225,75 @@ def compare_global(glob: dict, regex_rules: Counter, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=120)
     plt.close(fig)
+
+# ----------------------------------------------------------------------------------------------------------------
+# Versioning beyond names (analysis.predecessors, analysis.repos)
+
+MODE_COLOURS = {"name_and_git": "#8172B3", "name_only": "#4C72B0", "git_only": "#55A868", "in_place": "#DD8452",
+                "never_updated": "#BBBBBB"}
+
+
+def predecessor_bars(pred: pd.DataFrame, path: Path, major_ref: float, minor_ref: float) -> None:
+    """Share of major / minor versions whose predecessor is on the Hub, per scope, beside Ajibode et al.'s figures."""
+    rows = pd.concat([pd.DataFrame([{"scope": "Ajibode et al. 2025 (LLMs)", "major_with_predecessor_pct": major_ref,
+                                     "minor_with_predecessor_pct": minor_ref}]), pred], ignore_index=True)
+    labels = [_short(str(s), 30) for s in rows["scope"]]
+    y = np.arange(len(rows))[::-1]
+    fig, ax = plt.subplots(figsize=(9, 0.55 * len(rows) + 1.6))
+    for off, col, colour, name in ((0.2, "major_with_predecessor_pct", "#4C72B0", "major (N >= 2)"),
+                                   (-0.2, "minor_with_predecessor_pct", "#DD8452", "minor (X.Y, Y >= 1)")):
+        vals = rows[col].astype(float).fillna(0).to_numpy()
+        bars = ax.barh(y + off, vals, height=0.38, color=colour, label=name)
+        ax.bar_label(bars, labels=[f"{v:.0f}%" for v in vals], fontsize=7, padding=2)
+    ax.axhline(y[0] - 0.5, color="#888", linewidth=0.8)
+    ax.set_yticks(y, labels, fontsize=8)
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("% of versions whose predecessor is on the Hub (same owner, same name apart from the version)")
+    ax.set_title("Versions with their predecessor on the Hub: this input (names, detector) vs Ajibode et al.")
+    ax.legend(fontsize=8, loc="lower right")
+    ax.grid(True, axis="x", alpha=0.3)
+    _save(fig, path)
+
+
+def repos_modes_stacked(modes: pd.DataFrame, path: Path) -> None:
+    """One 100% stacked bar per task (and `all`): how found repositories version, in exactly one mode each."""
+    wide = modes.pivot_table(index="task", columns="mode", values="repos", aggfunc="sum", sort=False).fillna(0)
+    wide = wide.reindex(columns=list(MODE_COLOURS), fill_value=0)
+    wide.loc["all"] = wide.sum()
+    wide = wide.loc[["all"] + [t for t in wide.index if t != "all"]]
+    shares = 100.0 * wide.div(wide.sum(axis=1).replace(0, np.nan), axis=0).fillna(0)
+    labels = [f"{_short(str(t), 28)} ({int(n):,})" for t, n in zip(wide.index, wide.sum(axis=1))]
+    y = np.arange(len(wide))[::-1]
+    fig, ax = plt.subplots(figsize=(10, 0.38 * len(wide) + 1.8))
+    left = np.zeros(len(wide))
+    for mode, colour in MODE_COLOURS.items():
+        vals = shares[mode].to_numpy()
+        ax.barh(y, vals, left=left, color=colour, label=mode.replace("_", " "), height=0.75)
+        left += vals
+    ax.set_yticks(y, labels, fontsize=8)
+    ax.set_ylim(-0.6, len(wide) - 0.4)
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("% of the task's found repositories (task: found repositories)")
+    ax.set_title("How repositories are versioned: name, git refs, in place, or never updated", pad=28)
+    ax.legend(ncol=5, fontsize=8, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False)
+    _save(fig, path)
+
+
+def commit_count_histogram(counts: np.ndarray, path: Path, updated_min: int) -> None:
+    """Commits on `main` per found repository, on log-spaced bins and a log scale (a long right tail)."""
+    counts = np.asarray(counts, dtype=float)
+    counts = counts[np.isfinite(counts)]
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    top = max(float(counts.max()) if len(counts) else 1.0, 2.0)
+    bins = np.unique(np.concatenate([np.arange(0.5, 10.5), np.geomspace(10.5, top + 1, 30)]))
+    ax.hist(np.clip(counts, 0.5, None), bins=bins, color="#4C72B0", edgecolor="white", linewidth=0.3)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.axvline(updated_min - 0.5, color="#C44E52", linestyle="--", linewidth=1)
+    ax.text(updated_min - 0.4, ax.get_ylim()[1] * 0.5, f" updated: {updated_min}+ commits", color="#C44E52",
+            fontsize=8)
+    ax.set_xlabel("commits on main (log scale)")
+    ax.set_ylabel("repositories (log scale)")
+    ax.set_title(f"Commit counts of {len(counts):,} found repositories")
+    ax.grid(True, which="major", alpha=0.3)
+    _save(fig, path)

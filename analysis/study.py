@@ -21,6 +21,7 @@ from typing import Any, Callable
 import pandas as pd
 
 from analysis import figures, pareto, report, tokens, version_share
+from analysis import repos as repos_analysis
 from analysis.groups import group_counts, groups_table, pairwise_group_counts
 from analysis.load import DEFAULT_ORGS, InputError, LoadResult, load
 from analysis.names import safe_name
@@ -59,6 +60,7 @@ class StudyConfig:
     groups: str = "fast"
     make_figures: bool = True
     command: str = ""
+    repos: Path | None = None  # the repos feed (`scrapy crawl repos`): adds "Versioning in the repositories"
 
 
 def _write_csv(df: pd.DataFrame, out: Path, rel: str) -> Path:
@@ -265,6 +267,7 @@ def _run_experiments(cfg: StudyConfig, progress: Progress, loaded: LoadResult, c
     except ImportError as exc:
         raise InputError(f"--method detector needs analysis.detector, which cannot be imported: {exc}") from exc
     method_label = "study regex" if exp_method == "study" else "version detector"
+    versioning = repos_analysis.start(cfg, models)  # a bad --repos stops the run here; names read alongside
 
     sections: list[Section] = [_provenance_section(loaded, cfg)]
     summary: dict[str, Any] = {"method": cfg.method, "experiments_use": method_label, "token_rules": cfg.token_rules}
@@ -357,6 +360,8 @@ def _run_experiments(cfg: StudyConfig, progress: Progress, loaded: LoadResult, c
         figures=[Path("figures/e3_organisations_tokens.png"), Path("figures/e3_organisations_groups.png")],
         tables=org_files, key="e3"))
 
+    extra, summary["versioning"], extra_jobs = repos_analysis.study_sections(models, selected, cfg, progress,
+                                                                             versioning)
     if cfg.make_figures:
         with progress.step("figures"):
             fig = out / "figures"
@@ -374,7 +379,7 @@ def _run_experiments(cfg: StudyConfig, progress: Progress, loaded: LoadResult, c
                 (figures.group_bars, (org_grp, fig / "e3_organisations_groups.png", min(cfg.top, 15),
                                       "Experiment 3: most shared token groups per organisation")),
             ]
-            _draw_all(jobs)
+            _draw_all(jobs + extra_jobs)
     else:
         for s in sections:
             s.figures = []
@@ -382,6 +387,7 @@ def _run_experiments(cfg: StudyConfig, progress: Progress, loaded: LoadResult, c
     sections.append(_method_notes(cfg, rule_diffs))
     repro, repro_data = _reproduction_section(e1, e2, par, tok_tables, sizes, grp_tables)
     sections.append(repro)
+    sections += extra  # the versioning sections; the comparison stays last
 
     if comparison is not None:  # the detector's figures always come side by side with the regex's
         step = "comparison: study regex vs version detector" + (" (waiting for its process)" if comparison.forked

@@ -216,13 +216,152 @@ def groups_only(inputs: list[str], budget: float) -> list[dict]:
     return rows
 
 
+# ----------------------------------------------------------------------------------------------------------------
+# The added sections ("Versions and their predecessors", "Versioning in the repositories"): --repos-scale N
+
+
+def synthetic_repos_feed(ids: list[str], path: Path, seed: int = 0) -> Path:
+    """Write (once) a SYNTHETIC repos feed, one line per id, for timing only. Calibrated on published figures: most
+    repositories hold the Hub's initial commit and one upload (2 commits, 55%), a long right tail (Pareto, alpha
+    1.2), 2% deleted since the listing, tags on 0.5% (Castano et al.: releases for 202 of 100,000), extra branches
+    on 1.5%, a card naming a successor on 0.3%."""
+    if path.exists():
+        return path
+    import numpy as np
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    n = len(ids)
+    u = rng.random((5, n))
+    commits = np.where(u[0] < 0.55, 2, 3 + np.floor(rng.pareto(1.2, n) * 2)).astype(np.int64)
+    stamp = "2026-11-28T00:00:00Z"
+    tmp = path.with_suffix(".tmp")
+    with tmp.open("wb") as out:
+        for start in range(0, n, 200_000):
+            buf = []
+            for i in range(start, min(n, start + 200_000)):
+                if u[1, i] < 0.02:
+                    rec = {"id": ids[i], "status": "not_found", "sha": None, "branches": None, "tags": None,
+                           "commit_count": None, "last_commit_at": None, "commits": None, "base_model": None,
+                           "new_version": None, "history": "count", "crawled_at": stamp}
+                else:
+                    tags = (["v1.0"] if u[2, i] < 0.003 else ["release"]) if u[2, i] < 0.005 else []
+                    rec = {"id": ids[i], "status": "ok", "sha": f"{i:040x}",
+                           "branches": ["main", "dev"] if u[3, i] < 0.015 else ["main"], "tags": tags,
+                           "commit_count": int(commits[i]), "last_commit_at": stamp, "commits": None,
+                           "base_model": [], "new_version": ids[i] + "-v2" if u[4, i] < 0.003 else None,
+                           "history": "count", "crawled_at": stamp}
+                buf.append(orjson.dumps(rec))
+            out.write(b"\n".join(buf) + b"\n")
+    tmp.replace(path)
+    return path
+
+
+def _rss_kb() -> int:
+    for row in Path("/proc/self/status").read_text().splitlines():
+        if row.startswith("VmRSS:"):
+            return int(row.split()[1])
+    return 0
+
+
+def _measure(fn, *args):
+    """(result, wall seconds, peak RSS above the RSS at the start in MB), RSS sampled every 20 ms."""
+    base, peak, stop = _rss_kb(), [0], threading.Event()
+
+    def sample() -> None:
+        while not stop.wait(0.02):
+            peak[0] = max(peak[0], _rss_kb())
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    t = time.perf_counter()
+    try:
+        out = fn(*args)
+    finally:
+        wall = time.perf_counter() - t
+        stop.set()
+        sampler.join()
+    return out, round(wall, 2), (max(peak[0], _rss_kb()) - base) / 1024
+
+
+def _draw_job(job: tuple) -> None:
+    fn, args = job
+    fn(*args)
+
+
+def _repos_child(scale: int) -> None:  # pragma: no cover - runs in a fresh process
+    """Models: the 2024 lists, their owners copied (`<owner>-x<k>`) until `scale` ids carry a task; a synthetic
+    repos feed of `scale` lines; the two added sections timed on them, as `analysis.study` runs them."""
+    import pandas as pd
+
+    from analysis import predecessors, repos
+    from analysis.load import load
+    from analysis.parallel import fork_map
+    from analysis.progress import Progress
+
+    base = load([seed_lists_dir()]).models
+    copies, k = [base], 1
+    while sum(int(c["task"].notna().sum()) for c in copies) < scale:
+        c = base.copy()
+        c["author"] = c["author"].fillna("legacy") + f"-x{k}"
+        c["id"] = c["author"] + "/" + c["name"]
+        copies.append(c)
+        k += 1
+    models = pd.concat(copies, ignore_index=True)
+    ids = models.loc[models["task"].notna(), "id"].head(scale).tolist()
+    feed = synthetic_repos_feed(ids, OUT / f"repos-synthetic-{scale}.jsonl")
+    tasks = ["text-classification", "text-generation", "text2text-generation", "token-classification",
+             "text-to-image", "fill-mask"]
+    cfg = argparse.Namespace(out=OUT / f"repos-section-{scale}", repos=feed, make_figures=True)
+    reading, names_s, names_mb = _measure(predecessors.read_names, models)
+    (_, _, jobs), table_s, _ = _measure(predecessors.names_section, models, tasks, cfg, reading)
+    prepared, read_s, read_mb = _measure(repos.prepare, cfg, models)
+    (_, _, more), section_s, section_mb = _measure(repos.repos_section, prepared, reading.versioned, cfg,
+                                                   Progress(quiet=True))
+    _, figures_s, figures_mb = _measure(fork_map, _draw_job, jobs + more)
+    print("REPOS", json.dumps({
+        "models": len(models), "repos_lines": len(ids), "feed_mb": round(feed.stat().st_size / 1e6, 1),
+        "names_reading_s": names_s, "names_reading_peak_mb": round(names_mb, 1),
+        "names_tables_s": table_s, "repos_read_join_s": read_s, "repos_read_join_peak_mb": round(read_mb, 1),
+        "repos_tables_s": section_s, "repos_tables_peak_mb": round(section_mb, 1), "figures_s": figures_s,
+        "figures_peak_mb": round(figures_mb, 1)}), flush=True)
+
+
+def bench_repos_sections(scales: list[int]) -> list[dict]:
+    """The added sections at each scale, each in a fresh process (so that memory figures do not mix)."""
+    rows = []
+    for scale in scales:
+        proc = subprocess.run([sys.executable, "-c", f"from benchmarks.bench_study import _repos_child; "
+                                                     f"_repos_child({scale})"],
+                              cwd=ROOT, capture_output=True, text=True, check=False)
+        line = [x for x in proc.stdout.splitlines() if x.startswith("REPOS")]
+        if proc.returncode or not line:
+            raise RuntimeError(f"repos benchmark failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
+        row = json.loads(line[-1][len("REPOS "):])
+        rows.append(row)
+        print(f"{row['repos_lines']:>10,} repos lines, {row['models']:>10,} models: names read (forked in the "
+              f"study) {row['names_reading_s']:6.2f}s (+{row['names_reading_peak_mb']:.0f} MB), names tables "
+              f"{row['names_tables_s']:5.2f}s; repos read+join {row['repos_read_join_s']:6.2f}s "
+              f"(+{row['repos_read_join_peak_mb']:.0f} MB), repos tables {row['repos_tables_s']:5.2f}s "
+              f"(+{row['repos_tables_peak_mb']:.0f} MB); figures {row['figures_s']:5.2f}s", flush=True)
+    return rows
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="the 2024 data only")
     ap.add_argument("--factor", type=int, default=10)
     ap.add_argument("--budget", type=float, default=600.0, help="seconds allowed to the pairwise method per run")
     ap.add_argument("--record", action="store_true", help="write the figures into docs/benchmarks.md")
+    ap.add_argument("--repos-scale", type=int, default=0, metavar="N",
+                    help="only the added versioning sections: on the 2024 lists (one synthetic repos line per model) "
+                         "and on a synthetic repos feed of N lines (e.g. 3000000)")
     args = ap.parse_args()
+    if args.repos_scale:
+        print("== the added sections (names only; --repos with a SYNTHETIC repos feed), each in a fresh process")
+        rows = bench_repos_sections([239_091, args.repos_scale])
+        (OUT / "bench_repos_sections.json").write_text(json.dumps(rows, indent=2) + "\n")
+        return 0
     lists = str(seed_lists_dir())
     results: dict = {"machine": {"cpus": os.cpu_count(), "load_avg_at_start": os.getloadavg()}}
 
