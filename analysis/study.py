@@ -5,8 +5,10 @@ module only sequences them, names the files after the experiment, and writes the
 """
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import json
+import math
 import multiprocessing as mp
 import os
 import platform
@@ -22,15 +24,21 @@ import pandas as pd
 
 from analysis import figures, pareto, report, tokens, version_share
 from analysis.groups import group_counts, groups_table, pairwise_group_counts
-from analysis.load import DEFAULT_ORGS, InputError, LoadResult, load
+from analysis.load import DEFAULT_ORGS, InputError, LoadResult, check_inputs, load
 from analysis.names import safe_name
 from analysis.organisations import org_models, org_sizes
 from analysis.parallel import Forked
 from analysis.progress import Progress
 from analysis.section import Section
+from analysis.staging import check_out, staged
 
 METHODS = ("study", "detector", "both")
 GROUP_METHODS = {"fast": group_counts, "pairwise": pairwise_group_counts}
+TOKEN_RULES = tokens.RULES
+#: Most tokens or groups a figure panel shows (--top): a bar is 0.19 inch high.
+MAX_TOP = 100
+#: What a run writes at the top of its output folder; a folder holding anything else is not replaced.
+OUTPUT_NAMES = ("tables", "figures", "report.md", "report.html", "summary.json")
 
 #: The published study's own numbers (original-study.fr.md, February 2024), checked against ours in the report.
 PAPER = {
@@ -59,6 +67,30 @@ class StudyConfig:
     groups: str = "fast"
     make_figures: bool = True
     command: str = ""
+
+
+class ConfigError(ValueError):
+    """An option the study cannot run with (told before anything is read or written)."""
+
+
+def _check_names(option: str, names: list[str]) -> None:
+    for name in names:
+        if not isinstance(name, str) or not name.strip() or not name.isprintable():
+            raise ConfigError(f"{option}: {name!r} is not a name (empty, or with control characters)")
+
+
+def check_config(cfg: StudyConfig) -> None:
+    """Raise ConfigError on the first option out of range."""
+    if not (isinstance(cfg.threshold, (int, float)) and math.isfinite(cfg.threshold) and 0 < cfg.threshold <= 1):
+        raise ConfigError(f"--threshold must be a share in (0, 1], not {cfg.threshold}")
+    if not isinstance(cfg.top, int) or not 1 <= cfg.top <= MAX_TOP:
+        raise ConfigError(f"--top must be a whole number from 1 to {MAX_TOP}, not {cfg.top}")
+    _check_names("--exclude", cfg.exclude)
+    _check_names("--orgs", cfg.orgs)
+    for option, value, allowed in (("--method", cfg.method, METHODS), ("--token-rules", cfg.token_rules, TOKEN_RULES),
+                                   ("--groups", cfg.groups, tuple(GROUP_METHODS))):
+        if value not in allowed:
+            raise ConfigError(f"{option} must be one of {', '.join(allowed)}, not {value!r}")
 
 
 def _write_csv(df: pd.DataFrame, out: Path, rel: str) -> Path:
@@ -224,14 +256,20 @@ CONCURRENT_COMPARISON_MAX = 1_000_000
 
 
 def run_study(cfg: StudyConfig, progress: Progress | None = None) -> dict[str, Any]:
-    """Run everything; write tables/, figures/, report.md, report.html, summary.json under cfg.out."""
-    progress = progress or Progress(quiet=True)
-    if cfg.method not in METHODS:
-        raise ValueError(f"method must be one of {METHODS}")
-    started = time.perf_counter()
-    out = cfg.out
-    out.mkdir(parents=True, exist_ok=True)
+    """Run everything; write tables/, figures/, report.md, report.html, summary.json under cfg.out.
 
+    Options, inputs and the output folder are checked before anything is read or written (ConfigError, InputError,
+    OutputError); the run writes into a new folder beside cfg.out, which replaces cfg.out only once complete."""
+    progress = progress or Progress(quiet=True)
+    check_config(cfg)
+    check_inputs(list(cfg.inputs))
+    check_out(cfg.out, OUTPUT_NAMES)
+    started = time.perf_counter()
+    with staged(cfg.out) as staging:
+        return _load_and_run(dataclasses.replace(cfg, out=staging), progress, started)
+
+
+def _load_and_run(cfg: StudyConfig, progress: Progress, started: float) -> dict[str, Any]:
     with progress.step("load"):
         loaded = load(cfg.inputs, cfg.orgs)
     models = loaded.models

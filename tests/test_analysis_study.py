@@ -582,3 +582,156 @@ def test_comparison_runs_alongside_only_below_the_size_limit(monkeypatch, tmp_pa
     study.run_study(cfg)
     assert made == [parallel.can_fork() if forks is None else forks]
     assert (tmp_path / "out" / "tables" / "compare_global.csv").exists()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Hostile options, inputs and output folders: checked before anything is written; --out holds one complete run
+
+
+def study_in_process(capsys, *args: str) -> tuple[int, str]:
+    """`python -m analysis study ...` in this process (fast): exit status and stderr."""
+    from analysis.cli import main
+
+    rc = main(["study", *args])
+    return rc, capsys.readouterr().err
+
+
+def small_feed(path: Path, tasks: tuple[str, ...] = ("text-generation", "fill-mask")) -> Path:
+    return write_feed(path, [{"id": f"o{i}/fam{i % 4}-{7 + i % 3}b-v{i % 2}", "crawl_tag": tasks[i % len(tasks)]}
+                             for i in range(24)])
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+QUICK = ("--method", "study", "--no-figures", "-q", "--threshold", "1.0", "--exclude", "")
+
+
+@pytest.mark.parametrize("option,value,says", [
+    ("--threshold", "0", "--threshold"), ("--threshold", "1.5", "--threshold"), ("--threshold", "nan", "--threshold"),
+    ("--top", "0", "--top"), ("--top", "100000", "--top"), ("--orgs", "goo\x07gle", "--orgs"),
+])
+def test_study_refuses_bad_options_before_writing(capsys, tmp_path, option, value, says):
+    feed = small_feed(tmp_path / "f.jsonl")
+    out = tmp_path / "new" / "out"
+    rc, err = study_in_process(capsys, str(feed), "--out", str(out), "--method", "study", "-q", option, value)
+    assert rc == 2 and err.startswith("error: ") and says in err and err.count("\n") == 1, err
+    assert not (tmp_path / "new").exists()
+
+
+def test_study_refuses_an_empty_excluded_task_name(tmp_path):
+    from analysis.study import ConfigError, StudyConfig, run_study
+
+    cfg = StudyConfig(inputs=[small_feed(tmp_path / "f.jsonl")], out=tmp_path / "out", exclude=[" "])
+    with pytest.raises(ConfigError, match="--exclude"):
+        run_study(cfg)
+    assert not (tmp_path / "out").exists()
+
+
+def test_study_missing_or_unreadable_input_creates_no_output(capsys, tmp_path):
+    out = tmp_path / "new" / "out"
+    rc, err = study_in_process(capsys, str(tmp_path / "none.jsonl"), "--out", str(out))
+    assert rc == 2 and "none.jsonl: no such file" in err and err.count("\n") == 1
+    fifo = tmp_path / "feed.fifo"
+    os.mkfifo(fifo)  # a reader would wait forever for a writer
+    rc, err = study_in_process(capsys, str(fifo), "--out", str(out))
+    assert rc == 2 and "not a file or a folder" in err
+    assert not (tmp_path / "new").exists()
+
+
+def test_study_corrupt_gzip_feed_is_a_one_line_error(capsys, tmp_path):
+    import gzip
+
+    data = bytearray(gzip.compress(small_feed(tmp_path / "plain.jsonl").read_bytes() * 50))
+    for k in range(200, 260):
+        data[k] ^= 0x5A
+    bad = tmp_path / "feed.jsonl.gz"
+    bad.write_bytes(bytes(data))
+    header = tmp_path / "header.jsonl.gz"
+    header.write_bytes(b"\x1f\x8bjunkjunk")
+    for feed in (bad, header):
+        rc, err = study_in_process(capsys, str(feed), "--out", str(tmp_path / "out"), *QUICK)
+        assert rc == 2 and err.startswith(f"error: cannot read {feed}: corrupt gzip") and err.count("\n") == 1, err
+        assert not (tmp_path / "out").exists()
+
+
+def test_study_out_that_is_a_file_or_cannot_be_written(capsys, tmp_path):
+    feed = small_feed(tmp_path / "f.jsonl")
+    a_file = tmp_path / "taken"
+    a_file.write_text("keep me")
+    for out, says in ((a_file, "is a file"), (a_file / "out", "is a file")):
+        rc, err = study_in_process(capsys, str(feed), "--out", str(out), *QUICK)
+        assert rc == 2 and says in err and err.count("\n") == 1, err
+    assert a_file.read_text() == "keep me"
+    foreign = tmp_path / "output"  # a folder with a crawl feed in it: a run would replace the whole folder
+    foreign.mkdir()
+    (foreign / "models.jsonl").write_text("{}\n")
+    rc, err = study_in_process(capsys, str(feed), "--out", str(foreign), *QUICK)
+    assert rc == 2 and "models.jsonl" in err and tree(foreign) == {"models.jsonl": b"{}\n"}
+
+
+def test_study_out_in_a_read_only_folder(capsys, tmp_path):
+    feed = small_feed(tmp_path / "f.jsonl")
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o555)
+    try:
+        if os.access(locked, os.W_OK):  # root ignores the mode: a read-only file system says no to root too
+            locked = Path("/sys/hfcrawl-study")
+            if os.access("/sys", os.W_OK) and Path("/sys").is_dir():
+                try:
+                    locked.mkdir()
+                except OSError:
+                    pass
+                else:
+                    locked.rmdir()
+                    pytest.skip("no read-only folder to try (root, and /sys accepts folders)")
+        out = locked / "out" if locked.name == "locked" else locked
+        rc, err = study_in_process(capsys, str(feed), "--out", str(out), *QUICK)
+        assert rc == 2 and err.startswith("error: ") and "--out" in err and err.count("\n") == 1, err
+        assert not out.exists()
+    finally:
+        (tmp_path / "locked").chmod(0o755)
+
+
+def test_study_failed_run_leaves_the_previous_output_untouched(capsys, monkeypatch, tmp_path):
+    from analysis import report
+
+    out = tmp_path / "out"
+    rc, err = study_in_process(capsys, str(small_feed(tmp_path / "a.jsonl")), "--out", str(out), *QUICK)
+    assert rc == 0, err
+    before = tree(out)
+    assert "tables/e2b_tokens_fill-mask.csv" in before
+    # no task at all: fails after the load
+    orgs_only = write_feed(tmp_path / "orgs.jsonl", [{"id": "google/t5-small", "crawl_author": "google"}])
+    rc, err = study_in_process(capsys, str(orgs_only), "--out", str(out), *QUICK)
+    assert rc == 2 and "nothing to study" in err
+    # a fault while writing the report, after every table of the new run was written
+    monkeypatch.setattr(report, "write_report", lambda *a: (_ for _ in ()).throw(OSError(28, "No space left")))
+    rc, err = study_in_process(capsys, str(small_feed(tmp_path / "b.jsonl", ("other",))), "--out", str(out), *QUICK)
+    assert rc == 2 and "No space left" in err and err.count("\n") == 1, err
+    assert tree(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.jsonl", "b.jsonl", "orgs.jsonl", "out"]
+
+
+def test_study_output_holds_one_complete_run(capsys, tmp_path):
+    out = tmp_path / "out"
+    assert study_in_process(capsys, str(small_feed(tmp_path / "a.jsonl")), "--out", str(out), *QUICK)[0] == 0
+    feed_b = small_feed(tmp_path / "b.jsonl", ("summarization",))
+    assert study_in_process(capsys, str(feed_b), "--out", str(out), *QUICK)[0] == 0
+    tables = sorted(p.name for p in (out / "tables").iterdir())
+    assert "e2b_tokens_summarization.csv" in tables and not any("fill-mask" in t for t in tables)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.jsonl", "b.jsonl", "out"]  # nothing left beside
+
+
+def test_loader_refuses_ids_longer_than_the_hub_allows(tmp_path):
+    longest = "a" * 96
+    feed = write_feed(tmp_path / "f.jsonl", [
+        {"id": f"o/{longest}", "crawl_tag": "t"}, {"id": f"{longest}/m", "crawl_tag": "t"},
+        {"id": f"o/{longest}b", "crawl_tag": "t"}, {"id": f"{longest}b/m", "crawl_tag": "t"},
+        {"id": "x" * 40_000, "crawl_tag": "t"}])
+    r = load([feed])
+    assert sorted(r.models["id"]) == sorted([f"o/{longest}", f"{longest}/m"])
+    assert r.provenance["malformed_lines"] == {"count": 3, "first": [{"file": str(feed), "line": n}
+                                                                      for n in (3, 4, 5)]}
