@@ -353,6 +353,23 @@ def test_markdown_to_html_tables_and_escaping():
     out = markdown_to_html("# T\n\n| a | n |\n|---|---:|\n| <b>x</b> | 3 |\n\n- **bold** `c<d>`\n- two")
     assert "<h1>T</h1>" in out and "<table>" in out and "&lt;b&gt;x&lt;/b&gt;" in out
     assert "<strong>bold</strong>" in out and "<code>c&lt;d&gt;</code>" in out and out.count("<li>") == 2
+    assert 'style="text-align:right">3</td>' in out
+
+
+def test_markdown_to_html_escapes_link_targets_once_and_image_texts():
+    out = markdown_to_html('[tables](t.csv?a=1&b=2) ![x<script>"](f.png) | a \\| b')
+    assert 'href="t.csv?a=1&amp;b=2"' in out and "&amp;amp;" not in out
+    assert 'alt="x&lt;script&gt;&quot;"' in out and "<script>" not in out
+
+
+def test_markdown_table_cells_and_rows():
+    from analysis.markdown import table
+
+    df = pd.DataFrame({"task": ["a|b", "c"], "models": [1234567, 2], "share": [1.0, 2.5], "kept": [True, False]})
+    assert table(df, max_rows=1).split("\n") == [
+        "| task | models | share | kept |", "|---|---:|---:|---|", "| a\\|b | 1,234,567 | 1.00 | True |", "",
+        "_first 1 of 2 rows_"]
+    assert table(df.iloc[:0]) == "_(empty)_" and table(df, max_rows=None).count("\n") == 3
 
 
 # ---------------------------------------------------------------------------------------------------------------
