@@ -323,6 +323,26 @@ def _split_ids(ids: pd.Series) -> tuple[pd.Series, pd.Series]:
             pd.Series(pd.array(pc.list_element(parts, 1), dtype="str"), index=ids.index))
 
 
+#: The crawl writes its report (HFCRAWL_REPORT) beside its feed under this name by default.
+CRAWL_REPORT = "crawl-report.json"
+
+
+def crawl_endpoint(feed: Path) -> str | None:
+    """The Hub endpoint a feed was crawled from, read from the crawl report beside it when that report names this
+    feed (`models.jsonl` also for `models.jsonl.gz`); None when there is no such report or it cannot be read."""
+    try:
+        report = orjson.loads((feed.parent / CRAWL_REPORT).read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return None
+    if not isinstance(report, dict) or not isinstance(report.get("endpoint"), str) or not report["endpoint"]:
+        return None
+    names = {feed.name, feed.name.removesuffix(".gz")}
+    reported = report.get("feed")
+    if isinstance(reported, str) and Path(reported).name not in names:
+        return None
+    return report["endpoint"]
+
+
 def check_inputs(paths: list[Path]) -> None:
     """Raise InputError unless every input is a readable file or a readable folder (checked before any output is
     written, and before the slow reading; a FIFO or a device would make the reader wait forever)."""
@@ -359,6 +379,8 @@ def load(inputs: Iterable[str | Path], orgs: Iterable[str] = DEFAULT_ORGS) -> Lo
             frame, kind = _read_feed(p, malformed, truncated), "feed"
         frames.append(frame)
         sources.append({"path": str(p.resolve()), "kind": kind, "lines": len(frame)})
+        if kind == "feed" and (endpoint := crawl_endpoint(p)):
+            sources[-1]["endpoint"] = endpoint
     parsed, bad_json = sum(len(f) for f in frames), malformed.count
     if not parsed:
         raise InputError("no valid model line in " + ", ".join(map(str, paths)))

@@ -15,12 +15,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
+from urllib.parse import urlsplit
 
 import pandas as pd
 
 from analysis import compare, figures, markdown, pareto, report, tokens, version_share
 from analysis.groups import group_counts, groups_table, pairwise_group_counts
-from analysis.load import DEFAULT_ORGS, InputError, LoadResult, check_inputs, load
+from analysis.load import CRAWL_REPORT, DEFAULT_ORGS, InputError, LoadResult, check_inputs, load
 from analysis.names import safe_name
 from analysis.organisations import org_models, org_sizes
 from analysis.parallel import Forked, fork_map
@@ -109,6 +110,27 @@ def _git_commit() -> str | None:
 # Sections
 
 
+def describe_endpoint(endpoint: str) -> str:
+    """Where a feed was crawled from, as a reader must see it: a local replay hub is not the Hub."""
+    host = (urlsplit(endpoint).hostname or "").lower()
+    if host == "huggingface.co" or host.endswith(".huggingface.co"):
+        return f"the Hugging Face Hub ({endpoint})"
+    if host in ("127.0.0.1", "localhost", "::1") or host.startswith("127."):
+        return f"replay hub at {endpoint} (a local server, not the Hugging Face Hub)"
+    return f"{endpoint} (not the Hugging Face Hub)"
+
+
+def _crawled_from(inputs: list[dict[str, Any]]) -> str | None:
+    """The provenance line on the feeds' endpoints; None when no feed was read."""
+    feeds = [s for s in inputs if s["kind"] == "feed"]
+    if not feeds:
+        return None
+    parts = [f"`{Path(s['path']).name}`: " + (describe_endpoint(s["endpoint"]) if s.get("endpoint") else
+                                              f"not recorded (no {CRAWL_REPORT} naming this feed beside it)")
+             for s in feeds]
+    return "- **crawled from**: " + "; ".join(parts)
+
+
 def _provenance_section(loaded: LoadResult, cfg: StudyConfig) -> Section:
     p = loaded.provenance
     inputs = pd.DataFrame({"input": [f"`{s['path']}`" for s in p["inputs"]], "kind": [s["kind"] for s in p["inputs"]],
@@ -118,6 +140,8 @@ def _provenance_section(loaded: LoadResult, cfg: StudyConfig) -> Section:
                  f"in {p['tasks']} tasks; listed under an organisation: {p['models_with_org']:,}")
     crawl = (f"{p['crawled_from']} to {p['crawled_to']}" if p["crawled_from"]
              else "not recorded in the input (the 2024 lists were scraped about 2024-02-01)")
+    if crawled_from := _crawled_from(p["inputs"]):
+        lines.append(crawled_from)
     lines.append(f"- **crawl date**: {crawl}")
     lines.append(f"- **lines read**: {p['lines_read']:,}; valid: {p['valid_lines']:,}")
     for key, label in (("malformed_lines", "malformed lines skipped"),

@@ -752,3 +752,22 @@ def test_loader_refuses_ids_longer_than_the_hub_allows(tmp_path):
     assert sorted(r.models["id"]) == sorted([f"o/{longest}", f"{longest}/m"])
     assert r.provenance["malformed_lines"] == {"count": 3, "first": [{"file": str(feed), "line": n}
                                                                       for n in (3, 4, 5)]}
+
+
+@pytest.mark.parametrize("endpoint,says", [
+    ("http://127.0.0.1:8765", "replay hub at http://127.0.0.1:8765 (a local server, not the Hugging Face Hub)"),
+    ("https://huggingface.co", "the Hugging Face Hub (https://huggingface.co)"),
+    ("https://hf-mirror.example", "https://hf-mirror.example (not the Hugging Face Hub)"),
+])
+def test_provenance_names_the_crawled_endpoint(capsys, tmp_path, endpoint, says):
+    feed = small_feed(tmp_path / "models.jsonl")
+    (tmp_path / "crawl-report.json").write_text(json.dumps({"endpoint": endpoint, "feed": "output/models.jsonl",
+                                                            "complete": True}))
+    other = small_feed(tmp_path / "other.jsonl")  # the report does not name it
+    out = tmp_path / "out"
+    rc, err = study_in_process(capsys, str(feed), str(other), "--out", str(out), *QUICK)
+    assert rc == 0, err
+    md = (out / "report.md").read_text()
+    assert f"- **crawled from**: `models.jsonl`: {says}; `other.jsonl`: not recorded" in md
+    inputs = json.loads((out / "summary.json").read_text())["input"]["inputs"]
+    assert [i.get("endpoint") for i in inputs] == [endpoint, None]
