@@ -771,3 +771,21 @@ def test_provenance_names_the_crawled_endpoint(capsys, tmp_path, endpoint, says)
     assert f"- **crawled from**: `models.jsonl`: {says}; `other.jsonl`: not recorded" in md
     inputs = json.loads((out / "summary.json").read_text())["input"]["inputs"]
     assert [i.get("endpoint") for i in inputs] == [endpoint, None]
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    head = path.read_bytes()[16:24]
+    return int.from_bytes(head[:4], "big"), int.from_bytes(head[4:], "big")
+
+
+def test_group_figure_rows_fit_their_bars_and_long_groups_say_how_many_tokens_more(tmp_path):
+    from analysis import figures
+
+    one = groups_table(pairwise_group_counts([frozenset({"base", "large"}), frozenset({"base", "large", "x"})] * 1))
+    many = groups_table(pairwise_group_counts([frozenset({f"t{i}", f"t{i + 1}", "common"}) for i in range(40)]))
+    figures.group_bars({"few": one, "few2": one}, tmp_path / "few.png", 15, "t")
+    figures.group_bars({"many": many, "many2": many}, tmp_path / "many.png", 15, "t")
+    assert png_size(tmp_path / "few.png")[1] < 0.6 * png_size(tmp_path / "many.png")[1]  # no tall empty panels
+    tokens = " ".join(f"lang{i}" for i in range(30))
+    label = figures._group_label(tokens)
+    assert len(label) <= 44 and "…" not in label and label.endswith(f"+ {30 - len(label.split(' + ')[0].split())} more")
