@@ -10,9 +10,9 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable, Iterator
 
 
 class OutputError(Exception):

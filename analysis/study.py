@@ -11,10 +11,11 @@ import math
 import platform
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 import pandas as pd
@@ -100,7 +101,7 @@ def _write_csv(df: pd.DataFrame, out: Path, rel: str) -> Path:
 def _git_commit() -> str | None:
     try:
         out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=5,
-                             cwd=Path(__file__).resolve().parent)
+                             check=False, cwd=Path(__file__).resolve().parent)
         return out.stdout.strip() or None
     except (OSError, subprocess.SubprocessError):
         return None
@@ -202,8 +203,8 @@ def _reproduction_section(e1: pd.DataFrame, e2: pd.DataFrame, par: pd.DataFrame,
     if g is not None and len(g):
         rows.append(("text-generation top groups of 2", "awq gptq; 13b 7b",
                      "; ".join(g.loc[g["size"] == 2, "tokens"].head(2))))
-    md = ["The published study's numbers (original-study.fr.md) next to this run's. On the study's own lists "
-          "(`seed-2024-02/lists`) they agree; on a fresh crawl they show how the Hub has changed.", "",
+    md = [("The published study's numbers (original-study.fr.md) next to this run's. On the study's own lists "
+           "(`seed-2024-02/lists`) they agree; on a fresh crawl they show how the Hub has changed."), "",
           markdown.table(pd.DataFrame(rows, columns=["figure", "paper (Feb 2024)", "this run"]), max_rows=None)]
     return (Section(title="Reproduction of the published figures", markdown="\n".join(md), key="reproduction"),
             {a: {"paper": b, "ours": c} for a, b, c in rows})
@@ -377,7 +378,7 @@ def _summary(cfg: StudyConfig, loaded: LoadResult, e1: pd.DataFrame, e2: pd.Data
     r1 = e1.iloc[0]
     return {
         "method": cfg.method, "experiments_use": method_label, "token_rules": cfg.token_rules,
-        "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": cfg.command,
         "code_commit": _git_commit(),
         "python": platform.python_version(), "pandas": pd.__version__,
