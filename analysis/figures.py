@@ -6,6 +6,7 @@ horizontal bars for token and group names so that long labels never overlap.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
 
 import matplotlib
@@ -67,24 +68,30 @@ def _labelled_tasks(e2: pd.DataFrame) -> pd.DataFrame:
         .drop_duplicates("task")
 
 
-def _number_points(ax: plt.Axes, points: pd.DataFrame) -> None:
-    """Number each point beside it (1 = largest task), moving a number up until it covers no number already
-    placed, and list the numbers with the tasks' names and figures right of the axes."""
+def _share_of_task(r: pd.Series) -> str:
+    return f"{r['task']} ({int(r['models']):,}; {r['share_pct']:.1f}%)"
+
+
+def _number_points(ax: plt.Axes, points: pd.DataFrame, y: str = "share_pct",
+                   describe: Callable[[pd.Series], str] = _share_of_task,
+                   heading: str = "named tasks (models; % versioned)") -> None:
+    """Number each point (x = `models`, y = column `y`) beside it, moving a number up until it covers no number
+    already placed, and list the numbers with `describe(row)` right of the axes: readable where names would
+    overlap, and 42 colours could not be told apart."""
     renderer = ax.figure.canvas.get_renderer()
     placed = []
     for i, (_, r) in enumerate(points.iterrows(), 1):
         for dy in range(0, 60, 7):
-            text = ax.annotate(str(i), (r["models"], r["share_pct"]), textcoords="offset points", xytext=(5, dy + 2),
+            text = ax.annotate(str(i), (r["models"], r[y]), textcoords="offset points", xytext=(5, dy + 2),
                                fontsize=8, fontweight="bold", color="#8C3B0C")
             box = text.get_window_extent(renderer).expanded(1.1, 1.1)
             if not any(box.overlaps(b) for b in placed):
                 break
             text.remove()
         placed.append(box)
-    key = "\n".join(f"{i:>2}  {r['task']} ({int(r['models']):,}; {r['share_pct']:.1f}%)"
-                    for i, (_, r) in enumerate(points.iterrows(), 1))
-    ax.text(1.02, 1.0, "named tasks (models; % versioned)\n\n" + key, transform=ax.transAxes, va="top",
-            fontsize=8, family="monospace", linespacing=1.5)
+    key = "\n".join(f"{i:>2}  {describe(r)}" for i, (_, r) in enumerate(points.iterrows(), 1))
+    ax.text(1.02, 1.0, f"{heading}\n\n{key}", transform=ax.transAxes, va="top", fontsize=8, family="monospace",
+            linespacing=1.5)
 
 
 def scatter_share_by_task(e2: pd.DataFrame, path: Path, method_label: str) -> None:
