@@ -21,6 +21,8 @@ class OutputError(Exception):
 
 def check_out(out: Path, allowed: Iterable[str]) -> None:
     """Raise OutputError unless `out` can be (re)placed by a run whose output holds only the names `allowed`."""
+    if not Path(os.path.abspath(out)).name:
+        raise OutputError(f"--out {out} is the root folder: give a folder to write the run into")
     if out.exists() and not out.is_dir():
         raise OutputError(f"--out {out} is a file, not a folder")
     if out.is_dir():
@@ -82,6 +84,7 @@ def _replace(staging: Path, out: Path) -> None:
 def staged(out: Path) -> Iterator[Path]:
     """A new empty folder beside `out` to write into; it becomes `out` when the block ends without an error, and is
     removed when it raises (KeyboardInterrupt too)."""
+    out = Path(os.path.abspath(out))  # `--out .` has a name to put the new folder beside
     created: list[Path] = []
     try:
         created = _make_parents(out.parent)

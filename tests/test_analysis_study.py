@@ -732,7 +732,7 @@ def test_study_failed_run_leaves_the_previous_output_untouched(capsys, monkeypat
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.jsonl", "b.jsonl", "orgs.jsonl", "out"]
 
 
-def test_study_output_holds_one_complete_run(capsys, tmp_path):
+def test_study_output_holds_one_complete_run(capsys, monkeypatch, tmp_path):
     out = tmp_path / "out"
     assert study_in_process(capsys, str(small_feed(tmp_path / "a.jsonl")), "--out", str(out), *QUICK)[0] == 0
     feed_b = small_feed(tmp_path / "b.jsonl", ("summarization",))
@@ -740,6 +740,10 @@ def test_study_output_holds_one_complete_run(capsys, tmp_path):
     tables = sorted(p.name for p in (out / "tables").iterdir())
     assert "e2b_tokens_summarization.csv" in tables and not any("fill-mask" in t for t in tables)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.jsonl", "b.jsonl", "out"]  # nothing left beside
+    monkeypatch.chdir(out)  # `--out .` from inside a previous output: replaced like any other
+    assert study_in_process(capsys, str(feed_b), "--out", ".", *QUICK)[0] == 0
+    assert (out / "summary.json").is_file() and sorted(p.name for p in tmp_path.iterdir()) == ["a.jsonl", "b.jsonl",
+                                                                                                "out"]
 
 
 def test_loader_refuses_ids_longer_than_the_hub_allows(tmp_path):
