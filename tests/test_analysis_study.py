@@ -400,6 +400,7 @@ def small_study(tmp_path_factory):
     return proc, out
 
 
+@pytest.mark.e2e
 def test_cli_writes_every_output(small_study):
     proc, out = small_study
     assert proc.returncode == 0, proc.stderr
@@ -436,14 +437,16 @@ def test_cli_writes_every_output(small_study):
         assert (out / src).is_file(), src
 
 
-def test_cli_errors(tmp_path):
-    proc = run_cli("study", str(tmp_path / "none.jsonl"), "--out", str(tmp_path / "o"))
-    assert proc.returncode == 2 and "no such file" in proc.stderr
+def test_cli_errors(capsys, tmp_path):
+    rc, err = study_in_process(capsys, str(tmp_path / "none.jsonl"), "--out", str(tmp_path / "o"))
+    assert rc == 2 and "no such file" in err
     (tmp_path / "empty.jsonl").write_text("")
-    proc = run_cli("study", str(tmp_path / "empty.jsonl"), "--out", str(tmp_path / "o"))
-    assert proc.returncode == 2 and "error:" in proc.stderr and "Traceback" not in proc.stderr
+    rc, err = study_in_process(capsys, str(tmp_path / "empty.jsonl"), "--out", str(tmp_path / "o"), "-q")
+    assert rc == 2 and err.startswith("error: no valid model") and err.count("\n") == 1
+    assert not (tmp_path / "o").exists()
 
 
+@pytest.mark.e2e
 def test_report_html_renders_in_headless_chromium(small_study, tmp_path):
     """report.html shows every figure: each <img> is a real PNG, and Chromium renders the page."""
     if shutil.which("chromium") is None:
@@ -561,6 +564,7 @@ def test_real_study_rules_differ_from_the_code_only_where_expected(seed_models):
     assert Counter(study.explode()).most_common(1) == [("7b", 690)]
 
 
+@pytest.mark.e2e
 def test_cli_method_both_and_detector(small_study, tmp_path):
     """`both` adds the comparison section of analysis.compare; `detector` runs experiments 1/2a with the detector,
     and still shows the comparison with the study's regex side by side."""
@@ -793,3 +797,15 @@ def test_group_figure_rows_fit_their_bars_and_long_groups_say_how_many_tokens_mo
     tokens = " ".join(f"lang{i}" for i in range(30))
     label = figures._group_label(tokens)
     assert len(label) <= 44 and "…" not in label and label.endswith(f"+ {30 - len(label.split(' + ')[0].split())} more")
+
+
+@pytest.mark.e2e
+def test_study_of_a_replay_hub_crawl_says_it_was_not_the_hub(capsys, crawl, tmp_path):
+    result = crawl.run("-a", "tags=text-to-3d,image-to-3d")
+    assert result.returncode == 0, result.log[-2000:]
+    out = tmp_path / "study"
+    rc, err = study_in_process(capsys, str(crawl.feed), "--out", str(out), *QUICK)
+    assert rc == 0, err
+    md = (out / "report.md").read_text()
+    assert f"- **crawled from**: `models.jsonl`: replay hub at {crawl.endpoint} (a local server" in md
+    assert crawl.endpoint.startswith("http://127.0.0.1:")
