@@ -9,7 +9,8 @@ from pathlib import Path
 from analysis.load import DEFAULT_ORGS, InputError
 from analysis.pareto import STUDY_EXCLUDED
 from analysis.progress import Progress
-from analysis.study import GROUP_METHODS, METHODS, StudyConfig, run_study
+from analysis.staging import OutputError
+from analysis.study import GROUP_METHODS, METHODS, ConfigError, StudyConfig, run_study
 from analysis.tokens import RULES
 
 
@@ -88,9 +89,6 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "trend":
         return _trend_main(args, argv)
-    if args.top < 1:
-        print("error: --top must be at least 1", file=sys.stderr)
-        return 2
     cfg = StudyConfig(inputs=args.inputs, out=args.out, orgs=args.orgs, threshold=args.threshold,
                       exclude=args.exclude, top=args.top, method=args.method, token_rules=args.token_rules,
                       groups=args.groups, make_figures=not args.no_figures, repos=args.repos,
@@ -98,10 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     progress = Progress(quiet=args.quiet)
     try:
         summary = run_study(cfg, progress)
-    except InputError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except ValueError as exc:
+    except (ConfigError, InputError, OutputError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     e1 = summary["e1"]

@@ -6,6 +6,7 @@ horizontal bars for token and group names so that long labels never overlap.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
 
 import matplotlib
@@ -14,15 +15,33 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
+from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
 DPI = 100
 SIZE_CLASSES = ("2 tokens", "3 tokens", "4 tokens", "5+ tokens")
 SIZE_COLOURS = ("#4C72B0", "#DD8452", "#55A868", "#C44E52")
 
 
+#: Counts on an axis with thousands separators (12,345), as in the tables and the report.
+THOUSANDS = FuncFormatter(lambda x, _pos: f"{x:,.0f}")
+#: How many scatter points of experiment 2a are named on the figure: the largest tasks, and the highest shares.
+LABELLED_LARGEST, LABELLED_HIGHEST = 8, 6
+
+
 def _short(label: str, width: int = 38) -> str:
     return label if len(label) <= width else label[: width - 1] + "…"
+
+
+def _group_label(tokens: str, width: int = 44) -> str:
+    """A token group that fits `width` characters: whole tokens, then how many more the CSV holds ("+ 9 more")."""
+    if len(tokens) <= width:
+        return tokens
+    words, kept = tokens.split(" "), []
+    for w in words:
+        if len(" ".join(kept + [w])) > width - 10:
+            break
+        kept.append(w)
+    return f"{' '.join(kept)} + {len(words) - len(kept)} more"
 
 
 def _save(fig: plt.Figure, path: Path, tight: bool = True) -> None:
@@ -43,43 +62,84 @@ def pie_version_share(e1: pd.DataFrame, path: Path, method_label: str) -> None:
     _save(fig, path)
 
 
+def _labelled_tasks(e2: pd.DataFrame) -> pd.DataFrame:
+    """The tasks a reader looks for: the largest ones, and those with the highest share (any size)."""
+    return pd.concat([e2.nlargest(LABELLED_LARGEST, "models"), e2.nlargest(LABELLED_HIGHEST, "share_pct")]) \
+        .drop_duplicates("task")
+
+
+def _share_of_task(r: pd.Series) -> str:
+    return f"{r['task']} ({int(r['models']):,}; {r['share_pct']:.1f}%)"
+
+
+def _number_points(ax: plt.Axes, points: pd.DataFrame, y: str = "share_pct",
+                   describe: Callable[[pd.Series], str] = _share_of_task,
+                   heading: str = "named tasks (models; % versioned)") -> None:
+    """Number each point (x = `models`, y = column `y`) beside it, moving a number up until it covers no number
+    already placed, and list the numbers with `describe(row)` right of the axes: readable where names would
+    overlap, and 42 colours could not be told apart."""
+    renderer = ax.figure.canvas.get_renderer()
+    placed = []
+    for i, (_, r) in enumerate(points.iterrows(), 1):
+        for dy in range(0, 60, 7):
+            text = ax.annotate(str(i), (r["models"], r[y]), textcoords="offset points", xytext=(5, dy + 2),
+                               fontsize=8, fontweight="bold", color="#8C3B0C")
+            box = text.get_window_extent(renderer).expanded(1.1, 1.1)
+            if not any(box.overlaps(b) for b in placed):
+                break
+            text.remove()
+        placed.append(box)
+    key = "\n".join(f"{i:>2}  {describe(r)}" for i, (_, r) in enumerate(points.iterrows(), 1))
+    ax.text(1.02, 1.0, f"{heading}\n\n{key}", transform=ax.transAxes, va="top", fontsize=8, family="monospace",
+            linespacing=1.5)
+
+
 def scatter_share_by_task(e2: pd.DataFrame, path: Path, method_label: str) -> None:
-    """Experiment 2a: (models, % with a version) per task, one colour per task, legend below in size order."""
+    """Experiment 2a: (models, % with a version) per task; the largest tasks and the highest shares are numbered
+    and named beside the plot (42 colours cannot be told apart); every task's numbers are in e2_share_by_task.csv."""
     n = len(e2)
-    colours = plt.cm.nipy_spectral(np.linspace(0.02, 0.95, max(n, 1)))
-    fig, ax = plt.subplots(figsize=(11, 6))
-    for colour, (_, r) in zip(colours, e2.iterrows()):
-        ax.scatter(r["models"], r["share_pct"], color=colour, s=45, edgecolor="black", linewidth=0.4,
-                   label=f"{r['task']} ({int(r['models']):,}; {r['share_pct']:.1f}%)")
+    fig, ax = plt.subplots(figsize=(10, 6))
+    named = _labelled_tasks(e2).sort_values(["models", "task"], ascending=[False, True]) if n else e2
+    rest = e2[~e2["task"].isin(named["task"])]
+    ax.scatter(rest["models"], rest["share_pct"], color="#9DB4D3", s=35, edgecolor="0.35", linewidth=0.4,
+               label="other tasks")
+    ax.scatter(named["models"], named["share_pct"], color="#DD8452", s=45, edgecolor="black", linewidth=0.5,
+               label=f"numbered: the {LABELLED_LARGEST} largest tasks and the {LABELLED_HIGHEST} highest shares")
     ax.set_xscale("log")
+    ax.xaxis.set_major_formatter(THOUSANDS)
     ax.set_xlabel("models in the task (log scale)")
     ax.set_ylabel("% of ids with a version")
     ax.set_ylim(0, max(100.0, float(e2["share_pct"].max() if n else 0) + 5))
     ax.grid(True, which="major", alpha=0.3)
     ax.set_title(f"Experiment 2a: share of versioned ids per task ({method_label}), {n} tasks")
-    ncol = 3 if n > 12 else 2
-    ax.legend(title="task (models; % versioned), largest first", loc="upper center", bbox_to_anchor=(0.5, -0.12),
-              ncol=ncol, fontsize=7.5, title_fontsize=8.5, frameon=False)
+    ax.legend(loc="upper left", fontsize=8, frameon=False)
+    ax.text(0.0, -0.13, "Each point is a task. All tasks: tables/e2_share_by_task.csv.", transform=ax.transAxes,
+            fontsize=7.5, color="0.35", va="top")
+    _number_points(ax, named)
     _save(fig, path)
 
 
-def _fixed_axes(rows: int, cols: int, label_in: float, ax_w: float, ax_h: float,
+def _fixed_axes(rows: int, cols: int, label_in: float, ax_w: float, ax_h: float | list[float],
                 title_in: float = 0.7) -> tuple[plt.Figure, list[plt.Axes]]:
     """A grid laid out in inches: room for the y labels (`label_in`) left of each axes, no layout engine.
 
-    Labels are cut to a known length before drawing, so their width is bounded and nothing overlaps; laying the
-    axes out once is also several times faster than tight_layout's repeated text measuring.
+    `ax_h` is one height for every row, or one per row (a row of few bars is no taller than it needs). Labels are
+    cut to a known length before drawing, so their width is bounded and nothing overlaps; laying the axes out once
+    is also several times faster than tight_layout's repeated text measuring.
     """
     gap_x, gap_y, xlabel_in, sub_in = 0.35, 0.55, 0.45, 0.3
-    cell_w, cell_h = label_in + ax_w + gap_x, sub_in + ax_h + xlabel_in + gap_y
-    fig_w, fig_h = cols * cell_w + 0.2, rows * cell_h + title_in
+    heights = ax_h if isinstance(ax_h, list) else [ax_h] * rows
+    cell_w = label_in + ax_w + gap_x
+    fig_w, fig_h = cols * cell_w + 0.2, sum(sub_in + h + xlabel_in + gap_y for h in heights) + title_in
     fig = plt.figure(figsize=(fig_w, fig_h))
     axes = []
-    for r in range(rows):
+    top = fig_h - title_in
+    for h in heights:
+        bottom = top - (sub_in + h + xlabel_in + gap_y) + xlabel_in + gap_y / 2
         for c in range(cols):
             left = c * cell_w + label_in
-            bottom = fig_h - title_in - (r + 1) * cell_h + xlabel_in + gap_y / 2
-            axes.append(fig.add_axes((left / fig_w, bottom / fig_h, ax_w / fig_w, ax_h / fig_h)))
+            axes.append(fig.add_axes((left / fig_w, bottom / fig_h, ax_w / fig_w, h / fig_h)))
+        top -= sub_in + h + xlabel_in + gap_y
     return fig, axes
 
 
@@ -116,6 +176,7 @@ def _style_bar_panel(ax, title: str, xlabel: str, empty: bool, empty_text: str) 
     ax.tick_params(axis="y", labelsize=8)
     ax.tick_params(axis="x", labelsize=8)
     ax.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
+    ax.xaxis.set_major_formatter(THOUSANDS)
     if empty:
         ax.text(0.5, 0.5, empty_text, ha="center", va="center", transform=ax.transAxes)
 
@@ -133,13 +194,15 @@ def group_bars(tables: dict[str, pd.DataFrame], path: Path, top: int, title: str
         df = tables.get(name, pd.DataFrame(columns=["tokens", "size", "count"]))
         for part, label in ((df[df["size"] == 2], "groups of 2 tokens"), (df[df["size"] >= 3], "3 tokens or more")):
             part = part.head(top)
-            panels.append((f"{name}: {label}", [_short(str(t)) for t in part["tokens"]], part))
+            panels.append((f"{name}: {label}", [_group_label(str(t)) for t in part["tokens"]], part))
+    # each row of panels as tall as its longest panel: an organisation with one group gets no tall empty panel
+    bars = [max(len(panels[2 * i][2]), len(panels[2 * i + 1][2]), 3) for i in range(len(names))]
     fig, axes = _fixed_axes(len(names), 2, _label_width([x for _, labs, _ in panels for x in labs]), 3.6,
-                            max(1.5, 0.19 * top + 0.3), title_in=0.9)
-    for ax, (label, labs, part) in zip(axes, panels):
+                            [max(0.6, 0.19 * b + 0.3) for b in bars], title_in=0.9)
+    for i, (ax, (label, labs, part)) in enumerate(zip(axes, panels)):
         colours = [colour_of[c] for c in _size_class(part["size"])][::-1]
         ax.barh(labs[::-1], part["count"].to_numpy()[::-1], color=colours)
-        ax.set_ylim(len(part) - top - 0.5, len(part) - 0.5)
+        ax.set_ylim(len(part) - bars[i // 2] - 0.5, len(part) - 0.5)
         _style_bar_panel(ax, label, "family pairs sharing exactly this group", part.empty, "none")
     handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in SIZE_COLOURS]
     h = fig.get_figheight()
@@ -165,6 +228,7 @@ def groups_by_size_stacked(tables: dict[str, pd.DataFrame], path: Path, title: s
         ax.bar(names, vals, bottom=bottom, color=colour, label=cls)
         bottom += vals
     ax.set_ylabel("family pairs sharing a group of 2+ tokens")
+    ax.yaxis.set_major_formatter(THOUSANDS)
     ax.set_xlabel("")
     ax.set_title(title)
     ax.legend(title="group size", fontsize=8)

@@ -22,15 +22,18 @@ Text columns have pandas' "str" dtype, missing values are NaN (`isna()`); `line`
 A model listed both under a task and under an organisation (a tag stream and an author stream of the same crawl,
 or a task list and `google.txt`) is one row with both `task` and `org` set. Duplicates are the same id seen again in
 the same kind of stream (task or organisation); the latest line wins (by `crawled_at`, then file order).
-Malformed lines (not JSON, not an object, no string `id`, an id with whitespace or more than one "/") are skipped; a malformed last line without a newline is
+Malformed lines (not JSON, not an object, no string `id`, an id with whitespace or more than one "/", or a part
+longer than the Hub allows, MAX_ID_PART characters) are skipped; a malformed last line without a newline is
 reported as a truncated line (the crawler stopped mid-write). Everything dropped is counted, with line numbers, in
 `LoadResult.provenance`, which the report prints. A feed may be gzip-compressed (`feed.jsonl.gz`, told by its magic
-bytes); one cut short keeps its lines before the cut and reports the cut as a truncated line.
+bytes); one cut short keeps its lines before the cut and reports the cut as a truncated line; one whose compressed
+data is corrupt is an InputError (its lines cannot be trusted).
 """
 from __future__ import annotations
 
 import gzip
 import os
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, Iterable
@@ -46,6 +49,8 @@ DEFAULT_ORGS: tuple[str, ...] = ("google", "facebook", "openai")
 
 #: Feed columns the analysis carries along (the rest of FEED_FIELDS is not needed by any experiment).
 _FEED_COLUMNS = ("id", "pipeline_tag", "crawl_tag", "crawl_author", "source", "crawled_at")
+#: The Hub's limit on each part of an id ("owner", "name"), which the crawler enforces too: longer ids are refused.
+MAX_ID_PART = 96
 #: How many line numbers of each kind of dropped line the provenance keeps (the count is always complete).
 MAX_LINE_EXAMPLES = 10
 
@@ -157,10 +162,16 @@ def _read_feed_fast(path: Path) -> pd.DataFrame | None:
 
 
 def _read_feed(path: Path, malformed: Dropped, truncated: Dropped) -> pd.DataFrame:
+    """One feed, by Arrow when it is clean, else line by line; corrupt gzip data is an InputError naming the file."""
+    try:
+        fast = _read_feed_fast(path)
+        return fast if fast is not None else _read_feed_lines(path, malformed, truncated)
+    except (zlib.error, gzip.BadGzipFile) as exc:
+        raise InputError(f"cannot read {path}: corrupt gzip data ({exc})") from exc
+
+
+def _read_feed_lines(path: Path, malformed: Dropped, truncated: Dropped) -> pd.DataFrame:
     """Parse one JSON Lines feed line by line; malformed lines are counted, never fatal."""
-    fast = _read_feed_fast(path)
-    if fast is not None:
-        return fast
     name = str(path)
     loads, decode_error = orjson.loads, orjson.JSONDecodeError
     cols: dict[str, list[Any]] = {c: [] for c in _FEED_COLUMNS}
@@ -193,6 +204,8 @@ def _read_feed(path: Path, malformed: Dropped, truncated: Dropped) -> pd.DataFra
         # cut is reported as a truncated line (once: a partial last line is already counted above)
         if i == 0 or raw.endswith(b"\n"):
             truncated.add(name, i + 1)
+    except gzip.BadGzipFile:
+        raise
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror or exc}") from exc
     cols["input"] = [name] * len(lines)
@@ -226,10 +239,14 @@ def _read_lists(folder: Path, orgs: Iterable[str]) -> pd.DataFrame:
 # Combining
 
 
+_BAD_ID = rf"[ \t\n\r\f\v]|/.*/|^/|/$|[^/]{{{MAX_ID_PART + 1}}}"
+
+
 def _drop_invalid_ids(df: pd.DataFrame, malformed: Dropped) -> pd.DataFrame:
-    """Ids must be `owner/name` or a legacy one-part id: no whitespace inside, at most one "/", not empty."""
+    """Ids must be `owner/name` or a legacy one-part id: no whitespace inside, at most one "/", not empty, and no
+    part longer than the Hub allows (a 40 KB id is no model, and would cost the name readers seconds)."""
     df["id"] = df["id"].str.strip()
-    bad = (df["id"] == "") | df["id"].str.contains(r"[ \t\n\r\f\v]|/.*/|^/|/$", regex=True)
+    bad = (df["id"] == "") | df["id"].str.contains(_BAD_ID, regex=True)
     if bad.any():
         for f, n in zip(df.loc[bad, "input"], df.loc[bad, "line"]):
             malformed.add(f, int(n))
@@ -306,24 +323,64 @@ def _split_ids(ids: pd.Series) -> tuple[pd.Series, pd.Series]:
             pd.Series(pd.array(pc.list_element(parts, 1), dtype="str"), index=ids.index))
 
 
+#: The crawl writes its report (HFCRAWL_REPORT) beside its feed under this name by default.
+CRAWL_REPORT = "crawl-report.json"
+
+
+def crawl_endpoint(feed: Path) -> str | None:
+    """The Hub endpoint a feed was crawled from, read from the crawl report beside it when that report names this
+    feed (`models.jsonl` also for `models.jsonl.gz`); None when there is no such report or it cannot be read."""
+    try:
+        report = orjson.loads((feed.parent / CRAWL_REPORT).read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return None
+    if not isinstance(report, dict) or not isinstance(report.get("endpoint"), str) or not report["endpoint"]:
+        return None
+    names = {feed.name, feed.name.removesuffix(".gz")}
+    reported = report.get("feed")
+    if isinstance(reported, str) and Path(reported).name not in names:
+        return None
+    return report["endpoint"]
+
+
+def check_inputs(paths: list[Path]) -> None:
+    """Raise InputError unless every input is a readable file or a readable folder (checked before any output is
+    written, and before the slow reading; a FIFO or a device would make the reader wait forever)."""
+    if not paths:
+        raise InputError("no input given")
+    for p in paths:
+        if not p.exists():
+            raise InputError(f"{p}: no such file or folder")
+        try:
+            if p.is_dir():
+                with os.scandir(p) as entries:
+                    next(entries, None)
+            elif p.is_file():
+                with p.open("rb") as fh:
+                    fh.read(1)
+            else:
+                raise InputError(f"{p}: not a file or a folder")
+        except OSError as exc:
+            raise InputError(f"cannot read {p}: {exc.strerror or exc}") from exc
+
+
 def load(inputs: Iterable[str | Path], orgs: Iterable[str] = DEFAULT_ORGS) -> LoadResult:
     """Read every input (JSONL feeds and/or list folders) into one model table plus its provenance."""
     orgs = list(orgs)
     paths = [Path(p) for p in inputs]
-    if not paths:
-        raise InputError("no input given")
+    check_inputs(paths)
     malformed, truncated, duplicates = Dropped(), Dropped(), Dropped()
     frames: list[pd.DataFrame] = []
     sources: list[dict[str, Any]] = []
     for p in paths:
-        if not p.exists():
-            raise InputError(f"{p}: no such file or folder")
         if p.is_dir():
             frame, kind = _read_lists(p, orgs), "lists"
         else:
             frame, kind = _read_feed(p, malformed, truncated), "feed"
         frames.append(frame)
         sources.append({"path": str(p.resolve()), "kind": kind, "lines": len(frame)})
+        if kind == "feed" and (endpoint := crawl_endpoint(p)):
+            sources[-1]["endpoint"] = endpoint
     parsed, bad_json = sum(len(f) for f in frames), malformed.count
     if not parsed:
         raise InputError("no valid model line in " + ", ".join(map(str, paths)))

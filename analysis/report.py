@@ -1,8 +1,8 @@
 """report.md and report.html from the sections: one document a researcher can read, cite and re-run.
 
 The HTML is self-contained except for the figures, which it links by relative path (figures/*.png next to it), so
-the output folder can be zipped, served or opened from disk as it is. The Markdown -> HTML step covers what the
-sections use (headings, paragraphs, lists, tables, bold, code, links, images); no extra dependency.
+the output folder can be zipped, served or opened from disk as it is. The Markdown -> HTML step is markdown-it-py
+(CommonMark and tables): escaping of text, link targets and image texts is its job, not hand-written rules.
 """
 from __future__ import annotations
 
@@ -11,87 +11,22 @@ import re
 from pathlib import Path
 from typing import Any
 
+from markdown_it import MarkdownIt
+
 from analysis.section import Section
 
-_INLINE_CODE = re.compile(r"`([^`]+)`")
-_BOLD = re.compile(r"\*\*(.+?)\*\*")
-_ITALIC = re.compile(r"(?<![\w*])_(?!_)(.+?)(?<!_)_(?![\w*])")
-_IMAGE = re.compile(r"!\[([^\]]*)\]\(([^)\s]+)\)")
-_LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)")
-
-
-def _inline(text: str) -> str:
-    """Inline Markdown -> HTML, escaping everything else (names from the Hub are data, not markup)."""
-    codes: list[str] = []
-
-    def keep_code(m: re.Match) -> str:
-        codes.append(f"<code>{html.escape(m.group(1))}</code>")
-        return f"\x00{len(codes) - 1}\x00"
-
-    text = _INLINE_CODE.sub(keep_code, text.replace("\\|", "|"))
-    text = html.escape(text, quote=False)
-    text = _IMAGE.sub(lambda m: f'<img src="{html.escape(m.group(2))}" alt="{m.group(1)}">', text)
-    text = _LINK.sub(lambda m: f'<a href="{html.escape(m.group(2))}">{m.group(1)}</a>', text)
-    text = _BOLD.sub(r"<strong>\1</strong>", text)
-    text = _ITALIC.sub(r"<em>\1</em>", text)
-    return re.sub("\x00(\\d+)\x00", lambda m: codes[int(m.group(1))], text)
-
-
-def _split_row(line: str) -> list[str]:
-    cells = re.split(r"(?<!\\)\|", line.strip().strip("|"))
-    return [c.strip() for c in cells]
+#: CommonMark with GitHub's tables; raw HTML off, so names from the Hub (data, not markup) are always escaped.
+_MARKDOWN = MarkdownIt("commonmark", {"html": False}).enable("table")
 
 
 def markdown_to_html(md: str) -> str:
-    """Block-level Markdown -> HTML for the report's own Markdown (and the comparison section's)."""
-    out: list[str] = []
-    lines = md.split("\n")
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        s = line.strip()
-        if not s:
-            i += 1
-            continue
-        if s.startswith("#"):
-            level = min(len(s) - len(s.lstrip("#")), 6)
-            out.append(f"<h{level}>{_inline(s[level:].strip())}</h{level}>")
-            i += 1
-        elif s.startswith("|") and i + 1 < len(lines) and re.match(r"^\|?[\s:|-]+\|?$", lines[i + 1].strip()):
-            header = _split_row(s)
-            aligns = ["right" if c.strip().endswith(":") else "left" for c in _split_row(lines[i + 1])]
-            rows = []
-            i += 2
-            while i < len(lines) and lines[i].strip().startswith("|"):
-                rows.append(_split_row(lines[i]))
-                i += 1
-            th = "".join(f"<th>{_inline(h)}</th>" for h in header)
-            body = "".join("<tr>" + "".join(
-                f'<td style="text-align:{aligns[j] if j < len(aligns) else "left"}">{_inline(c)}</td>'
-                for j, c in enumerate(r)) + "</tr>" for r in rows)
-            out.append(f"<table><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>")
-        elif re.match(r"^([-*]|\d+\.)\s", s):
-            ordered = bool(re.match(r"^\d+\.", s))
-            items = []
-            while i < len(lines) and re.match(r"^\s*([-*]|\d+\.)\s", lines[i]):
-                item = re.sub(r"^\s*([-*]|\d+\.)\s+", "", lines[i])
-                i += 1
-                while i < len(lines) and lines[i].startswith("   ") and lines[i].strip() \
-                        and not re.match(r"^\s*([-*]|\d+\.)\s", lines[i]):
-                    item += " " + lines[i].strip()
-                    i += 1
-                items.append(f"<li>{_inline(item)}</li>")
-            tag = "ol" if ordered else "ul"
-            out.append(f"<{tag}>{''.join(items)}</{tag}>")
-        else:
-            para = [s]
-            i += 1
-            while i < len(lines) and lines[i].strip() and not lines[i].strip().startswith(("#", "|")) \
-                    and not re.match(r"^\s*([-*]|\d+\.)\s", lines[i]):
-                para.append(lines[i].strip())
-                i += 1
-            out.append(f"<p>{_inline(' '.join(para))}</p>")
-    return "\n".join(out)
+    """A section's Markdown (headings, paragraphs, lists, tables, emphasis, code, links, images) as HTML."""
+    return _MARKDOWN.render(md)
+
+
+def _inline(md: str) -> str:
+    """One line of Markdown as inline HTML (no enclosing paragraph)."""
+    return _MARKDOWN.renderInline(md)
 
 
 def _anchor(section: Section, i: int) -> str:

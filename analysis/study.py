@@ -5,33 +5,39 @@ module only sequences them, names the files after the experiment, and writes the
 """
 from __future__ import annotations
 
-import importlib
+import dataclasses
 import json
-import multiprocessing as mp
-import os
+import math
 import platform
 import subprocess
 import time
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
+from urllib.parse import urlsplit
 
 import pandas as pd
 
-from analysis import figures, pareto, report, tokens, version_share
+from analysis import compare, figures, markdown, pareto, report, tokens, version_share
 from analysis import repos as repos_analysis
 from analysis.groups import group_counts, groups_table, pairwise_group_counts
-from analysis.load import DEFAULT_ORGS, InputError, LoadResult, load
+from analysis.load import CRAWL_REPORT, DEFAULT_ORGS, InputError, LoadResult, check_inputs, load
 from analysis.names import safe_name
 from analysis.organisations import org_models, org_sizes
-from analysis.parallel import Forked
+from analysis.parallel import Forked, fork_map
 from analysis.progress import Progress
 from analysis.section import Section
+from analysis.staging import check_out, staged
 
 METHODS = ("study", "detector", "both")
 GROUP_METHODS = {"fast": group_counts, "pairwise": pairwise_group_counts}
+TOKEN_RULES = tokens.RULES
+#: Most tokens or groups a figure panel shows (--top): a bar is 0.19 inch high.
+MAX_TOP = 100
+#: What a run writes at the top of its output folder; a folder holding anything else is not replaced.
+OUTPUT_NAMES = ("tables", "figures", "report.md", "report.html", "summary.json")
 
 #: The published study's own numbers (original-study.fr.md, February 2024), checked against ours in the report.
 PAPER = {
@@ -63,6 +69,30 @@ class StudyConfig:
     repos: Path | None = None  # the repos feed (`scrapy crawl repos`): adds "Versioning in the repositories"
 
 
+class ConfigError(ValueError):
+    """An option the study cannot run with (told before anything is read or written)."""
+
+
+def _check_names(option: str, names: list[str]) -> None:
+    for name in names:
+        if not isinstance(name, str) or not name.strip() or not name.isprintable():
+            raise ConfigError(f"{option}: {name!r} is not a name (empty, or with control characters)")
+
+
+def check_config(cfg: StudyConfig) -> None:
+    """Raise ConfigError on the first option out of range."""
+    if not (isinstance(cfg.threshold, (int, float)) and math.isfinite(cfg.threshold) and 0 < cfg.threshold <= 1):
+        raise ConfigError(f"--threshold must be a share in (0, 1], not {cfg.threshold}")
+    if not isinstance(cfg.top, int) or not 1 <= cfg.top <= MAX_TOP:
+        raise ConfigError(f"--top must be a whole number from 1 to {MAX_TOP}, not {cfg.top}")
+    _check_names("--exclude", cfg.exclude)
+    _check_names("--orgs", cfg.orgs)
+    for option, value, allowed in (("--method", cfg.method, METHODS), ("--token-rules", cfg.token_rules, TOKEN_RULES),
+                                   ("--groups", cfg.groups, tuple(GROUP_METHODS))):
+        if value not in allowed:
+            raise ConfigError(f"{option} must be one of {', '.join(allowed)}, not {value!r}")
+
+
 def _write_csv(df: pd.DataFrame, out: Path, rel: str) -> Path:
     path = out / rel
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -70,34 +100,10 @@ def _write_csv(df: pd.DataFrame, out: Path, rel: str) -> Path:
     return Path(rel)
 
 
-def _md_table(df: pd.DataFrame, max_rows: int = 15, floatfmt: str = "{:.2f}") -> str:
-    """A Markdown table of the first rows (the full table is the CSV next to it)."""
-    if df.empty:
-        return "_(empty)_"
-    head = df.head(max_rows)
-    cols = list(head.columns)
-
-    def cell(v: Any) -> str:
-        if isinstance(v, float):
-            return floatfmt.format(v)
-        if isinstance(v, (int,)) and not isinstance(v, bool):
-            return f"{v:,}"
-        return str(v).replace("|", "\\|")
-
-    lines = ["| " + " | ".join(cols) + " |",
-             "|" + "|".join("---:" if pd.api.types.is_numeric_dtype(head[c]) and head[c].dtype != bool else "---"
-                            for c in cols) + "|"]
-    for row in head.itertuples(index=False):
-        lines.append("| " + " | ".join(cell(v) for v in row) + " |")
-    if len(df) > max_rows:
-        lines.append(f"\n_first {max_rows} of {len(df):,} rows_")
-    return "\n".join(lines)
-
-
 def _git_commit() -> str | None:
     try:
         out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=5,
-                             cwd=Path(__file__).resolve().parent)
+                             check=False, cwd=Path(__file__).resolve().parent)
         return out.stdout.strip() or None
     except (OSError, subprocess.SubprocessError):
         return None
@@ -107,15 +113,38 @@ def _git_commit() -> str | None:
 # Sections
 
 
+def describe_endpoint(endpoint: str) -> str:
+    """Where a feed was crawled from, as a reader must see it: a local replay hub is not the Hub."""
+    host = (urlsplit(endpoint).hostname or "").lower()
+    if host == "huggingface.co" or host.endswith(".huggingface.co"):
+        return f"the Hugging Face Hub ({endpoint})"
+    if host in ("127.0.0.1", "localhost", "::1") or host.startswith("127."):
+        return f"replay hub at {endpoint} (a local server, not the Hugging Face Hub)"
+    return f"{endpoint} (not the Hugging Face Hub)"
+
+
+def _crawled_from(inputs: list[dict[str, Any]]) -> str | None:
+    """The provenance line on the feeds' endpoints; None when no feed was read."""
+    feeds = [s for s in inputs if s["kind"] == "feed"]
+    if not feeds:
+        return None
+    parts = [f"`{Path(s['path']).name}`: " + (describe_endpoint(s["endpoint"]) if s.get("endpoint") else
+                                              f"not recorded (no {CRAWL_REPORT} naming this feed beside it)")
+             for s in feeds]
+    return "- **crawled from**: " + "; ".join(parts)
+
+
 def _provenance_section(loaded: LoadResult, cfg: StudyConfig) -> Section:
     p = loaded.provenance
-    lines = ["| input | kind | lines with an id |", "|---|---|---:|"]
-    lines += [f"| `{s['path']}` | {s['kind']} | {s['lines']:,} |" for s in p["inputs"]]
-    lines.append("")
+    inputs = pd.DataFrame({"input": [f"`{s['path']}`" for s in p["inputs"]], "kind": [s["kind"] for s in p["inputs"]],
+                           "lines with an id": [s["lines"] for s in p["inputs"]]})
+    lines = [markdown.table(inputs, max_rows=None), ""]
     lines.append(f"- **models** (distinct ids): {p['models']:,}; listed under a task: {p['models_with_task']:,} "
                  f"in {p['tasks']} tasks; listed under an organisation: {p['models_with_org']:,}")
     crawl = (f"{p['crawled_from']} to {p['crawled_to']}" if p["crawled_from"]
              else "not recorded in the input (the 2024 lists were scraped about 2024-02-01)")
+    if crawled_from := _crawled_from(p["inputs"]):
+        lines.append(crawled_from)
     lines.append(f"- **crawl date**: {crawl}")
     lines.append(f"- **lines read**: {p['lines_read']:,}; valid: {p['valid_lines']:,}")
     for key, label in (("malformed_lines", "malformed lines skipped"),
@@ -176,10 +205,9 @@ def _reproduction_section(e1: pd.DataFrame, e2: pd.DataFrame, par: pd.DataFrame,
     if g is not None and len(g):
         rows.append(("text-generation top groups of 2", "awq gptq; 13b 7b",
                      "; ".join(g.loc[g["size"] == 2, "tokens"].head(2))))
-    md = ["The published study's numbers (original-study.fr.md) next to this run's. On the study's own lists "
-          "(`seed-2024-02/lists`) they agree; on a fresh crawl they show how the Hub has changed.", "",
-          "| figure | paper (Feb 2024) | this run |", "|---|---|---|"]
-    md += [f"| {a} | {b} | {c} |" for a, b, c in rows]
+    md = [("The published study's numbers (original-study.fr.md) next to this run's. On the study's own lists "
+           "(`seed-2024-02/lists`) they agree; on a fresh crawl they show how the Hub has changed."), "",
+          markdown.table(pd.DataFrame(rows, columns=["figure", "paper (Feb 2024)", "this run"]), max_rows=None)]
     return (Section(title="Reproduction of the published figures", markdown="\n".join(md), key="reproduction"),
             {a: {"paper": b, "ours": c} for a, b, c in rows})
 
@@ -188,37 +216,8 @@ def _reproduction_section(e1: pd.DataFrame, e2: pd.DataFrame, par: pd.DataFrame,
 # The run
 
 
-def _tokens_and_groups(ids: pd.Series, cfg: StudyConfig, count: Callable) -> tuple[pd.Series, pd.DataFrame,
-                                                                                   pd.DataFrame]:
-    fams = tokens.family_tokens(ids, cfg.token_rules)
-    return fams, tokens.token_table(fams), groups_table(count(fams.tolist()))
-
-
 def _compare_section(models: pd.DataFrame, cfg: StudyConfig) -> Section:
-    try:
-        compare = importlib.import_module("analysis.compare")
-    except ImportError as exc:
-        return Section(title="Study regex vs version detector",
-                       markdown=f"_The comparison module `analysis.compare` is not available ({exc}); this report "
-                                "has the study's method only._", key="compare")
     return compare.run(models, cfg.out, cfg.orgs)
-
-
-def _draw(job: tuple[Callable, tuple]) -> None:
-    fn, args = job
-    fn(*args)
-
-
-def _draw_all(jobs: list[tuple[Callable, tuple]]) -> None:
-    """Draw the figures, on two processes where the machine has two cores (drawing text is CPU-bound)."""
-    workers = min(2, os.cpu_count() or 1, len(jobs))
-    if workers < 2 or "fork" not in mp.get_all_start_methods():
-        for job in jobs:
-            _draw(job)
-        return
-    # the largest figures first, so that both workers finish at about the same time
-    with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
-        list(pool.map(_draw, jobs[3:4] + jobs[1:2] + jobs[2:3] + jobs[6:] + jobs[5:6] + jobs[0:1] + jobs[4:5]))
 
 
 # Up to this many models the comparison runs on a forked process alongside the study (see run_study).
@@ -226,14 +225,20 @@ CONCURRENT_COMPARISON_MAX = 1_000_000
 
 
 def run_study(cfg: StudyConfig, progress: Progress | None = None) -> dict[str, Any]:
-    """Run everything; write tables/, figures/, report.md, report.html, summary.json under cfg.out."""
-    progress = progress or Progress(quiet=True)
-    if cfg.method not in METHODS:
-        raise ValueError(f"method must be one of {METHODS}")
-    started = time.perf_counter()
-    out = cfg.out
-    out.mkdir(parents=True, exist_ok=True)
+    """Run everything; write tables/, figures/, report.md, report.html, summary.json under cfg.out.
 
+    Options, inputs and the output folder are checked before anything is read or written (ConfigError, InputError,
+    OutputError); the run writes into a new folder beside cfg.out, which replaces cfg.out only once complete."""
+    progress = progress or Progress(quiet=True)
+    check_config(cfg)
+    check_inputs(list(cfg.inputs) + ([cfg.repos] if cfg.repos is not None else []))
+    check_out(cfg.out, OUTPUT_NAMES)
+    started = time.perf_counter()
+    with staged(cfg.out) as staging:
+        return _load_and_run(dataclasses.replace(cfg, out=staging), progress, started)
+
+
+def _load_and_run(cfg: StudyConfig, progress: Progress, started: float) -> dict[str, Any]:
     with progress.step("load"):
         loaded = load(cfg.inputs, cfg.orgs)
     models = loaded.models
@@ -256,147 +261,126 @@ def run_study(cfg: StudyConfig, progress: Progress | None = None) -> dict[str, A
         raise
 
 
-def _run_experiments(cfg: StudyConfig, progress: Progress, loaded: LoadResult, comparison: Forked | None,
-                     started: float) -> dict[str, Any]:
-    out = cfg.out
-    models = loaded.models
+@dataclass
+class ScopeResults:
+    """Experiments 2b and 2c on each scope (a task, or an organisation), and the CSV files written for them."""
+
+    tokens: dict[str, pd.DataFrame] = field(default_factory=dict)
+    groups: dict[str, pd.DataFrame] = field(default_factory=dict)
+    families: dict[str, int] = field(default_factory=dict)  # families with a token, per scope
+    rule_diffs: dict[str, int] = field(default_factory=dict)  # families whose token set the two rule sets disagree on
+    files: list[Path] = field(default_factory=list)  # tokens and groups tables, alternately
+
+    def per_scope(self, what: str, groups: bool = False) -> str:
+        """The Markdown of each scope's table, headed by its counts."""
+        tables = self.groups if groups else self.tokens
+        parts = [f"**{scope}** ({self.families.get(scope, 0):,} families with a token; {len(df):,} {what})\n\n"
+                 f"{markdown.table(df, max_rows=10)}" for scope, df in tables.items()]
+        return "\n\n".join(parts) if parts else "_no task selected_"
+
+
+def _scopes_2b_2c(scopes: dict[str, pd.Series], cfg: StudyConfig, tokens_file: str, groups_file: str,
+                  progress: Progress) -> ScopeResults:
+    """2b and 2c on the ids of each scope; tables named `tokens_file`/`groups_file` with the scope's safe name."""
+    res = ScopeResults()
     count = GROUP_METHODS[cfg.groups]
-    exp_method = "detector" if cfg.method == "detector" else "study"
-    try:
-        has_version = version_share.detector_for(exp_method)
-    except ImportError as exc:
-        raise InputError(f"--method detector needs analysis.detector, which cannot be imported: {exc}") from exc
-    method_label = "study regex" if exp_method == "study" else "version detector"
-    versioning = repos_analysis.start(cfg, models)  # a bad --repos stops the run here; names read alongside
+    for i, (scope, ids) in enumerate(scopes.items(), 1):
+        progress.item(scope, i, len(scopes))
+        fams = tokens.family_tokens(ids, cfg.token_rules)
+        res.tokens[scope], res.groups[scope] = tokens.token_table(fams), groups_table(count(fams.tolist()))
+        res.families[scope] = len(fams)
+        res.rule_diffs[scope] = tokens.rule_differences(ids)
+        name = safe_name(scope)
+        res.files += [_write_csv(res.tokens[scope], cfg.out, tokens_file.format(name)),
+                      _write_csv(res.groups[scope], cfg.out, groups_file.format(name))]
+    return res
 
-    sections: list[Section] = [_provenance_section(loaded, cfg)]
-    summary: dict[str, Any] = {"method": cfg.method, "experiments_use": method_label, "token_rules": cfg.token_rules}
 
-    with progress.step("experiments 1 and 2a (version share)"):
-        e1 = version_share.version_share(models, has_version)
-        e2 = version_share.share_by_task(models, has_version)
-        t_e1 = _write_csv(e1, out, "tables/e1_version_share.csv")
-        t_e2 = _write_csv(e2, out, "tables/e2_share_by_task.csv")
+def _version_share_sections(models: pd.DataFrame, cfg: StudyConfig, has_version: version_share.Detector,
+                            method_label: str) -> tuple[pd.DataFrame, pd.DataFrame, list[Section]]:
+    """Experiments 1 and 2a: their tables and sections."""
+    e1 = version_share.version_share(models, has_version)
+    e2 = version_share.share_by_task(models, has_version)
+    t_e1 = _write_csv(e1, cfg.out, "tables/e1_version_share.csv")
+    t_e2 = _write_csv(e2, cfg.out, "tables/e2_share_by_task.csv")
     r1 = e1.iloc[0]
-    sections.append(Section(
-        title="Experiment 1: share of ids with a version",
-        markdown=(f"Method: {method_label} (`{version_share.VERSION_REGEX}` searched anywhere in the id, owner "
-                  f"included, for the study). **{int(r1['matching']):,} of {int(r1['models']):,} ids "
-                  f"({r1['share_pct']:.2f}%)** of the task lists match; organisation-only lists are excluded.\n\n"
-                  + _md_table(e1)),
-        figures=[Path("figures/e1_version_share.png")], tables=[t_e1], key="e1"))
-    sections.append(Section(
-        title="Experiment 2a: share per task",
-        markdown=(f"{len(e2)} tasks, largest first.\n\n" + _md_table(e2, max_rows=50)),
-        figures=[Path("figures/e2_share_by_task.png")], tables=[t_e2], key="e2a"))
+    return e1, e2, [
+        Section(title="Experiment 1: share of ids with a version",
+                markdown=(f"Method: {method_label} (`{version_share.VERSION_REGEX}` searched anywhere in the id, owner "
+                          f"included, for the study). **{int(r1['matching']):,} of {int(r1['models']):,} ids "
+                          f"({r1['share_pct']:.2f}%)** of the task lists match; organisation-only lists are "
+                          "excluded.\n\n" + markdown.table(e1, max_rows=15)),
+                figures=[Path("figures/e1_version_share.png")], tables=[t_e1], key="e1"),
+        Section(title="Experiment 2a: share per task",
+                markdown=f"{len(e2)} tasks, largest first.\n\n" + markdown.table(e2, max_rows=50),
+                figures=[Path("figures/e2_share_by_task.png")], tables=[t_e2], key="e2a")]
 
-    with progress.step("Pareto selection"):
-        par = pareto.pareto_tasks(e2, cfg.threshold, cfg.exclude)
-        t_par = _write_csv(par, out, "tables/pareto_tasks.csv")
-        selected = pareto.selected_tasks(par)
+
+def _pareto_section(e2: pd.DataFrame, cfg: StudyConfig) -> tuple[pd.DataFrame, Section]:
+    par = pareto.pareto_tasks(e2, cfg.threshold, cfg.exclude)
+    t_par = _write_csv(par, cfg.out, "tables/pareto_tasks.csv")
     in_pareto = par[par["selected"] | par["excluded_by_hand"]]
-    sections.append(Section(
+    return par, Section(
         title="Pareto selection of tasks",
         markdown=(f"Largest tasks first until they hold {cfg.threshold:.0%} of all ids: {len(in_pareto)} tasks; "
                   f"left out by hand: {', '.join(par.loc[par['excluded_by_hand'], 'task']) or 'none'}; studied: "
-                  f"**{', '.join(selected) or 'none'}**.\n\n" + _md_table(par, max_rows=max(12, len(in_pareto) + 2))),
-        tables=[t_par], key="pareto"))
+                  f"**{', '.join(pareto.selected_tasks(par)) or 'none'}**.\n\n"
+                  + markdown.table(par, max_rows=max(12, len(in_pareto) + 2))),
+        tables=[t_par], key="pareto")
 
-    tok_tables: dict[str, pd.DataFrame] = {}
-    grp_tables: dict[str, pd.DataFrame] = {}
-    fam_counts: dict[str, int] = {}
-    rule_diffs: dict[str, int] = {}
-    task_files: list[Path] = []
-    with progress.step(f"experiments 2b and 2c on {len(selected)} tasks"):
-        for i, task in enumerate(selected, 1):
-            progress.item(task, i, len(selected))
-            ids = models.loc[models["task"] == task, "id"]
-            fams, tt, gt = _tokens_and_groups(ids, cfg, count)
-            tok_tables[task], grp_tables[task], fam_counts[task] = tt, gt, len(fams)
-            rule_diffs[task] = tokens.rule_differences(ids)
-            name = safe_name(task)
-            task_files += [_write_csv(tt, out, f"tables/e2b_tokens_{name}.csv"),
-                           _write_csv(gt, out, f"tables/e2c_groups_{name}.csv")]
 
-    org_tok: dict[str, pd.DataFrame] = {}
-    org_grp: dict[str, pd.DataFrame] = {}
-    org_files: list[Path] = []
-    sizes = org_sizes(models, cfg.orgs)
-    with progress.step(f"experiment 3 on {len(cfg.orgs)} organisations"):
-        for i, org in enumerate(cfg.orgs, 1):
-            progress.item(org, i, len(cfg.orgs))
-            ids = org_models(models, org)["id"]
-            fams, tt, gt = _tokens_and_groups(ids, cfg, count)
-            org_tok[org], org_grp[org], fam_counts[f"org:{org}"] = tt, gt, len(fams)
-            rule_diffs[f"org:{org}"] = tokens.rule_differences(ids)
-            name = safe_name(org)
-            org_files += [_write_csv(tt, out, f"tables/e3_tokens_{name}.csv"),
-                          _write_csv(gt, out, f"tables/e3_groups_{name}.csv")]
+def _token_sections(tasks: ScopeResults, orgs: ScopeResults, sizes: pd.DataFrame) -> list[Section]:
+    """The sections of experiments 2b, 2c (tasks) and 3 (organisations)."""
+    return [
+        Section(title="Experiment 2b: version tokens per task",
+                markdown=("Family = first token of the name; families of two models or more; token frequency = number "
+                          "of families whose token set holds the token.\n\n" + tasks.per_scope("distinct tokens")),
+                figures=[Path("figures/e2b_tokens.png")], tables=tasks.files[0::2], key="e2b"),
+        Section(title="Experiment 2c: token groups",
+                markdown=("For every pair of families of a task, the set of tokens they share; `count` = family pairs "
+                          "whose token sets intersect in exactly that group. Groups of 2 tokens and of 3 or more.\n\n"
+                          + tasks.per_scope("groups", groups=True)),
+                figures=[Path("figures/e2c_groups.png"), Path("figures/e2c_groups_by_size.png")],
+                tables=tasks.files[1::2], key="e2c"),
+        Section(title="Experiment 3: organisations",
+                markdown=("Experiments 2b and 2c on each organisation's models (its list or stream, or the models it "
+                          "owns).\n\n" + markdown.table(sizes, max_rows=15) + "\n\n" + orgs.per_scope("distinct tokens") + "\n\n"
+                          + orgs.per_scope("groups", groups=True)),
+                figures=[Path("figures/e3_organisations_tokens.png"), Path("figures/e3_organisations_groups.png")],
+                tables=orgs.files, key="e3")]
 
-    def per_scope(tables: dict[str, pd.DataFrame], what: str) -> str:
-        parts = []
-        for scope, df in tables.items():
-            n = fam_counts.get(scope, fam_counts.get(f"org:{scope}", 0))
-            parts.append(f"**{scope}** ({n:,} families with a token; {len(df):,} {what})\n\n{_md_table(df, 10)}")
-        return "\n\n".join(parts) if parts else "_no task selected_"
 
-    sections.append(Section(
-        title="Experiment 2b: version tokens per task",
-        markdown=("Family = first token of the name; families of two models or more; token frequency = number of "
-                  "families whose token set holds the token.\n\n" + per_scope(tok_tables, "distinct tokens")),
-        figures=[Path("figures/e2b_tokens.png")], tables=task_files[0::2], key="e2b"))
-    sections.append(Section(
-        title="Experiment 2c: token groups",
-        markdown=("For every pair of families of a task, the set of tokens they share; `count` = family pairs "
-                  "whose token sets intersect in exactly that group. Groups of 2 tokens and of 3 or more.\n\n"
-                  + per_scope(grp_tables, "groups")),
-        figures=[Path("figures/e2c_groups.png"), Path("figures/e2c_groups_by_size.png")],
-        tables=task_files[1::2], key="e2c"))
-    sections.append(Section(
-        title="Experiment 3: organisations",
-        markdown=("Experiments 2b and 2c on each organisation's models (its list or stream, or the models it "
-                  "owns).\n\n" + _md_table(sizes) + "\n\n" + per_scope(org_tok, "distinct tokens") + "\n\n"
-                  + per_scope(org_grp, "groups")),
-        figures=[Path("figures/e3_organisations_tokens.png"), Path("figures/e3_organisations_groups.png")],
-        tables=org_files, key="e3"))
+def _figure_jobs(cfg: StudyConfig, e1: pd.DataFrame, e2: pd.DataFrame, tasks: ScopeResults, orgs: ScopeResults,
+                 method_label: str) -> list[list[tuple[Callable, tuple]]]:
+    """The figures as two lists of (function, arguments) of about equal drawing time, one per process."""
+    fig, top = cfg.out / "figures", cfg.top
+    return [
+        [(figures.group_bars, (tasks.groups, fig / "e2c_groups.png", min(top, 15),
+                               "Experiment 2c: most shared token groups per task")),
+         (figures.token_bars, (tasks.tokens, fig / "e2b_tokens.png", top,
+                               f"Experiment 2b: top {top} version tokens per task")),
+         (figures.pie_version_share, (e1, fig / "e1_version_share.png", method_label))],
+        [(figures.scatter_share_by_task, (e2, fig / "e2_share_by_task.png", method_label)),
+         (figures.group_bars, (orgs.groups, fig / "e3_organisations_groups.png", min(top, 15),
+                               "Experiment 3: most shared token groups per organisation")),
+         (figures.token_bars, (orgs.tokens, fig / "e3_organisations_tokens.png", top,
+                               f"Experiment 3: top {top} version tokens per organisation")),
+         (figures.groups_by_size_stacked, (tasks.groups, fig / "e2c_groups_by_size.png",
+                                           "Experiment 2c: family pairs by size of the shared group"))]]
 
-    extra, summary["versioning"], extra_jobs = repos_analysis.study_sections(models, selected, cfg, progress,
-                                                                             versioning)
-    if cfg.make_figures:
-        with progress.step("figures"):
-            fig = out / "figures"
-            jobs = [
-                (figures.pie_version_share, (e1, fig / "e1_version_share.png", method_label)),
-                (figures.scatter_share_by_task, (e2, fig / "e2_share_by_task.png", method_label)),
-                (figures.token_bars, (tok_tables, fig / "e2b_tokens.png", cfg.top,
-                                      f"Experiment 2b: top {cfg.top} version tokens per task")),
-                (figures.group_bars, (grp_tables, fig / "e2c_groups.png", min(cfg.top, 15),
-                                      "Experiment 2c: most shared token groups per task")),
-                (figures.groups_by_size_stacked, (grp_tables, fig / "e2c_groups_by_size.png",
-                                                  "Experiment 2c: family pairs by size of the shared group")),
-                (figures.token_bars, (org_tok, fig / "e3_organisations_tokens.png", cfg.top,
-                                      f"Experiment 3: top {cfg.top} version tokens per organisation")),
-                (figures.group_bars, (org_grp, fig / "e3_organisations_groups.png", min(cfg.top, 15),
-                                      "Experiment 3: most shared token groups per organisation")),
-            ]
-            _draw_all(jobs + extra_jobs)
-    else:
-        for s in sections:
-            s.figures = []
 
-    sections.append(_method_notes(cfg, rule_diffs))
-    repro, repro_data = _reproduction_section(e1, e2, par, tok_tables, sizes, grp_tables)
-    sections.append(repro)
-    sections += extra  # the versioning sections; the comparison stays last
+def _draw(jobs: list[tuple[Callable, tuple]]) -> None:
+    for fn, args in jobs:
+        fn(*args)
 
-    if comparison is not None:  # the detector's figures always come side by side with the regex's
-        step = "comparison: study regex vs version detector" + (" (waiting for its process)" if comparison.forked
-                                                               else "")
-        with progress.step(step):
-            sections.append(comparison.result())
 
-    summary.update({
-        "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+def _summary(cfg: StudyConfig, loaded: LoadResult, e1: pd.DataFrame, e2: pd.DataFrame, par: pd.DataFrame,
+             tasks: ScopeResults, orgs: ScopeResults, sizes: pd.DataFrame, method_label: str) -> dict[str, Any]:
+    """summary.json's numbers (the run's timings and sections are added when the report is written)."""
+    r1 = e1.iloc[0]
+    return {
+        "method": cfg.method, "experiments_use": method_label, "token_rules": cfg.token_rules,
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": cfg.command,
         "code_commit": _git_commit(),
         "python": platform.python_version(), "pandas": pd.__version__,
@@ -404,20 +388,63 @@ def _run_experiments(cfg: StudyConfig, progress: Progress, loaded: LoadResult, c
         "e1": {"models": int(r1["models"]), "matching": int(r1["matching"]), "share_pct": float(r1["share_pct"])},
         "e2_largest_tasks": e2.head(10).to_dict(orient="records"),
         "pareto": {"threshold": cfg.threshold, "excluded_by_hand": par.loc[par["excluded_by_hand"], "task"].tolist(),
-                   "selected": selected},
-        "e2b_top_tokens": {k: v.head(10).to_dict(orient="records") for k, v in tok_tables.items()},
-        "e2c_top_groups": {k: v.head(5).to_dict(orient="records") for k, v in grp_tables.items()},
+                   "selected": pareto.selected_tasks(par)},
+        "e2b_top_tokens": {k: v.head(10).to_dict(orient="records") for k, v in tasks.tokens.items()},
+        "e2c_top_groups": {k: v.head(5).to_dict(orient="records") for k, v in tasks.groups.items()},
         "e3": {"org_models": dict(zip(sizes["org"], map(int, sizes["models"]))),
-               "top_tokens": {k: v.head(10).to_dict(orient="records") for k, v in org_tok.items()},
-               "top_groups": {k: v.head(5).to_dict(orient="records") for k, v in org_grp.items()}},
-        "families": fam_counts,
-        "token_rule_differences": rule_diffs,
-        "reproduction": repro_data,
-        "sections": [s.key for s in sections],
-    })
+               "top_tokens": {k: v.head(10).to_dict(orient="records") for k, v in orgs.tokens.items()},
+               "top_groups": {k: v.head(5).to_dict(orient="records") for k, v in orgs.groups.items()}},
+        "families": {**tasks.families, **{f"org:{k}": v for k, v in orgs.families.items()}},
+        "token_rule_differences": {**tasks.rule_diffs, **{f"org:{k}": v for k, v in orgs.rule_diffs.items()}},
+    }
+
+
+def _run_experiments(cfg: StudyConfig, progress: Progress, loaded: LoadResult, comparison: Forked | None,
+                     started: float) -> dict[str, Any]:
+    """Every experiment in the study's order, then the figures, the notes, the comparison and the report."""
+    models = loaded.models
+    exp_method = "detector" if cfg.method == "detector" else "study"
+    method_label = "study regex" if exp_method == "study" else "version detector"
+    versioning = repos_analysis.start(cfg, models)  # a bad --repos stops the run here; names read alongside
+    sections: list[Section] = [_provenance_section(loaded, cfg)]
+    with progress.step("experiments 1 and 2a (version share)"):
+        e1, e2, shares = _version_share_sections(models, cfg, version_share.detector_for(exp_method), method_label)
+    sections += shares
+    with progress.step("Pareto selection"):
+        par, pareto_section = _pareto_section(e2, cfg)
+    sections.append(pareto_section)
+    selected = pareto.selected_tasks(par)
+    with progress.step(f"experiments 2b and 2c on {len(selected)} tasks"):
+        tasks = _scopes_2b_2c({t: models.loc[models["task"] == t, "id"] for t in selected}, cfg,
+                              "tables/e2b_tokens_{}.csv", "tables/e2c_groups_{}.csv", progress)
+    sizes = org_sizes(models, cfg.orgs)
+    with progress.step(f"experiment 3 on {len(cfg.orgs)} organisations"):
+        orgs = _scopes_2b_2c({o: org_models(models, o)["id"] for o in cfg.orgs}, cfg,
+                             "tables/e3_tokens_{}.csv", "tables/e3_groups_{}.csv", progress)
+    sections += _token_sections(tasks, orgs, sizes)
+    extra, versioning_summary, extra_jobs = repos_analysis.study_sections(models, selected, cfg, progress, versioning)
+    if cfg.make_figures:
+        with progress.step("figures"):
+            jobs = _figure_jobs(cfg, e1, e2, tasks, orgs, method_label)
+            fork_map(_draw, [jobs[0] + extra_jobs, jobs[1]])
+    else:
+        for s in sections:
+            s.figures = []
+    summary = _summary(cfg, loaded, e1, e2, par, tasks, orgs, sizes, method_label)
+    summary["versioning"] = versioning_summary
+    sections.append(_method_notes(cfg, summary["token_rule_differences"]))
+    repro, summary["reproduction"] = _reproduction_section(e1, e2, par, tasks.tokens, sizes, tasks.groups)
+    sections.append(repro)
+    sections += extra  # the versioning sections; the comparison stays last
+    if comparison is not None:  # the detector's figures always come side by side with the regex's
+        step = "comparison: study regex vs version detector" + (" (waiting for its process)" if comparison.forked
+                                                               else "")
+        with progress.step(step):
+            sections.append(comparison.result())
+    summary["sections"] = [s.key for s in sections]
     with progress.step("report"):
         summary["timings_s"] = {k: round(v, 2) for k, v in progress.timings.items()}
         summary["wall_s"] = round(time.perf_counter() - started, 2)
-        report.write_report(out, sections, summary)
-        (out / "summary.json").write_text(json.dumps(summary, indent=2, default=str) + "\n", encoding="utf-8")
+        report.write_report(cfg.out, sections, summary)
+        (cfg.out / "summary.json").write_text(json.dumps(summary, indent=2, default=str) + "\n", encoding="utf-8")
     return summary

@@ -353,6 +353,23 @@ def test_markdown_to_html_tables_and_escaping():
     out = markdown_to_html("# T\n\n| a | n |\n|---|---:|\n| <b>x</b> | 3 |\n\n- **bold** `c<d>`\n- two")
     assert "<h1>T</h1>" in out and "<table>" in out and "&lt;b&gt;x&lt;/b&gt;" in out
     assert "<strong>bold</strong>" in out and "<code>c&lt;d&gt;</code>" in out and out.count("<li>") == 2
+    assert 'style="text-align:right">3</td>' in out
+
+
+def test_markdown_to_html_escapes_link_targets_once_and_image_texts():
+    out = markdown_to_html('[tables](t.csv?a=1&b=2) ![x<script>"](f.png) | a \\| b')
+    assert 'href="t.csv?a=1&amp;b=2"' in out and "&amp;amp;" not in out
+    assert 'alt="x&lt;script&gt;&quot;"' in out and "<script>" not in out
+
+
+def test_markdown_table_cells_and_rows():
+    from analysis.markdown import table
+
+    df = pd.DataFrame({"task": ["a|b", "c"], "models": [1234567, 2], "share": [1.0, 2.5], "kept": [True, False]})
+    assert table(df, max_rows=1).split("\n") == [
+        "| task | models | share | kept |", "|---|---:|---:|---|", "| a\\|b | 1,234,567 | 1.00 | True |", "",
+        "_first 1 of 2 rows_"]
+    assert table(df.iloc[:0]) == "_(empty)_" and table(df, max_rows=None).count("\n") == 3
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -383,6 +400,7 @@ def small_study(tmp_path_factory):
     return proc, out
 
 
+@pytest.mark.e2e
 def test_cli_writes_every_output(small_study):
     proc, out = small_study
     assert proc.returncode == 0, proc.stderr
@@ -419,14 +437,16 @@ def test_cli_writes_every_output(small_study):
         assert (out / src).is_file(), src
 
 
-def test_cli_errors(tmp_path):
-    proc = run_cli("study", str(tmp_path / "none.jsonl"), "--out", str(tmp_path / "o"))
-    assert proc.returncode == 2 and "no such file" in proc.stderr
+def test_cli_errors(capsys, tmp_path):
+    rc, err = study_in_process(capsys, str(tmp_path / "none.jsonl"), "--out", str(tmp_path / "o"))
+    assert rc == 2 and "no such file" in err
     (tmp_path / "empty.jsonl").write_text("")
-    proc = run_cli("study", str(tmp_path / "empty.jsonl"), "--out", str(tmp_path / "o"))
-    assert proc.returncode == 2 and "error:" in proc.stderr and "Traceback" not in proc.stderr
+    rc, err = study_in_process(capsys, str(tmp_path / "empty.jsonl"), "--out", str(tmp_path / "o"), "-q")
+    assert rc == 2 and err.startswith("error: no valid model") and err.count("\n") == 1
+    assert not (tmp_path / "o").exists()
 
 
+@pytest.mark.e2e
 def test_report_html_renders_in_headless_chromium(small_study, tmp_path):
     """report.html shows every figure: each <img> is a real PNG, and Chromium renders the page."""
     if shutil.which("chromium") is None:
@@ -544,6 +564,7 @@ def test_real_study_rules_differ_from_the_code_only_where_expected(seed_models):
     assert Counter(study.explode()).most_common(1) == [("7b", 690)]
 
 
+@pytest.mark.e2e
 def test_cli_method_both_and_detector(small_study, tmp_path):
     """`both` adds the comparison section of analysis.compare; `detector` runs experiments 1/2a with the detector,
     and still shows the comparison with the study's regex side by side."""
@@ -582,3 +603,209 @@ def test_comparison_runs_alongside_only_below_the_size_limit(monkeypatch, tmp_pa
     study.run_study(cfg)
     assert made == [parallel.can_fork() if forks is None else forks]
     assert (tmp_path / "out" / "tables" / "compare_global.csv").exists()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Hostile options, inputs and output folders: checked before anything is written; --out holds one complete run
+
+
+def study_in_process(capsys, *args: str) -> tuple[int, str]:
+    """`python -m analysis study ...` in this process (fast): exit status and stderr."""
+    from analysis.cli import main
+
+    rc = main(["study", *args])
+    return rc, capsys.readouterr().err
+
+
+def small_feed(path: Path, tasks: tuple[str, ...] = ("text-generation", "fill-mask")) -> Path:
+    return write_feed(path, [{"id": f"o{i}/fam{i % 4}-{7 + i % 3}b-v{i % 2}", "crawl_tag": tasks[i % len(tasks)]}
+                             for i in range(24)])
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+QUICK = ("--method", "study", "--no-figures", "-q", "--threshold", "1.0", "--exclude", "")
+
+
+@pytest.mark.parametrize("option,value,says", [
+    ("--threshold", "0", "--threshold"), ("--threshold", "1.5", "--threshold"), ("--threshold", "nan", "--threshold"),
+    ("--top", "0", "--top"), ("--top", "100000", "--top"), ("--orgs", "goo\x07gle", "--orgs"),
+])
+def test_study_refuses_bad_options_before_writing(capsys, tmp_path, option, value, says):
+    feed = small_feed(tmp_path / "f.jsonl")
+    out = tmp_path / "new" / "out"
+    rc, err = study_in_process(capsys, str(feed), "--out", str(out), "--method", "study", "-q", option, value)
+    assert rc == 2 and err.startswith("error: ") and says in err and err.count("\n") == 1, err
+    assert not (tmp_path / "new").exists()
+
+
+def test_study_refuses_an_empty_excluded_task_name(tmp_path):
+    from analysis.study import ConfigError, StudyConfig, run_study
+
+    cfg = StudyConfig(inputs=[small_feed(tmp_path / "f.jsonl")], out=tmp_path / "out", exclude=[" "])
+    with pytest.raises(ConfigError, match="--exclude"):
+        run_study(cfg)
+    assert not (tmp_path / "out").exists()
+
+
+def test_study_missing_or_unreadable_input_creates_no_output(capsys, tmp_path):
+    out = tmp_path / "new" / "out"
+    rc, err = study_in_process(capsys, str(tmp_path / "none.jsonl"), "--out", str(out))
+    assert rc == 2 and "none.jsonl: no such file" in err and err.count("\n") == 1
+    fifo = tmp_path / "feed.fifo"
+    os.mkfifo(fifo)  # a reader would wait forever for a writer
+    rc, err = study_in_process(capsys, str(fifo), "--out", str(out))
+    assert rc == 2 and "not a file or a folder" in err
+    assert not (tmp_path / "new").exists()
+
+
+def test_study_corrupt_gzip_feed_is_a_one_line_error(capsys, tmp_path):
+    import gzip
+
+    data = bytearray(gzip.compress(small_feed(tmp_path / "plain.jsonl").read_bytes() * 50))
+    for k in range(200, 260):
+        data[k] ^= 0x5A
+    bad = tmp_path / "feed.jsonl.gz"
+    bad.write_bytes(bytes(data))
+    header = tmp_path / "header.jsonl.gz"
+    header.write_bytes(b"\x1f\x8bjunkjunk")
+    for feed in (bad, header):
+        rc, err = study_in_process(capsys, str(feed), "--out", str(tmp_path / "out"), *QUICK)
+        assert rc == 2 and err.startswith(f"error: cannot read {feed}: corrupt gzip") and err.count("\n") == 1, err
+        assert not (tmp_path / "out").exists()
+
+
+def test_study_out_that_is_a_file_or_cannot_be_written(capsys, tmp_path):
+    feed = small_feed(tmp_path / "f.jsonl")
+    a_file = tmp_path / "taken"
+    a_file.write_text("keep me")
+    for out, says in ((a_file, "is a file"), (a_file / "out", "is a file")):
+        rc, err = study_in_process(capsys, str(feed), "--out", str(out), *QUICK)
+        assert rc == 2 and says in err and err.count("\n") == 1, err
+    assert a_file.read_text() == "keep me"
+    foreign = tmp_path / "output"  # a folder with a crawl feed in it: a run would replace the whole folder
+    foreign.mkdir()
+    (foreign / "models.jsonl").write_text("{}\n")
+    rc, err = study_in_process(capsys, str(feed), "--out", str(foreign), *QUICK)
+    assert rc == 2 and "models.jsonl" in err and tree(foreign) == {"models.jsonl": b"{}\n"}
+
+
+def test_study_out_in_a_read_only_folder(capsys, tmp_path):
+    feed = small_feed(tmp_path / "f.jsonl")
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o555)
+    try:
+        if os.access(locked, os.W_OK):  # root ignores the mode: a read-only file system says no to root too
+            locked = Path("/sys/hfcrawl-study")
+            if os.access("/sys", os.W_OK) and Path("/sys").is_dir():
+                try:
+                    locked.mkdir()
+                except OSError:
+                    pass
+                else:
+                    locked.rmdir()
+                    pytest.skip("no read-only folder to try (root, and /sys accepts folders)")
+        out = locked / "out" if locked.name == "locked" else locked
+        rc, err = study_in_process(capsys, str(feed), "--out", str(out), *QUICK)
+        assert rc == 2 and err.startswith("error: ") and "--out" in err and err.count("\n") == 1, err
+        assert not out.exists()
+    finally:
+        (tmp_path / "locked").chmod(0o755)
+
+
+def test_study_failed_run_leaves_the_previous_output_untouched(capsys, monkeypatch, tmp_path):
+    from analysis import report
+
+    out = tmp_path / "out"
+    rc, err = study_in_process(capsys, str(small_feed(tmp_path / "a.jsonl")), "--out", str(out), *QUICK)
+    assert rc == 0, err
+    before = tree(out)
+    assert "tables/e2b_tokens_fill-mask.csv" in before
+    # no task at all: fails after the load
+    orgs_only = write_feed(tmp_path / "orgs.jsonl", [{"id": "google/t5-small", "crawl_author": "google"}])
+    rc, err = study_in_process(capsys, str(orgs_only), "--out", str(out), *QUICK)
+    assert rc == 2 and "nothing to study" in err
+    # a fault while writing the report, after every table of the new run was written
+    monkeypatch.setattr(report, "write_report", lambda *a: (_ for _ in ()).throw(OSError(28, "No space left")))
+    rc, err = study_in_process(capsys, str(small_feed(tmp_path / "b.jsonl", ("other",))), "--out", str(out), *QUICK)
+    assert rc == 2 and "No space left" in err and err.count("\n") == 1, err
+    assert tree(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.jsonl", "b.jsonl", "orgs.jsonl", "out"]
+
+
+def test_study_output_holds_one_complete_run(capsys, monkeypatch, tmp_path):
+    out = tmp_path / "out"
+    assert study_in_process(capsys, str(small_feed(tmp_path / "a.jsonl")), "--out", str(out), *QUICK)[0] == 0
+    feed_b = small_feed(tmp_path / "b.jsonl", ("summarization",))
+    assert study_in_process(capsys, str(feed_b), "--out", str(out), *QUICK)[0] == 0
+    tables = sorted(p.name for p in (out / "tables").iterdir())
+    assert "e2b_tokens_summarization.csv" in tables and not any("fill-mask" in t for t in tables)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.jsonl", "b.jsonl", "out"]  # nothing left beside
+    monkeypatch.chdir(out)  # `--out .` from inside a previous output: replaced like any other
+    assert study_in_process(capsys, str(feed_b), "--out", ".", *QUICK)[0] == 0
+    assert (out / "summary.json").is_file() and sorted(p.name for p in tmp_path.iterdir()) == ["a.jsonl", "b.jsonl",
+                                                                                                "out"]
+
+
+def test_loader_refuses_ids_longer_than_the_hub_allows(tmp_path):
+    longest = "a" * 96
+    feed = write_feed(tmp_path / "f.jsonl", [
+        {"id": f"o/{longest}", "crawl_tag": "t"}, {"id": f"{longest}/m", "crawl_tag": "t"},
+        {"id": f"o/{longest}b", "crawl_tag": "t"}, {"id": f"{longest}b/m", "crawl_tag": "t"},
+        {"id": "x" * 40_000, "crawl_tag": "t"}])
+    r = load([feed])
+    assert sorted(r.models["id"]) == sorted([f"o/{longest}", f"{longest}/m"])
+    assert r.provenance["malformed_lines"] == {"count": 3, "first": [{"file": str(feed), "line": n}
+                                                                      for n in (3, 4, 5)]}
+
+
+@pytest.mark.parametrize("endpoint,says", [
+    ("http://127.0.0.1:8765", "replay hub at http://127.0.0.1:8765 (a local server, not the Hugging Face Hub)"),
+    ("https://huggingface.co", "the Hugging Face Hub (https://huggingface.co)"),
+    ("https://hf-mirror.example", "https://hf-mirror.example (not the Hugging Face Hub)"),
+])
+def test_provenance_names_the_crawled_endpoint(capsys, tmp_path, endpoint, says):
+    feed = small_feed(tmp_path / "models.jsonl")
+    (tmp_path / "crawl-report.json").write_text(json.dumps({"endpoint": endpoint, "feed": "output/models.jsonl",
+                                                            "complete": True}))
+    other = small_feed(tmp_path / "other.jsonl")  # the report does not name it
+    out = tmp_path / "out"
+    rc, err = study_in_process(capsys, str(feed), str(other), "--out", str(out), *QUICK)
+    assert rc == 0, err
+    md = (out / "report.md").read_text()
+    assert f"- **crawled from**: `models.jsonl`: {says}; `other.jsonl`: not recorded" in md
+    inputs = json.loads((out / "summary.json").read_text())["input"]["inputs"]
+    assert [i.get("endpoint") for i in inputs] == [endpoint, None]
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    head = path.read_bytes()[16:24]
+    return int.from_bytes(head[:4], "big"), int.from_bytes(head[4:], "big")
+
+
+def test_group_figure_rows_fit_their_bars_and_long_groups_say_how_many_tokens_more(tmp_path):
+    from analysis import figures
+
+    one = groups_table(pairwise_group_counts([frozenset({"base", "large"}), frozenset({"base", "large", "x"})] * 1))
+    many = groups_table(pairwise_group_counts([frozenset({f"t{i}", f"t{i + 1}", "common"}) for i in range(40)]))
+    figures.group_bars({"few": one, "few2": one}, tmp_path / "few.png", 15, "t")
+    figures.group_bars({"many": many, "many2": many}, tmp_path / "many.png", 15, "t")
+    assert png_size(tmp_path / "few.png")[1] < 0.6 * png_size(tmp_path / "many.png")[1]  # no tall empty panels
+    tokens = " ".join(f"lang{i}" for i in range(30))
+    label = figures._group_label(tokens)
+    assert len(label) <= 44 and "…" not in label and label.endswith(f"+ {30 - len(label.split(' + ')[0].split())} more")
+
+
+@pytest.mark.e2e
+def test_study_of_a_replay_hub_crawl_says_it_was_not_the_hub(capsys, crawl, tmp_path):
+    result = crawl.run("-a", "tags=text-to-3d,image-to-3d")
+    assert result.returncode == 0, result.log[-2000:]
+    out = tmp_path / "study"
+    rc, err = study_in_process(capsys, str(crawl.feed), "--out", str(out), *QUICK)
+    assert rc == 0, err
+    md = (out / "report.md").read_text()
+    assert f"- **crawled from**: `models.jsonl`: replay hub at {crawl.endpoint} (a local server" in md
+    assert crawl.endpoint.startswith("http://127.0.0.1:")
