@@ -6,6 +6,7 @@ horizontal bars for token and group names so that long labels never overlap.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -239,10 +240,23 @@ def groups_by_size_stacked(tables: dict[str, pd.DataFrame], path: Path, title: s
 
 # --- the version detector next to the study's regex (analysis/compare.py) ---------------------------------------------
 
-from collections import Counter  # noqa: E402 - kept with the figures that use it (appended section)
+def _compare_named(by_task: pd.DataFrame) -> pd.DataFrame:
+    """The tasks a reader looks for: the largest, the largest differences and the highest shares."""
+    y = by_task[["regex_pct", "detector_pct"]].max(axis=1)
+    picked = pd.concat([by_task.sort_values("models", ascending=False).head(6),
+                        by_task.reindex(by_task["diff_pct"].abs().sort_values(ascending=False).index).head(8),
+                        by_task.assign(y=y).sort_values("y", ascending=False).head(5)])
+    named = picked.drop_duplicates("task").drop(columns="y", errors="ignore")
+    return named.assign(y=y.loc[named.index]).sort_values(["models", "task"], ascending=[False, True])
+
+
+def _compare_of_task(r: pd.Series) -> str:
+    return f"{_short(str(r['task']), 30)} ({int(r['models']):,}; {r['regex_pct']:.1f} -> {r['detector_pct']:.1f})"
+
 
 def compare_share_by_task(by_task: pd.DataFrame, path: Path) -> None:
-    """Models vs % versioned per task, the study's regex and the version detector joined by a line."""
+    """Models vs % versioned per task, the study's regex and the version detector joined by a line; the tasks a
+    reader looks for are numbered and named beside the plot (names on the plot overlapped)."""
     fig, ax = plt.subplots(figsize=(10, 6.5))
     if len(by_task):
         x = by_task["models"]
@@ -251,30 +265,29 @@ def compare_share_by_task(by_task: pd.DataFrame, path: Path) -> None:
         ax.scatter(x, by_task["regex_pct"], marker="o", facecolors="none", edgecolors="tab:red",
                    label="study regex", zorder=2)
         ax.scatter(x, by_task["detector_pct"], marker="o", color="tab:blue", label="version detector", zorder=3)
-        top = by_task.reindex(by_task["diff_pct"].abs().sort_values(ascending=False).index).head(8)
-        big = by_task.sort_values("models", ascending=False).head(6)
-        for _, r in pd.concat([top, big]).drop_duplicates("task").iterrows():
-            ax.annotate(str(r["task"]), (r["models"], max(r["regex_pct"], r["detector_pct"])),
-                        textcoords="offset points", xytext=(4, 4), fontsize=7)
         ax.set_xscale("log")
+        ax.xaxis.set_major_formatter(THOUSANDS)
+        top = float(by_task[["regex_pct", "detector_pct"]].max().max())
+        ax.set_ylim(0, max(100.0, top + 5))
     ax.set_xlabel("models in the task list (log)")
     ax.set_ylabel("% of names with a version")
     ax.set_title("Share of versioned model names per task: study regex vs version detector")
-    ax.legend(loc="upper left")
+    ax.legend(loc="upper left", fontsize=8, frameon=False)
     ax.grid(alpha=0.3)
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    if len(by_task):
+        _number_points(ax, _compare_named(by_task), y="y", describe=_compare_of_task,
+                       heading="named tasks (models; regex % -> detector %)")
+    _save(fig, path)
 
 
 def compare_global(glob: dict, regex_rules: Counter, path: Path) -> None:
     """The global share by both methods, and what the regex's matches are by the detector's rule."""
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4.5), gridspec_kw={"width_ratios": [1, 1.6]})
-    a1.bar(["study regex", "version detector"], [glob["regex_pct"], glob["detector_pct"]],
-           color=["tab:red", "tab:blue"])
-    for i, v in enumerate([glob["regex_pct"], glob["detector_pct"]]):
+    shares = [glob["regex_pct"], glob["detector_pct"]]
+    a1.bar(["study regex", "version detector"], shares, color=["tab:red", "tab:blue"])
+    for i, v in enumerate(shares):
         a1.text(i, v, f"{v:.1f}%", ha="center", va="bottom")
+    a1.set_ylim(0, max(max(shares), 1) * 1.15)
     a1.set_ylabel("% of names with a version")
     a1.set_title(f"Global share ({glob['models']:,} task-listed models)")
     items = regex_rules.most_common(9)
@@ -282,13 +295,13 @@ def compare_global(glob: dict, regex_rules: Counter, path: Path) -> None:
         labels = [k for k, _ in items][::-1]
         vals = [v for _, v in items][::-1]
         colors = ["tab:blue" if k == "version (confirmed)" else "tab:gray" for k in labels]
-        a2.barh(labels, vals, color=colors)
+        bars = a2.barh(labels, vals, color=colors)
+        a2.bar_label(bars, labels=[f"{v:,}" for v in vals], padding=3, fontsize=8)
+        a2.set_xlim(0, max(vals) * 1.18)
+        a2.xaxis.set_major_formatter(THOUSANDS)
         a2.set_xlabel("ids matched by the study regex")
     a2.set_title("What the regex's matches are, by detector rule")
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    _save(fig, path)
 
 # ----------------------------------------------------------------------------------------------------------------
 # Versioning beyond names (analysis.predecessors, analysis.repos)
