@@ -701,7 +701,7 @@ def _read_segments(name: str, segs: list[tuple[str, int, int]], found: list, rej
             i += 1
             continue
         shape, m = _shape(text)
-        for rule_name, rule, finds in _RULES_BY_SHAPE[shape]:
+        for rule_name, rule, finds in _RULES_BY_SHAPE[shape]:  # noqa: B007 - read after the break
             hit = rule(r, i, m)
             if hit is not None:
                 break

@@ -1,7 +1,7 @@
 """The Pareto selection of tasks: the largest tasks that together hold the threshold share of all ids."""
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 import pandas as pd
 

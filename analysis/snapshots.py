@@ -15,9 +15,10 @@ malformed-line rules, its `task`); a feed's `created_at`, which the study does n
 from __future__ import annotations
 
 import gzip
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import orjson

@@ -10,9 +10,10 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -119,7 +120,10 @@ def overall_row(label: str, scored: pd.DataFrame, population: str) -> dict:
     """trend_overall.csv's row: shares over the models with a task, as the study's e1 counts them."""
     tasked = scored[scored["task"].notna()]
     n = len(tasked)
-    pct = (lambda col: round(100.0 * int(tasked[col].sum()) / n, 4) if n else float("nan"))
+
+    def pct(col: str) -> float:
+        return round(100.0 * int(tasked[col].sum()) / n, 4) if n else float("nan")
+
     return {"snapshot": label, "models": len(scored), "with_task": n, "regex_pct": pct("regex"),
             "detector_pct": pct("detector"), "population": population}
 
@@ -233,7 +237,7 @@ def compute(inputs: list[tuple[str, Path]], detect: Detector | None = None,
     progress = progress or Progress(quiet=True)
     formats = [snapshots.sniff(p) for _, p in inputs]  # every input told before any is read
     rows, tables, infos, pooled, not_today = [], [], [], None, {}
-    for i, ((label, path), fmt) in enumerate(zip(inputs, formats), 1):
+    for (label, path), fmt in zip(inputs, formats):
         with progress.step(f"{label}: read and score {path.name} ({fmt.name})"):
             snap = snapshots.read_input(label, path)
             scored = score(snap.models, snapshots.created_times(snap.models["created_at"]), detect)

@@ -116,7 +116,7 @@ def task_shares(by_task: pd.DataFrame, tasks: list[str], order: list[str], path:
     return _save(fig, path)
 
 
-def draw_all(result: "TrendResult", fig_dir: Path) -> list[Path]:
+def draw_all(result: TrendResult, fig_dir: Path) -> list[Path]:
     """Every trend figure under `fig_dir`; a figure with nothing to show is left out."""
     from analysis.trend import largest_tasks  # noqa: PLC0415 - analysis.trend imports this module
 

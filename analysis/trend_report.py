@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 import subprocess
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -45,7 +45,7 @@ def md_table(df: pd.DataFrame, max_rows: int | None = None) -> str:
     return "\n".join(lines)
 
 
-def _inputs_md(result: "TrendResult") -> str:
+def _inputs_md(result: TrendResult) -> str:
     rows = pd.DataFrame([{
         "snapshot": i["snapshot"], "population": i["population"], "format": f"`{i['format']}`",
         "models": i["models"], "with a task": i["with_task"],
@@ -56,7 +56,7 @@ def _inputs_md(result: "TrendResult") -> str:
     return md_table(rows) + "\n\nFiles read:\n\n" + files
 
 
-def _task_pivot(result: "TrendResult", tasks: list[str]) -> pd.DataFrame:
+def _task_pivot(result: TrendResult, tasks: list[str]) -> pd.DataFrame:
     """Tasks x snapshots: 'regex% / detector% (models)' in each cell."""
     t = result.by_task[result.by_task["task"].isin(tasks)].astype({"models": "int64", "regex_pct": "float64",
                                                                      "detector_pct": "float64"})
@@ -69,7 +69,7 @@ def _task_pivot(result: "TrendResult", tasks: list[str]) -> pd.DataFrame:
     return pd.concat([header, wide]).reset_index(names="task")
 
 
-def _cohort_md(result: "TrendResult") -> str:
+def _cohort_md(result: TrendResult) -> str:
     c = result.cohorts
     if c.empty:
         return ("No input has creation times: no cohorts. The crawl feeds (`created_at`), the 2022-10 snapshot "
@@ -95,7 +95,7 @@ def _cohort_md(result: "TrendResult") -> str:
             f"models); every month in cohorts.csv_")
 
 
-def _cohort_task_md(result: "TrendResult") -> str:
+def _cohort_task_md(result: TrendResult) -> str:
     """Quarters x largest tasks: 'regex% / detector% (models)', cells of fewer than MIN_MONTH_MODELS models left
     empty (a share of a handful of models is noise)."""
     t = result.cohorts_by_task
@@ -116,12 +116,15 @@ def _cohort_task_md(result: "TrendResult") -> str:
             "cohorts_by_task.csv.\n\n" + md_table(wide.reset_index()))
 
 
-def markdown(result: "TrendResult", figures: list[Path], command: str) -> str:
+def markdown(result: TrendResult, figures: list[Path], command: str) -> str:
     """The whole report in Markdown."""
     from analysis.trend import TASK_RENAMES, largest_tasks  # noqa: PLC0415 - analysis.trend imports this module
 
     fig = {p.stem: p for p in figures}
-    img = (lambda k, alt: f"\n\n![{alt}]({fig[k].as_posix()})" if k in fig else "")
+
+    def img(k: str, alt: str) -> str:
+        return f"\n\n![{alt}]({fig[k].as_posix()})" if k in fig else ""
+
     tasks = largest_tasks(result.by_task, 10)
     task_table = md_table(_task_pivot(result, tasks)) if tasks else "_no model of any input has a task_"
     renames = ", ".join(f"`{a}` -> `{b}`" for a, b in TASK_RENAMES.items())
@@ -129,7 +132,7 @@ def markdown(result: "TrendResult", figures: list[Path], command: str) -> str:
             or "none")
     parts = [
         f"# {TITLE}",
-        f"Generated {datetime.now(timezone.utc).isoformat(timespec='seconds')} from code `{_git_commit() or 'unknown'}`"
+        f"Generated {datetime.now(UTC).isoformat(timespec='seconds')} from code `{_git_commit() or 'unknown'}`"
         f" by `{command or 'python -m analysis trend'}`.",
         "A model name is versioned when it holds a version: the study's regex (`[vV]\\d[.-]?\\d?[.-]?\\d?` anywhere "
         "in the id) and the version detector (`analysis.detector`) are both shown. **Each snapshot counts a "
@@ -164,7 +167,7 @@ def _git_commit() -> str | None:
         return None
 
 
-def write_report(result: "TrendResult", out: Path, figures: list[Path], command: str = "") -> None:
+def write_report(result: TrendResult, out: Path, figures: list[Path], command: str = "") -> None:
     """report.md and report.html under `out` (figures linked by relative path)."""
     md = markdown(result, figures, command)
     (out / "report.md").write_text(md, encoding="utf-8")

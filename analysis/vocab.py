@@ -373,7 +373,7 @@ def data_vocab() -> dict:
     v["signature"] = sig
     try:
         cp.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cp.with_suffix(".tmp%d" % os.getpid())
+        tmp = cp.with_suffix(f".tmp{os.getpid()}")
         tmp.write_text(json.dumps(v))
         tmp.replace(cp)
     except OSError:

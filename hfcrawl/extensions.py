@@ -92,7 +92,8 @@ class CrawlReport:
         for name, why in incomplete.items():
             logger.error("Incomplete: %s: %s", name, why)
         if incomplete:
-            stats.set_value("hfcrawl/first_incomplete", "%s: %s" % next(iter(incomplete.items())))
+            name, why = next(iter(incomplete.items()))
+            stats.set_value("hfcrawl/first_incomplete", f"{name}: {why}")
         report = self.build(ledger, reason, incomplete, fatal)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_name(self.path.name + ".tmp")

@@ -45,7 +45,7 @@ def endpoint_from_env(environ: os._Environ[str] | dict[str, str] | None = None) 
     if parts.username is not None or parts.password is not None:
         raise ValueError(f"HF_ENDPOINT={shown!r} holds credentials: give the base URL alone, and the token in HF_TOKEN")
     try:
-        parts.port
+        _ = parts.port  # raises on a port that is not a number from 1 to 65535
     except ValueError:
         raise ValueError(f"HF_ENDPOINT={shown!r} has a port that is not a number from 1 to 65535") from None
     if parts.query or parts.fragment:

@@ -24,9 +24,10 @@ import random
 import re
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from typing import Any, Callable
+from typing import Any
 
 from scrapy import Request
 from scrapy.crawler import Crawler
@@ -80,7 +81,7 @@ class HubAuthMiddleware:
         if target not in self.allowed:
             self.stats.inc_value("hfcrawl/refused_off_hub")
             request.headers.pop(b"Authorization", None)
-            hub = "%s://%s:%d" % self.hub_origin if self.hub_origin else "no valid HF_ENDPOINT"
+            hub = "{}://{}:{}".format(*self.hub_origin) if self.hub_origin else "no valid HF_ENDPOINT"
             raise OffHubRequest(f"refused {request.url}: not the Hub ({hub})")
         token = os.environ.get("HF_TOKEN", "").strip()
         if target == self.hub_origin and token:

@@ -12,7 +12,6 @@ from typing import Any
 import orjson
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
-
 from scrapy.utils.defer import deferred_from_coro
 
 from hfcrawl.feed import FeedError, FeedWriter, feed_target, iter_feed_keys

@@ -9,7 +9,7 @@ Two distinct ids share a 64-bit hash with odds of about n**2 / 2**65: 1 in 4 mil
 """
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 import numpy as np
 

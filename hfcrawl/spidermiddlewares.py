@@ -14,7 +14,8 @@ other exceptions, are left to Scrapy.
 """
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from scrapy.crawler import Crawler
 from scrapy.http import Response

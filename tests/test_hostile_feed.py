@@ -7,8 +7,17 @@ import json
 import pytest
 from scrapy.settings import Settings
 
-from hfcrawl.feed import APPEND, NEW, OVERWRITE, FeedError, FeedPosition, FeedTarget, FeedWriter, check_feed, \
-    feed_target
+from hfcrawl.feed import (
+    APPEND,
+    NEW,
+    OVERWRITE,
+    FeedError,
+    FeedPosition,
+    FeedTarget,
+    FeedWriter,
+    check_feed,
+    feed_target,
+)
 from hfcrawl.ledger import CheckpointMismatch, Ledger
 from hfcrawl.spiders.models import argument_error
 

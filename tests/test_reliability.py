@@ -11,8 +11,8 @@ from collections import Counter
 import pytest
 
 from hfcrawl.ledger import Ledger, StreamState
-from tests.crawling import CrawlRunner
 from hubreplay import Fault, ReplayHub
+from tests.crawling import CrawlRunner
 from tests.paths import LISTS
 
 pytestmark = pytest.mark.e2e  # every test here runs real crawls against a real server

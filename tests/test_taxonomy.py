@@ -1,6 +1,7 @@
 """Naming taxonomy: tokens classified into Jiang et al.'s elements plus Q (quantisation)."""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -106,7 +107,7 @@ HAS_REAL = LISTS.exists() and (data_dir() / LABELS_PATH).exists()
 
 
 @pytest.fixture(scope="module")
-def real_names() -> tuple[list[str], "np.ndarray"]:
+def real_names() -> tuple[list[str], np.ndarray]:
     """Every distinct name (owner removed) of the 2024 lists and of the labelled names, and each one's element bits
     from `_tokens_of` one name at a time with the detector's version spans (the per-name reference)."""
     import json

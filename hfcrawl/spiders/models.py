@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import difflib
 import logging
-from typing import Any, AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import scrapy
 from scrapy.crawler import Crawler
@@ -23,8 +24,14 @@ from hfcrawl.feed import FeedError, check_feed, feed_target
 from hfcrawl.items import ModelPage
 from hfcrawl.ledger import CheckpointMismatch, Ledger, StreamState, ledger_of, utc_now
 from hfcrawl.middlewares import CrawlStopping
-from hfcrawl.parsing import (LayoutError, ParseError, next_link, parse_api_models, parse_html_listing,
-                             parse_pipeline_tags)
+from hfcrawl.parsing import (
+    LayoutError,
+    ParseError,
+    next_link,
+    parse_api_models,
+    parse_html_listing,
+    parse_pipeline_tags,
+)
 from hfcrawl.seen import SeenHashes, id_hashes
 from hfcrawl.spidermiddlewares import StreamError
 
