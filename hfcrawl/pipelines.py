@@ -26,6 +26,7 @@ logger = logging.getLogger(__name__)
 # Legacy names may start with "_" (huggingtweets/_rdo, Jackay/__ are real).
 _PART = r"[A-Za-z0-9_](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9_-])?"
 _ID_RE = re.compile(rf"^(?:{_PART}/)?{_PART}$")
+_SHA_RE = re.compile(r"^[0-9a-f]{40}$")  # a git commit id, as the Hub gives `sha`
 
 
 def is_valid_id(model_id: str) -> bool:
@@ -95,6 +96,7 @@ class CleanModelsPipeline:
         source, crawled_at = page.source, page.crawled_at
         constants = {"crawl_tag": crawl_tag, "crawl_author": crawl_author, "source": source, "crawled_at": crawled_at}
         id_ok, clean_str, clean_int, clean_tags = _ID_RE.match, _clean_str, _clean_int, _clean_tags
+        sha_ok = _SHA_RE.match
         cleaned = []
         # Records come from hfcrawl.parsing with every feed key already in place: fill them in, in place. This loop
         # runs once per model of the crawl, so it is unrolled: a string is stripped, a count must be an int >= 0.
@@ -133,6 +135,9 @@ class CleanModelsPipeline:
             value = record["tags"]
             if value is not None:
                 record["tags"] = clean_tags(value)
+            value = record["sha"]
+            if value is not None and (value.__class__ is not str or not sha_ok(value)):
+                record["sha"] = None
             record.update(constants)
             cleaned.append(record)
         page.listed = len(page.models)

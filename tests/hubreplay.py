@@ -77,6 +77,7 @@ import numpy as np
 import orjson
 
 from analysis import paths as analysis_paths
+from tests.hubrepos import RepoHistories
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -987,6 +988,7 @@ class HubCore:
         self.quota = {b: int(q.get(b) or 1_000_000_000) for b in ("api", "pages")}
         self.lock = threading.Lock()
         self.t0 = time.time()
+        self.repos = RepoHistories(universe)  # /api/models/{id}/refs, /commits, model info (tests/hubrepos.py)
         self.set_faults(faults if faults is not None else Faults(seed=seed))
         self.reset_stats()
         self._tags_payload = None
@@ -1018,6 +1020,8 @@ class HubCore:
             self._window_start = time.time()
             self._cpu0 = time.process_time()
             self._wall0 = time.time()
+            if hasattr(self, "repos"):
+                self.repos.requests.clear()
             if hasattr(self, "faults"):
                 self._fault_count = [0] * len(self.faults.rules)
                 self._fault_fired = [0] * len(self.faults.rules)
@@ -1028,6 +1032,7 @@ class HubCore:
         s["cpu_seconds"] = round(time.process_time() - self._cpu0, 4)
         s["wall_seconds"] = round(time.time() - self._wall0, 4)
         s["faults"] = self.faults.to_json()
+        s["repos"] = self.repos.stats()
         s["models"] = self.u.N * self.u.K
         s["multiply"] = self.u.K
         s["pid"] = os.getpid()
@@ -1115,7 +1120,7 @@ class HubCore:
         if path.startswith("/api/"):
             route, bucket = ("api" if path.rstrip("/") == "/api/models" else "tags"), "api"
             if route == "tags" and not path.startswith("/api/models-tags-by-type"):
-                route = "other"
+                route = "repo" if path.startswith("/api/models/") else "other"
         elif path in ("/models", "/models/"):
             route, bucket = "html", "pages"
         elif path == "/models-json":
@@ -1284,6 +1289,9 @@ class HubCore:
                 return _Reply(200, b"<!DOCTYPE html><html><head><title>Hugging Face replay</title></head><body>"
                                    b"<a href=\"/models\">Models</a></body></html>", "text/html; charset=utf-8")
             return _json_error(401, "Invalid credentials in Authorization header")
+        found = self.repos.answer(path, params, self.base_url, self._model_info)
+        if found is not None:
+            return _Reply(found[0], found[1], headers=found[2])
         m = re.fullmatch(r"/api/models/(.+)", path)
         if m:
             b = self.u.index.get(unquote(m.group(1)))
@@ -1292,6 +1300,18 @@ class HubCore:
             return _Reply(200, self._render_api(np.asarray([b]), self.u.view(), None, True, False)[1:-1])
         return _Reply(404, b"<!DOCTYPE html><html><body><h1>404</h1><p>Sorry, we can't find the page you are "
                            b"looking for.</p></body></html>", "text/html; charset=utf-8")
+
+    def _model_info(self, b: int, params) -> tuple[int, bytes, list]:
+        expand = params.get("expand", []) + params.get("expand[]", [])
+        bad = [e for e in expand if e not in EXPAND_KEYS]
+        if bad:
+            return 400, orjson.dumps({"error": f"Invalid expand value: {bad[0]!r}"}), []
+        body = self._render_api(np.asarray([b]), self.u.view(), expand or None, not expand, False)[1:-1]
+        if not expand:  # model info carries the card, unlike a listing item without expand
+            item = orjson.loads(body)
+            item["cardData"] = self.repos.card_data(b)
+            body = orjson.dumps(item)
+        return 200, body, []
 
     def _view_from(self, params, api: bool, sort_param: str | None = None) -> View:
         def one(name):
@@ -1475,8 +1495,7 @@ class HubCore:
         if key == "mask_token":
             return "[MASK]" if pt == "fill-mask" else None
         if key == "cardData":
-            lic = next((t[8:] for t in tags if t.startswith("license:")), None)
-            return {"license": lic} if lic else None
+            return self.repos.card_data(b)
         return None
 
     def _tags_by_type(self, params) -> _Reply:
