@@ -74,27 +74,33 @@ class ReposSpider(scrapy.Spider):
         self.since = Path(since) if since else None
         self.card = card.strip().lower()
         self.seed = str(seed)
-        self.arg_error = None
+        self.sample_size = self.per_task = None
+        self.arg_error = self.argument_error(sample, per_task, history, card)
+        self.inflight = 0
+        self.input_done = False
+        self.written = 0
+        self.counts = {"ok": 0, "not_found": 0, "carried_over": 0, "failed": 0, "to_do": 0, "already_done": 0,
+                       "sampled": None}
+        self.quota: dict[str, int] | None = None
+        self.started_at = time.monotonic()
+        self.slot_free: asyncio.Event | None = None
+
+    def argument_error(self, sample: Any, per_task: Any, history: str, card: str) -> str | None:
+        """Why the arguments cannot be crawled, or None."""
         try:
             self.sample_size = _positive("sample", sample)
             self.per_task = _positive("per_task", per_task)
         except ValueError as exc:
-            self.arg_error = str(exc)
+            return str(exc)
         if not self.paths and not self.ids:
-            self.arg_error = "nothing to crawl: give -a input=<models feed or ids file> or -a ids=owner/name,..."
-        elif self.history not in ("count", "full"):
-            self.arg_error = f"history={history!r}: use history=count or history=full"
-        elif self.card not in ("auto", "info"):
-            self.arg_error = f"card={card!r}: use card=auto (from the input feed when it has it) or card=info"
-        elif self.sample_size and self.per_task:
-            self.arg_error = "sample and per_task exclude each other: give one"
-        self.inflight = 0
-        self.input_done = False
-        self.written = 0
-        self.counts = {"ok": 0, "not_found": 0, "carried_over": 0, "failed": 0, "to_do": 0, "already_done": 0}
-        self.quota: dict[str, int] | None = None
-        self.started_at = time.monotonic()
-        self.slot_free: asyncio.Event | None = None
+            return "nothing to crawl: give -a input=<models feed or ids file> or -a ids=owner/name,..."
+        if self.history not in ("count", "full"):
+            return f"history={history!r}: use history=count or history=full"
+        if self.card not in ("auto", "info"):
+            return f"card={card!r}: use card=auto (from the input feed when it has it) or card=info"
+        if self.sample_size and self.per_task:
+            return "sample and per_task exclude each other: give one"
+        return None
 
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
@@ -142,7 +148,7 @@ class ReposSpider(scrapy.Spider):
             chosen = inputs.sample(inputs.unique(inputs.entries_of(self.paths, self.ids)), self.sample_size,
                                    int(self.seed) if self.seed.lstrip("-").isdigit() else inputs.stable_hash(self.seed),
                                    self.per_task)
-            self.crawler.stats.set_value("hfcrawl/repos/sampled", len(chosen))
+            self.counts["sampled"] = len(chosen)
             todo = list(inputs.unique(chosen, skip=done))
             self.counts["to_do"] = sum(map(len, todo))
             self.counts["already_done"] = len(chosen) - self.counts["to_do"]
