@@ -77,6 +77,7 @@ class RepoHistories:
         self.weights = weight_change_counts()
         self._successors: dict[str, str] | None = None
         self._popular: dict[int, list[str]] = {}
+        self._summaries: dict[str, dict[str, Any] | None] = {}  # the last few thousand, as each is asked 2-3 times
         self.requests: Counter = Counter()  # by (kind, id)
 
     # ------------------------------------------------------------------------------------------------ what it holds
@@ -86,6 +87,13 @@ class RepoHistories:
 
     def summary(self, model_id: str) -> dict[str, Any] | None:
         """The repository as its refs and first commits page say: None when deleted or unknown."""
+        if model_id not in self._summaries:
+            if len(self._summaries) > 4096:
+                self._summaries.clear()
+            self._summaries[model_id] = self._summary(model_id)
+        return self._summaries[model_id]
+
+    def _summary(self, model_id: str) -> dict[str, Any] | None:
         b = self.base_index(model_id)
         if b is None:
             return None

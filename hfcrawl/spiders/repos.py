@@ -108,6 +108,8 @@ class ReposSpider(scrapy.Spider):
         super().update_settings(settings)
         settings.set("HFCRAWL_FEED", "output/repos.jsonl", priority="spider")
         settings.set("HFCRAWL_REPORT", "output/crawl-report-repos.json", priority="spider")
+        # small calls, bound by latency: as many at once to the Hub as the crawl allows (the quota sets the pace)
+        settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", settings.getint("CONCURRENT_REQUESTS"), priority="spider")
         settings.set("ITEM_PIPELINES", {"hfcrawl.pipelines.JsonLinesFeedPipeline": 900}, priority="spider")
         extensions = dict(settings.getdict("EXTENSIONS"))
         extensions.update({"hfcrawl.extensions.CrawlProgress": None, "hfcrawl.repos_progress.RepoProgress": 500})
