@@ -32,7 +32,6 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.bench_crawl import run_measured  # noqa: E402
 from tests.hubreplay import ReplayHub  # noqa: E402
 
 TAGS = "text-classification,token-classification,fill-mask"
@@ -59,6 +58,27 @@ def peer_hfhub(endpoint: str, ids_path: Path, workers: int) -> dict:
         counts = list(pool.map(one, ids))
     return {"repos": len(ids), "not_found": sum(c is None for c in counts),
             "commits": sum(c for c in counts if c is not None)}
+
+
+def run_measured(cmd: list[str], env: dict, cwd: Path, log: Path, timeout: float) -> dict:
+    """Run `cmd`: wall time, exit code, CPU and the process's own peak RSS (VmHWM polled from /proc: ru_maxrss
+    would report this benchmark's own size, which a child keeps from before its exec)."""
+    peak = 0
+    with open(log, "wb") as fh:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=fh, stderr=subprocess.STDOUT)
+        while proc.poll() is None and time.perf_counter() - t0 < timeout:
+            try:
+                with open(f"/proc/{proc.pid}/status") as status:
+                    peak = max([peak] + [int(line.split()[1]) for line in status if line.startswith("VmHWM")])
+            except (OSError, ValueError):
+                pass
+            time.sleep(0.05)
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+        wall = time.perf_counter() - t0
+    return {"returncode": proc.returncode, "wall_s": wall, "peak_rss_mb": peak / 1024}
 
 
 def crawl(endpoint: str, work: Path, name: str, *args: str, timeout: float = 600) -> dict:
@@ -129,10 +149,10 @@ def quota_part(args: argparse.Namespace, work: Path, feed: Path, unthrottled_rat
     return row
 
 
-def memory_part(hub: ReplayHub, work: Path, count: int) -> dict:
-    """A text input of `count` ids (the hub's own, then made-up ones the hub answers 404), stopped after 500."""
+def memory_part(hub: ReplayHub, work: Path, ids: Path, count: int) -> dict:
+    """A text input of `count` ids (those of the input, then made-up ones the hub answers 404), stopped after 500."""
     path = work / "ids-3m.txt"
-    real = hub.universe.ids
+    real = ids.read_text().split()
     with open(path, "w") as fh:
         for i in range(count):
             fh.write(f"{real[i]}\n" if i < len(real) else f"synthetic-org{i % 997}/model-{i}\n")
@@ -187,7 +207,7 @@ def run_parts(args: argparse.Namespace, skip: set[str]) -> tuple[list[dict], dic
             out = measured(hub, lambda: run_measured(cmd, env, ROOT, work / "hfhub.log", 900))
             rows.append(summarise("hfhub", out, args.compare))
         if "memory" not in skip:
-            rows.append(memory_part(hub, work, args.memory_ids))
+            rows.append(memory_part(hub, work, ids, args.memory_ids))
         base = next((r for r in rows if r["part"] == "auto"), None)
         if "quota" not in skip and base:
             rows.append(quota_part(args, work, feed, base["requests"] / base["wall_s"]))
