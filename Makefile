@@ -4,14 +4,17 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HF_ENDPOINT ?= https://huggingface.co
 
-.PHONY: setup run crawl study test test-quick splash-install splash-start splash-stop clean
+.PHONY: setup run crawl study test test-quick lint splash-install splash-start splash-stop clean
 
 setup: $(VENV)/.installed
 
-$(VENV)/.installed: requirements.txt
+# The pinned versions CI tests (requirements.txt), then the project itself, editable, without touching those pins:
+# tests, benchmarks and `scrapy crawl` import hfcrawl, analysis and hubreplay from this checkout.
+$(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --upgrade pip
 	$(BIN)/pip install -r requirements.txt
+	$(BIN)/pip install -e . --no-deps
 	touch $@
 
 ORGS ?= google,facebook,openai
@@ -27,12 +30,16 @@ study: setup
 
 run: crawl study
 
+# Everything: ruff, then every test (installs Chromium and a real Splash when missing; see scripts/run-tests.sh).
 test: setup
 	bash scripts/run-tests.sh
 
-# Without Splash: its tests are skipped (refused under CI).
+# The quick loop: the tests that start no process, server or fork (no Splash, no crawl); under a minute.
 test-quick: setup
-	HFCRAWL_NO_SPLASH=1 bash scripts/run-tests.sh -m "not slow"
+	$(BIN)/python -m pytest -m "not e2e"
+
+lint: setup
+	$(BIN)/ruff check .
 
 splash-install:
 	bash scripts/splash.sh install

@@ -1,8 +1,8 @@
-"""Crawl benchmark: this crawler against its peers, on the replay hub (tests/hubreplay.py) in a child process.
+"""Crawl benchmark: this crawler against its peers, on the replay hub (hubreplay/) in a child process.
 
-    .venv/bin/python benchmarks/bench_crawl.py                      # 42 tags, all four contenders
-    .venv/bin/python benchmarks/bench_crawl.py --tags fill-mask,robotics --skip bs4
-    .venv/bin/python benchmarks/bench_crawl.py --multiply 13        # ~3.1M models, API crawler only (memory)
+    .venv/bin/python -m benchmarks.bench_crawl                      # 42 tags, all four contenders
+    .venv/bin/python -m benchmarks.bench_crawl --tags fill-mask,robotics --skip bs4
+    .venv/bin/python -m benchmarks.bench_crawl --multiply 13        # ~3.1M models, API crawler only (memory)
 
 Contenders, each its own process (peak memory = ru_maxrss of that process, from os.wait4):
   api    this crawler, API source:   scrapy crawl models -a source=api  -O <tmp>/api.jsonl  -s LOG_LEVEL=INFO
@@ -30,10 +30,9 @@ from pathlib import Path
 import orjson
 import requests
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from hubreplay import ReplayHub
 
-from tests.hubreplay import ReplayHub  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 CONTENDERS = {
     "api": "this crawler (API)",
@@ -146,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
               f"workdir {work}", flush=True)
 
         env = {k: v for k, v in os.environ.items() if k not in ("HF_TOKEN", "SPLASH_URL")}
-        env.update({"HF_ENDPOINT": hub.url, "HF_HUB_DISABLE_TELEMETRY": "1", "PYTHONPATH": str(ROOT)})
+        env.update({"HF_ENDPOINT": hub.url, "HF_HUB_DISABLE_TELEMETRY": "1"})
         tag_arg = ["-a", "tags=" + ",".join(tags)] if a.tags else []
         for name in names:
             hub.reset_stats()
@@ -209,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{'peak MB':>8} {'srv CPU':>8} {'wall x':>7} {'req x':>7} {'RSS x':>6}")
     print("\n" + head + "\n" + "-" * len(head))
     for r in results:
-        x = lambda k: f"{r[k]:.2f}" if r.get(k) is not None else "-"  # noqa: E731
+        x = lambda k, r=r: f"{r[k]:.2f}" if r.get(k) is not None else "-"  # noqa: E731
         print(f"{r['label']:<30} {'yes' if r['ok'] else 'NO':>3} {r['wall_s']:>8.1f} {r['requests']:>9,} "
               f"{r['models']:>10,} {r['models_per_s'] or 0:>10,.0f} {r['peak_rss_mb']:>8.0f} "
               f"{r['server_cpu_s']:>8.2f} {x('wall_x'):>7} {x('requests_x'):>7} {x('rss_x'):>6}")

@@ -37,10 +37,9 @@ from pathlib import Path
 
 import orjson
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from analysis.load import DEFAULT_ORGS, seed_lists_dir
 
-from analysis.load import DEFAULT_ORGS, seed_lists_dir  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 OUT = ROOT / "output" / "bench"
 TARGETS = {"2024": 20.0, "x10_wall": 180.0, "x10_rss_mb": 4096.0}

@@ -1,7 +1,7 @@
 """Reliability run: random kill-and-resume cycles of a real crawl against a faulty replay hub.
 
-    .venv/bin/python benchmarks/reliability.py                    # 8 cycles, 10% 5xx, 429 bursts, drops, cut bodies
-    .venv/bin/python benchmarks/reliability.py --cycles 20 --seed 3 --tags fill-mask,translation
+    .venv/bin/python -m benchmarks.reliability                    # 8 cycles, 10% 5xx, 429 bursts, drops, cut bodies
+    .venv/bin/python -m benchmarks.reliability --cycles 20 --seed 3 --tags fill-mask,translation
 
 Each cycle starts `scrapy crawl models -s JOBDIR=...` (the same command every time), lets it run a random while,
 then stops it with SIGINT (graceful) or SIGKILL (hard), at random. A last run, same command, finishes the crawl.
@@ -20,12 +20,11 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from analysis.load import load
+from hubreplay import Fault, ReplayHub
+from tests.crawling import CrawlRunner
 
-from analysis.load import load  # noqa: E402
-from tests.crawling import CrawlRunner  # noqa: E402
-from tests.hubreplay import Fault, ReplayHub  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 DEFAULT_TAGS = "fill-mask,summarization,translation,audio-classification,tabular-classification"
 

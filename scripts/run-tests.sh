@@ -3,6 +3,9 @@
 #
 #   scripts/run-tests.sh [pytest args...]
 #
+# - Runs `ruff check .` first: a lint error fails the run.
+# - Installs Debian's chromium (apt-get, as root or with sudo -n) when it is missing: the report test opens
+#   report.html in it. A Chromium that cannot be installed is a failure, not a skipped test.
 # - Installs Splash (fast when installed), starts it on a free loopback port, exports SPLASH_URL, runs pytest,
 #   stops Splash afterwards (also on failure or Ctrl-C) and exits with pytest's code.
 # - pytest's exit 5 (no tests ran) is a failure.
@@ -32,6 +35,18 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 fail() { echo "run-tests: FAILED: $*" >&2; exit 1; }
+
+.venv/bin/ruff check . || fail "ruff check . found the problems above (ruff check --fix . fixes many)"
+
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "run-tests: installing chromium (the report test checks report.html in a headless browser)"
+  sudo_=""; [ "$(id -u)" -eq 0 ] || sudo_="sudo -n"
+  { timeout 600 $sudo_ apt-get update -q &&
+    DEBIAN_FRONTEND=noninteractive timeout 900 $sudo_ apt-get install -y -q --no-install-recommends \
+      -o DPkg::Lock::Timeout=300 chromium; } ||
+    fail "could not install chromium with apt-get; install it (apt-get install chromium) and run again"
+  command -v chromium >/dev/null 2>&1 || fail "chromium is still not on PATH after apt-get install chromium"
+fi
 
 opt_out="$(printf %s "${HFCRAWL_NO_SPLASH:-}" | tr '[:upper:]' '[:lower:]')"
 case "$opt_out" in 1|true|yes) opt_out=1 ;; *) opt_out="" ;; esac

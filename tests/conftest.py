@@ -1,12 +1,53 @@
-"""Shared fixtures: the replay hub (a real HTTP server on 127.0.0.1) and a way to run real `scrapy crawl`s."""
+"""Shared fixtures: the replay hub (a real HTTP server on 127.0.0.1) and a way to run real `scrapy crawl`s.
+
+Marks: every test that starts processes, servers or forks gets ``e2e`` here, centrally, so that
+``pytest -m "not e2e"`` is the quick loop (no Splash, no crawl, no server) and test files need no mark of their own
+for it: the tests that use the ``hub``, ``crawl`` or ``splash_url`` fixtures (or another fixture of
+``E2E_FIXTURES``), every test of an ``E2E_MODULES`` module, and the tests named in ``E2E_TESTS``. A new test that
+starts a process otherwise: add ``@pytest.mark.e2e`` to it (or its name here).
+"""
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
+from hubreplay import ReplayHub
 from tests.crawling import CrawlRunner
-from tests.hubreplay import ReplayHub
 
 pytest_plugins = ["tests.splash_server"]
+
+# fixtures that start a server or run a command in a child process
+E2E_FIXTURES = frozenset({
+    "hub", "crawl", "splash_url",
+    "rhub", "faulty_hub",  # replay hubs of test_hubreplay.py and test_reliability.py
+    "small_study",  # test_analysis_study.py: runs `python -m analysis study`
+})
+# modules whose every test starts a server, a crawl or a fork
+E2E_MODULES = frozenset({"test_hubreplay.py", "test_reliability.py", "test_splash.py", "test_splash_server.py",
+                         "test_parallel.py"})
+# single tests that run a command in a child process, a browser, or fork, without one of the fixtures above
+E2E_TESTS = frozenset({
+    "test_analysis_study.py::test_cli_errors",
+    "test_analysis_study.py::test_report_html_renders_in_headless_chromium",
+    "test_analysis_study.py::test_cli_method_both_and_detector",
+    "test_analysis_study.py::test_comparison_runs_alongside_only_below_the_size_limit",
+    "test_detector.py::test_python_m_analysis_detect_command",
+    "test_detector.py::test_curated_core_alone_without_shared_data",
+})
+
+
+def is_e2e(module: str, name: str, fixturenames) -> bool:
+    """Whether a test (its module's file name, its name without parameters, its fixtures) is end to end."""
+    return (module in E2E_MODULES or f"{module}::{name}" in E2E_TESTS
+            or not E2E_FIXTURES.isdisjoint(fixturenames))
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        name = getattr(item, "originalname", None) or item.name
+        if is_e2e(Path(str(item.fspath)).name, name, getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.e2e)
 
 
 @pytest.fixture(scope="session")

@@ -57,10 +57,12 @@ class CrawlRunner:
 
     def environment(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if k not in ("HF_TOKEN", "SPLASH_URL")}
-        env.update({"HF_ENDPOINT": self.endpoint, "PYTHONPATH": str(ROOT)}, **self.env)
+        env.update({"HF_ENDPOINT": self.endpoint}, **self.env)
         return env
 
     def start(self, *args: str) -> subprocess.Popen:
+        """The crawl runs where scrapy.cfg is (the repository root), as a user runs it; `python -m` puts that
+        folder first on the import path, so the crawl uses this checkout's hfcrawl, installed or not."""
         log = open(self.log_path, "ab")
         return subprocess.Popen(self.command(*args), cwd=ROOT, env=self.environment(), stdout=log,
                                 stderr=subprocess.STDOUT)

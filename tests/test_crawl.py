@@ -112,7 +112,7 @@ def test_bad_arguments_fail_loudly(crawl, arg):
 
 
 def test_progress_is_logged_per_tag_and_overall(hub, crawl):
-    from tests.hubreplay import Fault
+    from hubreplay import Fault
 
     hub.set_faults(Fault("slow", delay=0.3, route="api"))
     result = crawl.run("-a", "tags=fill-mask,image-to-3d", "-s", "HFCRAWL_PROGRESS_INTERVAL=0.5")

@@ -8,14 +8,13 @@ import math
 import os
 import re
 import time
-from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import pytest
 import requests
 from bs4 import BeautifulSoup
 
-from tests.hubreplay import Fault, Faults, ReplayHub, default_lists_dir, shared_dir
+from hubreplay import Fault, Faults, ReplayHub, default_lists_dir, shared_dir
 
 LISTS = default_lists_dir()
 RESPONSES = shared_dir() / "data" / "hub-responses"

@@ -12,7 +12,7 @@ import pytest
 
 from hfcrawl.ledger import Ledger, StreamState
 from tests.crawling import CrawlRunner
-from tests.hubreplay import Fault, ReplayHub
+from hubreplay import Fault, ReplayHub
 from tests.paths import LISTS
 
 TAGS = ["fill-mask", "depth-estimation", "image-to-3d", "graph-ml"]

@@ -1,0 +1,6 @@
+"""``python -m hubreplay --help``."""
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,59 @@
+"""The universe's parsed base state, cached on disk outside the repository: parsing the snapshots takes seconds.
+
+The key covers the cache version, the enrichment switch, the lists folder and the size and mtime of every input
+file, so a changed input rebuilds it. ``HUBREPLAY_CACHE=0`` turns it off; ``HUBREPLAY_CACHE_DIR`` moves it (default
+``$XDG_CACHE_HOME/hfcrawl-hubreplay`` or ``~/.cache/hfcrawl-hubreplay``).
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+from pathlib import Path
+
+from .paths import pipeline_tags_file, snapshots_dir
+
+CACHE_VERSION = 1  # bump when the derived values change
+
+
+def cache_path(lists_dir: Path, enrich: bool) -> Path | None:
+    """Where the state of a universe built from these inputs is kept; None when caching is off."""
+    if os.environ.get("HUBREPLAY_CACHE", "1") in ("0", "", "off"):
+        return None
+    h = hashlib.sha1(f"{CACHE_VERSION}:{enrich}:{lists_dir.resolve()}".encode())
+    snap = snapshots_dir()
+    pts = pipeline_tags_file().parent
+    for f in sorted(lists_dir.glob("*.txt")) + sorted(snap.glob("*")) + sorted(pts.glob("*.json")):
+        st = f.stat()
+        h.update(f"{f.name}:{st.st_size}:{st.st_mtime_ns}".encode())
+    base = Path(os.environ.get("HUBREPLAY_CACHE_DIR") or Path(os.environ.get("XDG_CACHE_HOME") or
+                                                              Path.home() / ".cache") / "hfcrawl-hubreplay")
+    return base / f"universe-{h.hexdigest()[:16]}.pickle"
+
+
+def load_state(lists_dir: Path, enrich: bool, keys: tuple[str, ...]) -> dict | None:
+    """The cached state, or None (no cache, caching off, or a cache that is broken or of other keys)."""
+    try:
+        p = cache_path(lists_dir, enrich)
+        if p is None or not p.exists():
+            return None
+        with open(p, "rb") as fh:
+            state = pickle.load(fh)
+        return state if set(state) == set(keys) else None
+    except Exception:  # a broken cache is rebuilt
+        return None
+
+
+def save_state(lists_dir: Path, enrich: bool, state: dict) -> None:
+    """Write the state atomically (a temporary file, then a rename); a failure to write only costs speed."""
+    try:
+        p = cache_path(lists_dir, enrich)
+        if p is None:
+            return
+        p.parent.mkdir(parents=True, exist_ok=True)
+        tmp = p.with_suffix(f".{os.getpid()}.tmp")
+        with open(tmp, "wb") as fh:
+            pickle.dump(state, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, p)
+    except OSError:
+        pass
