@@ -29,10 +29,9 @@ from pathlib import Path
 
 import requests
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from hubreplay import ReplayHub
 
-from tests.hubreplay import ReplayHub  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 TAGS = "text-classification,token-classification,fill-mask"
 SCRAPY = [sys.executable, "-m", "scrapy", "crawl"]
@@ -83,7 +82,7 @@ def run_measured(cmd: list[str], env: dict, cwd: Path, log: Path, timeout: float
 
 def crawl(endpoint: str, work: Path, name: str, *args: str, timeout: float = 600) -> dict:
     env = {k: v for k, v in os.environ.items() if k != "HF_TOKEN"}
-    env.update(HF_ENDPOINT=endpoint, PYTHONPATH=str(ROOT))
+    env.update(HF_ENDPOINT=endpoint)
     feed, report = work / f"{name}.jsonl", work / f"{name}-report.json"
     cmd = [*SCRAPY, *args, "-O", str(feed), "-s", f"HFCRAWL_REPORT={report}", "-s", "LOG_LEVEL=INFO"]
     out = run_measured(cmd, env, ROOT, work / f"{name}.log", timeout)
@@ -198,11 +197,11 @@ def run_parts(args: argparse.Namespace, skip: set[str]) -> tuple[list[dict], dic
         for name, source, card, size in (("auto", feed, "auto", args.repos), ("auto-2k", small, "auto", args.compare),
                                          ("info", small, "info", args.compare)):
             if name not in skip:
-                out = measured(hub, lambda: crawl(hub.url, work, name, "repos", "-a", f"input={source}",
-                                                  "-a", f"card={card}"))
+                out = measured(hub, lambda n=name, src=source, c=card: crawl(hub.url, work, n, "repos", "-a",
+                                                                             f"input={src}", "-a", f"card={c}"))
                 rows.append(summarise(name, out, size))
         if "hfhub" not in skip:
-            cmd = [sys.executable, str(Path(__file__)), "--peer", hub.url, str(small_ids), str(args.workers)]
+            cmd = [sys.executable, "-m", "benchmarks.bench_repos", "--peer", hub.url, str(small_ids), str(args.workers)]
             env = {k: v for k, v in os.environ.items() if k != "HF_TOKEN"}
             out = measured(hub, lambda: run_measured(cmd, env, ROOT, work / "hfhub.log", 900))
             rows.append(summarise("hfhub", out, args.compare))

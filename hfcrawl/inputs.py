@@ -10,8 +10,9 @@ from __future__ import annotations
 import gzip
 import hashlib
 import heapq
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import IO, Any, Iterable, Iterator, NamedTuple
+from typing import IO, Any, NamedTuple
 
 import numpy as np
 import orjson

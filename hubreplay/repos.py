@@ -32,7 +32,7 @@ from urllib.parse import quote, unquote
 import numpy as np
 import orjson
 
-from analysis.paths import shared_dir
+from .paths import shared_dir
 
 P_DELETED, P_ONLY_INITIAL, P_MORE, P_TAGS, P_BRANCHES, P_SYNTH_BASE, P_SUCCESSOR = (
     0.006, 0.03, 0.20, 0.02, 0.03, 0.15, 0.1)
@@ -67,6 +67,16 @@ def _commit_id(model_id: str, position: int) -> str:
 
 def _iso(ts: int) -> str:
     return np.datetime_as_string(np.datetime64(int(ts), "s"), unit="s") + ".000Z"
+
+
+_SHARED: dict[int, RepoHistories] = {}
+
+
+def histories_of(universe: Any) -> RepoHistories:
+    """The histories of a universe, made once (for the listing's cardData; each hub core counts its own requests)."""
+    if id(universe) not in _SHARED:
+        _SHARED[id(universe)] = RepoHistories(universe)
+    return _SHARED[id(universe)]
 
 
 class RepoHistories:
@@ -188,8 +198,8 @@ class RepoHistories:
                re.compile(r"/api/models/(?P<id>.+?)/(?P<kind>commits)/(?P<rev>[^/]+)"),
                re.compile(r"/api/models/(?P<id>[^/]+(?:/[^/]+)?)(?P<kind>)"))
 
-    def answer(self, path: str, params: dict[str, list[str]], base_url: str,
-               render_info: Any) -> tuple[int, bytes, list[tuple[str, str]]] | None:
+    def answer(self, path: str, params: dict[str, list[str]],
+               base_url: str) -> tuple[int, bytes, list[tuple[str, str]]] | None:
         """(status, body, headers) for a repository route; None for any other path."""
         m = next((m for m in (r.fullmatch(path) for r in self._ROUTES) if m), None)
         if not m:
@@ -205,7 +215,22 @@ class RepoHistories:
             if unquote(m.group("rev")) not in ("main", "refs/heads/main", summary["sha"]):
                 return 404, orjson.dumps({"error": "Invalid rev id"}), [("X-Error-Code", "RevisionNotFound")]
             return self.commits_page(model_id, summary, params, base_url)
-        return render_info(self.base_index(model_id), params)
+        return self.model_info(self.base_index(model_id), params)
+
+    def model_info(self, b: int, params: dict[str, list[str]]) -> tuple[int, bytes, list[tuple[str, str]]]:
+        """GET /api/models/{id}: the listing's item with every key (and the card), or only `expand`'s keys."""
+        from .render_api import EXPAND_KEYS, render_api
+
+        expand = params.get("expand", []) + params.get("expand[]", [])
+        bad = [e for e in expand if e not in EXPAND_KEYS]
+        if bad:
+            return 400, orjson.dumps({"error": f"Invalid expand value: {bad[0]!r}"}), []
+        body = render_api(self.u, np.asarray([b]), self.u.view(), expand or None, not expand, False)[1:-1]
+        if not expand:  # model info carries the card, unlike a listing item without expand
+            item = orjson.loads(body)
+            item["cardData"] = self.card_data(b)
+            body = orjson.dumps(item)
+        return 200, body, []
 
     def refs_body(self, s: dict[str, Any]) -> dict[str, Any]:
         def ref(kind: str, name: str) -> dict[str, str]:

@@ -2,15 +2,21 @@
 from __future__ import annotations
 
 import gzip
-import json
 from pathlib import Path
 
 import orjson
 import pytest
 
 from hfcrawl.inputs import Entry, InputError, PreviousFeed, entries_of, feed_ids, sample, stable_hash, unique
-from hfcrawl.parsing import (LayoutError, ParseError, card_lineage, parse_commits, parse_model_card, parse_refs,
-                             total_count)
+from hfcrawl.parsing import (
+    LayoutError,
+    ParseError,
+    card_lineage,
+    parse_commits,
+    parse_model_card,
+    parse_refs,
+    total_count,
+)
 from hfcrawl.repos_progress import eta_seconds
 
 REFS = {"branches": [{"name": "main", "ref": "refs/heads/main", "targetCommit": "e7da7f22" + "0" * 32},

@@ -12,8 +12,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any, AsyncIterator, Iterator
+from typing import Any
 
 import scrapy
 from scrapy.crawler import Crawler
@@ -25,13 +26,12 @@ from twisted.python.failure import Failure
 
 from hfcrawl import hub, inputs
 from hfcrawl.feed import feed_target
-from hfcrawl.inputs import Entry, InputError, PreviousFeed
+from hfcrawl.inputs import InputError, PreviousFeed
 from hfcrawl.items import ModelPage
 from hfcrawl.ledger import CheckpointMismatch, Ledger, utc_now
 from hfcrawl.middlewares import with_backoff
 from hfcrawl.parsing import LayoutError, ParseError, next_link, parse_commits, parse_model_card, parse_refs, total_count
-from hfcrawl.repos_feed import (COMMITS_PAGE, commits_url, info_url, quota_window, refs_url, repo_not_found,
-                                repo_record)
+from hfcrawl.repos_feed import COMMITS_PAGE, commits_url, info_url, quota_window, refs_url, repo_not_found, repo_record
 
 logger = logging.getLogger(__name__)
 
