@@ -11,7 +11,9 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from twisted.internet import task
 
-from hfcrawl.ledger import Ledger, utc_now
+from hfcrawl.feed import FeedError, feed_target
+from hfcrawl.hub import splash_url
+from hfcrawl.ledger import Ledger, ledger_of, utc_now
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +44,7 @@ class CrawlProgress:
         self.log_progress()
 
     def log_progress(self) -> None:
-        ledger = Ledger.for_crawler(self.crawler)
+        ledger = ledger_of(self.crawler)
         streams = list(ledger.streams.values())
         written = sum(s.models_written for s in streams)
         totals = [s.advertised_total for s in streams]
@@ -82,20 +84,22 @@ class CrawlReport:
         self.started = utc_now()
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
-        ledger = Ledger.for_crawler(self.crawler)
+        ledger = ledger_of(self.crawler)
         stats = self.crawler.stats
         incomplete = ledger.incomplete()
         fatal = stats.get_value("hfcrawl/fatal")
         stats.set_value("hfcrawl/incomplete_streams", len(incomplete))
         for name, why in incomplete.items():
             logger.error("Incomplete: %s: %s", name, why)
+        if incomplete:
+            stats.set_value("hfcrawl/first_incomplete", "%s: %s" % next(iter(incomplete.items())))
         report = self.build(ledger, reason, incomplete, fatal)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_name(self.path.name + ".tmp")
         tmp.write_text(json.dumps(report, indent=2, default=str) + "\n", encoding="utf-8")
         os.replace(tmp, self.path)
-        logger.info("Crawl report written to %s (%s, %d incomplete streams)", self.path,
-                    "complete" if report["complete"] else "INCOMPLETE", len(incomplete))
+        state = "complete" if report["complete"] else f"FAILED: {fatal}" if fatal else "INCOMPLETE"
+        logger.info("Crawl report written to %s (%s, %d incomplete streams)", self.path, state, len(incomplete))
 
     def build(self, ledger: Ledger, reason: str, incomplete: dict[str, str], fatal: Any) -> dict[str, Any]:
         stats = self.crawler.stats.get_stats()
@@ -116,8 +120,7 @@ class CrawlReport:
         return {
             "endpoint": ledger.endpoint,
             "source": ledger.source,
-            "rendered_with_splash": bool(self.crawler.settings.get("SPLASH_URL") or os.environ.get("SPLASH_URL"))
-            and ledger.source == "html",
+            "rendered_with_splash": bool(splash_url(self.crawler.settings)) and ledger.source == "html",
             "asked": ledger.asked,
             "feed": str(_feed_path(self.crawler)),
             "start": self.started,
@@ -151,9 +154,7 @@ class CrawlReport:
 
 
 def _feed_path(crawler: Crawler) -> Path | None:
-    from hfcrawl.feed import feed_target
-
     try:
         return feed_target(crawler.settings).path
-    except ValueError:
+    except FeedError:
         return None

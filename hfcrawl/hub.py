@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 DEFAULT_ENDPOINT = "https://huggingface.co"
@@ -31,17 +32,32 @@ HTML_PAGE_SIZE = 30
 
 # A tag or an author only ever goes into a query string, but we still refuse anything that does not look like one:
 # a value from the command line or from the Hub must not smuggle in query syntax or path pieces.
-_TAG_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}$")
+_TAG_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,95}")
 
 
 def endpoint_from_env(environ: os._Environ[str] | dict[str, str] | None = None) -> str:
-    """The Hub's base URL, without a trailing slash; refuses anything that is not http(s)://host[:port]."""
+    """The Hub's base URL, without a trailing slash; ValueError (one line, never echoing a password) for anything
+    that is not http(s)://host[:port]."""
     env = os.environ if environ is None else environ
     url = (env.get("HF_ENDPOINT") or DEFAULT_ENDPOINT).strip().rstrip("/")
+    shown = redact(url)
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname or parts.username or parts.password:
-        raise ValueError(f"HF_ENDPOINT={url!r} is not a base URL like https://huggingface.co")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"HF_ENDPOINT={shown!r} is not a base URL like https://huggingface.co")
+    if parts.username is not None or parts.password is not None:
+        raise ValueError(f"HF_ENDPOINT={shown!r} holds credentials: give the base URL alone, and the token in HF_TOKEN")
+    try:
+        parts.port
+    except ValueError:
+        raise ValueError(f"HF_ENDPOINT={shown!r} has a port that is not a number from 1 to 65535") from None
+    if parts.query or parts.fragment:
+        raise ValueError(f"HF_ENDPOINT={shown!r} has a query or fragment: give the base URL alone")
     return url
+
+
+def redact(url: str) -> str:
+    """The URL with any `user:password@` replaced by `***@`: what may be shown in a message or a log."""
+    return re.sub(r"^([A-Za-z][A-Za-z0-9+.-]*:)?//[^/?#]*@", lambda m: f"{m.group(1) or ''}//***@", url)
 
 
 def origin(url: str) -> tuple[str, str, int]:
@@ -53,7 +69,7 @@ def origin(url: str) -> tuple[str, str, int]:
 
 def is_valid_name(value: str) -> bool:
     """True for a plausible task tag or author name."""
-    return bool(_TAG_RE.match(value))
+    return bool(_TAG_RE.fullmatch(value))
 
 
 def api_listing_url(endpoint: str, *, tag: str | None = None, author: str | None = None, limit: int = 1000) -> str:
@@ -84,3 +100,9 @@ def html_listing_url(endpoint: str, page: int, *, tag: str | None = None, author
 
 def tags_url(endpoint: str) -> str:
     return f"{endpoint}/api/models-tags-by-type?type=pipeline_tag"
+
+
+def splash_url(settings: Any) -> str | None:
+    """The Splash server that renders the HTML listing: SPLASH_URL from the settings or the environment, or None."""
+    url = settings.get("SPLASH_URL") or os.environ.get("SPLASH_URL") or None
+    return url.rstrip("/") if url else None

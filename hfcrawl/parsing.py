@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import re
 from typing import Any, Iterator
+from urllib.parse import urlsplit
 
 import orjson
 from parsel import Selector
@@ -147,18 +148,38 @@ def _html_record(item: dict[str, Any]) -> dict[str, Any]:
     return record
 
 
-def _card_id(href: str) -> str | None:
-    """`/owner/name`, or an absolute URL with a query, -> `owner/name`."""
-    path = href.split("?", 1)[0].split("#", 1)[0]
-    if "://" in path:
-        path = "/" + path.split("://", 1)[1].partition("/")[2]
-    return path.strip("/") or None
+#: First path segments of the Hub's own pages, which a card link to a model never starts with.
+HUB_SECTIONS = frozenset({
+    "api", "blog", "chat", "collections", "datasets", "docs", "join", "learn", "login", "models", "new",
+    "notifications", "organizations", "papers", "posts", "pricing", "search", "settings", "spaces", "tasks",
+})
+_CARD_PATH_RE = re.compile(r"/([A-Za-z0-9_][A-Za-z0-9._-]*)(?:/([A-Za-z0-9_][A-Za-z0-9._-]*))?")
 
 
-def parse_html_listing(body: bytes) -> tuple[list[dict[str, Any]], int | None]:
+def _card_id(href: str, base_url: str | None = None) -> str | None:
+    """The model id a card's link names: `/owner/name` (or a legacy `/name`) on the listing's own origin; None for
+    anything else (another host, `/spaces/...`, `javascript:`, `#`, a path of another shape)."""
+    parts = urlsplit(href.strip())
+    if parts.scheme or parts.netloc:
+        if base_url is None or parts.scheme not in ("http", "https") or \
+                (parts.scheme, parts.netloc.lower()) != _scheme_host(base_url):
+            return None
+    match = _CARD_PATH_RE.fullmatch(parts.path)
+    if not match or match.group(1).lower() in HUB_SECTIONS:
+        return None
+    return "/".join(g for g in match.groups() if g)
+
+
+def _scheme_host(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.scheme, parts.netloc.lower()
+
+
+def parse_html_listing(body: bytes, base_url: str | None = None) -> tuple[list[dict[str, Any]], int | None]:
     """Records and the advertised total (`numTotalItems`) of one /models?... web listing page.
 
-    The `data-props` JSON of the `ModelList` element is read first; the cards' `article a[href]` are the fallback.
+    The `data-props` JSON of the `ModelList` element is read first; the cards' `article a[href]` are the fallback
+    (only links to model pages on `base_url`'s origin, or relative ones, count).
     Raises LayoutError when the page has neither (the Hub changed its layout, or this is not a listing).
     """
     if b"</html>" not in body[-4096:].lower():
@@ -195,12 +216,14 @@ def parse_html_listing(body: bytes) -> tuple[list[dict[str, Any]], int | None]:
     records = []
     seen: set[str] = set()
     for href in hrefs:
-        model_id = _card_id(href)
+        model_id = _card_id(href, base_url)
         if model_id and model_id not in seen:
             seen.add(model_id)
             record = EMPTY_RECORD.copy()
             record["id"] = model_id
             records.append(record)
+    if not records:
+        raise LayoutError(f"none of the page's {len(hrefs)} card links is a model page of this Hub")
     total_match = re.search(rb"&quot;numTotalItems&quot;:(\d+)|\"numTotalItems\":(\d+)", body)
     total = int(next(g for g in total_match.groups() if g)) if total_match else None
     return records, total

@@ -6,7 +6,6 @@ Working per page instead of per model is what makes the crawl fast (Scrapy's per
 from __future__ import annotations
 
 import logging
-import os
 import re
 from typing import Any
 
@@ -14,9 +13,11 @@ import orjson
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 
-from hfcrawl.feed import FeedTarget, feed_target, iter_feed_keys, repair_tail
+from scrapy.utils.defer import deferred_from_coro
+
+from hfcrawl.feed import FeedError, FeedWriter, feed_target, iter_feed_keys
 from hfcrawl.items import ModelPage
-from hfcrawl.ledger import Ledger
+from hfcrawl.ledger import ledger_of
 from hfcrawl.seen import SeenHashes, id_hashes
 
 logger = logging.getLogger(__name__)
@@ -25,19 +26,15 @@ logger = logging.getLogger(__name__)
 # with "-" or "." nor end with "." and holds no ".." (so no part can be a path step); at most 96 characters a part.
 # Legacy names may start with "_" (huggingtweets/_rdo, Jackay/__ are real).
 _PART = r"[A-Za-z0-9_](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9_-])?"
-_ID_RE = re.compile(rf"^(?:{_PART}/)?{_PART}$")
-_SHA_RE = re.compile(r"^[0-9a-f]{40}$")  # a git commit id, as the Hub gives `sha`
+_ID_RE = re.compile(rf"(?:{_PART}/)?{_PART}")
+_SHA_RE = re.compile(r"[0-9a-f]{40}")  # a git commit id, as the Hub gives `sha`
+# A date as the Hub writes it (ISO-8601, `2022-03-02T23:29:04.000Z`); anything else is nulled and counted.
+_DATE_RE = re.compile(r"\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])"
+                      r"(?:[T ](?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?")
 
 
 def is_valid_id(model_id: str) -> bool:
-    return bool(_ID_RE.match(model_id)) and ".." not in model_id
-
-
-def _clean_str(value: Any) -> str | None:
-    if value is None:
-        return None
-    text = str(value).strip()
-    return text or None
+    return bool(_ID_RE.fullmatch(model_id)) and ".." not in model_id
 
 
 def _clean_int(value: Any) -> int | None:
@@ -72,6 +69,10 @@ def invalid_id_reason(model_id: str | None) -> str | None:
     """Why an id is not a Hub model id, or None when it is one."""
     if not model_id:
         return "empty id"
+    if model_id != model_id.strip():
+        return "white space around it"
+    if model_id.startswith("/") or model_id.endswith("/"):
+        return "a '/' at an end"
     if model_id.count("/") > 1:
         return "more than one '/'"
     if not is_valid_id(model_id):
@@ -95,37 +96,30 @@ class CleanModelsPipeline:
         crawl_author = value if kind == "author" else None
         source, crawled_at = page.source, page.crawled_at
         constants = {"crawl_tag": crawl_tag, "crawl_author": crawl_author, "source": source, "crawled_at": crawled_at}
-        id_ok, clean_str, clean_int, clean_tags = _ID_RE.match, _clean_str, _clean_int, _clean_tags
-        sha_ok = _SHA_RE.match
+        id_ok, clean_int, clean_tags = _ID_RE.fullmatch, _clean_int, _clean_tags
+        sha_ok = _SHA_RE.fullmatch
         cleaned = []
         # Records come from hfcrawl.parsing with every feed key already in place: fill them in, in place. This loop
         # runs once per model of the crawl, so it is unrolled: a string is stripped, a count must be an int >= 0.
         for record in page.models:
             model_id = record["id"]
             if model_id.__class__ is not str or not id_ok(model_id) or ".." in model_id:
-                model_id = clean_str(model_id)
-                model_id = model_id.strip("/") if model_id else model_id
-                reason = invalid_id_reason(model_id)
+                reason = invalid_id_reason(model_id if model_id.__class__ is str else None)
                 if reason:
                     self.stats.inc_value("hfcrawl/invalid_models")
                     logger.warning("Dropped model %r listed on %s: %s", record["id"], page.url, reason)
                     continue
-                record["id"] = model_id
             owner, _, name = model_id.rpartition("/")
             record["author"] = owner or None
             record["name"] = name
-            value = record["pipeline_tag"]
-            if value is not None:
-                record["pipeline_tag"] = (value.strip() or None) if value.__class__ is str else clean_str(value)
-            value = record["created_at"]
-            if value is not None:
-                record["created_at"] = (value.strip() or None) if value.__class__ is str else clean_str(value)
-            value = record["last_modified"]
-            if value is not None:
-                record["last_modified"] = (value.strip() or None) if value.__class__ is str else clean_str(value)
-            value = record["library_name"]
-            if value is not None:
-                record["library_name"] = (value.strip() or None) if value.__class__ is str else clean_str(value)
+            for key in _TEXT_FIELDS:
+                value = record[key]
+                if value is not None:
+                    record[key] = (value.strip() or None) if value.__class__ is str else self.bad_field(key, value)
+            for key in _DATE_FIELDS:
+                value = record[key]
+                if value is not None and (value.__class__ is not str or not _DATE_RE.fullmatch(value)):
+                    record[key] = self.bad_field(key, value)
             value = record["downloads"]
             if value is not None and (value.__class__ is not int or value < 0):
                 record["downloads"] = clean_int(value)
@@ -137,12 +131,22 @@ class CleanModelsPipeline:
                 record["tags"] = clean_tags(value)
             value = record["sha"]
             if value is not None and (value.__class__ is not str or not sha_ok(value)):
-                record["sha"] = None
+                record["sha"] = self.bad_field("sha", value)
             record.update(constants)
             cleaned.append(record)
         page.listed = len(page.models)
         page.models = cleaned
         return page
+
+    def bad_field(self, key: str, value: Any) -> None:
+        """A field the Hub sent in a type or shape it does not have: written as null, counted per field."""
+        self.stats.inc_value(f"hfcrawl/invalid_fields/{key}")
+        logger.debug("Nulled %s=%r: not a %s", key, value, "date" if key in _DATE_FIELDS else "string")
+        return None
+
+
+_TEXT_FIELDS = ("pipeline_tag", "library_name")
+_DATE_FIELDS = ("created_at", "last_modified")
 
 
 class DedupModelsPipeline:
@@ -164,9 +168,12 @@ class DedupModelsPipeline:
         return cls(crawler.stats, crawler)
 
     def open_spider(self) -> None:
-        ledger = Ledger.for_crawler(self.crawler)
-        target = feed_target(self.crawler.settings)
-        if ledger.resumed and target.path.exists():
+        ledger = ledger_of(self.crawler)
+        try:
+            target = feed_target(self.crawler.settings)
+        except FeedError:
+            return  # the spider refuses to start
+        if ledger.resumed and ledger.feed is not None and target.path.is_file():
             for chunk in iter_feed_keys(target.path):
                 self.seen.add_all(map(hash, chunk))
             logger.info("Resuming: %d models already in %s will not be written again", len(self.seen), target.path)
@@ -188,60 +195,58 @@ class DedupModelsPipeline:
 class JsonLinesFeedPipeline:
     """Writes one JSON line per model to the feed named by FEEDS (so `-O`/`-o file.jsonl` work), then checkpoints.
 
-    Scrapy's FeedExporter is switched off: it would write a page as one line, and it cannot tell the checkpoint
-    when a page is safely on disk. Here a page's lines are flushed (and, with a JOBDIR, fsynced) before the ledger
-    moves its stream on, so a crash can at worst repeat the page in flight, never lose one.
+    Scrapy's FeedExporter is switched off: it would write a page as one line, it opens (and truncates) its file
+    when the spider opens, and it cannot tell the checkpoint when a page is safely on disk. Here the file is opened
+    on the first page (`hfcrawl.feed.FeedWriter`), and a page's lines are flushed (and, with a JOBDIR, fsynced)
+    before the ledger moves its stream on, so a crash can at worst repeat the page in flight, never lose one.
+    A write that fails (a full disk) stops the crawl at once, and the report says why.
     """
 
-    def __init__(self, crawler: Crawler, target: FeedTarget):
+    def __init__(self, crawler: Crawler):
         self.crawler = crawler
         self.stats = crawler.stats
-        self.target = target
-        self.ledger = Ledger.for_crawler(crawler)
+        self.ledger = ledger_of(crawler)
         self.fsync = crawler.settings.getbool("HFCRAWL_FSYNC", self.ledger.path is not None)
-        self.file = None
+        self.writer: FeedWriter | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> JsonLinesFeedPipeline:
-        try:
-            target = feed_target(crawler.settings)
-        except ValueError as exc:
-            logger.error("Cannot write the feed: %s", exc)
-            raise
-        return cls(crawler, target)
+        return cls(crawler)
 
     def open_spider(self) -> None:
-        path = self.target.path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        append = self.ledger.resumed or not self.target.overwrite
-        if self.ledger.resumed and self.target.overwrite:
-            logger.info("Resuming a crawl: appending to %s instead of overwriting it", path)
-        if append and path.exists():
-            dropped = repair_tail(path)
-            if dropped:
-                self.stats.set_value("hfcrawl/feed_truncated_bytes_dropped", dropped)
-                logger.warning("%s ended in a truncated line (%d bytes): dropped it before appending", path, dropped)
-        self.file = open(path, "ab" if append else "wb")
+        try:
+            target = feed_target(self.crawler.settings)
+        except FeedError:
+            return  # the spider refuses to start, and says why
+        resume_from = self.ledger.feed if self.ledger.resumed else None
+        if resume_from is not None and target.overwrite:
+            logger.info("Resuming a crawl: appending to %s instead of overwriting it", target.path)
+        self.writer = FeedWriter(target, resume_from=resume_from, fsync=self.fsync)
 
     def close_spider(self) -> None:
-        if self.file is not None:
-            self._flush()
-            self.file.close()
-
-    def _flush(self) -> None:
-        self.file.flush()
-        if self.fsync:
-            os.fsync(self.file.fileno())
+        if self.writer is not None:
+            self.writer.close()
 
     def process_item(self, page: ModelPage) -> ModelPage:
-        if page.models:
-            dumps = orjson.dumps
-            newline = orjson.OPT_APPEND_NEWLINE
-            self.file.write(b"".join([dumps(record, option=newline) for record in page.models]))
-        self._flush()
-        written = len(page.models)
+        if self.writer is None or self.stats.get_value("hfcrawl/fatal"):
+            return page  # the crawl is stopping: nothing more is written, the stream does not move on
+        dumps, newline = orjson.dumps, orjson.OPT_APPEND_NEWLINE
+        lines = [dumps(record, option=newline) for record in page.models]
+        try:
+            position = self.writer.write_page(lines, page.models[-1]["id"] if page.models else None)
+        except OSError as exc:
+            self.stop(f"cannot write the feed {self.writer.target.path}: {exc.strerror or exc}")
+            return page
+        if self.writer.truncated_bytes_dropped:
+            self.stats.set_value("hfcrawl/feed_truncated_bytes_dropped", self.writer.truncated_bytes_dropped)
+        written = len(lines)
         self.stats.inc_value("hfcrawl/models_written", written)
         self.stats.inc_value("hfcrawl/pages")
-        self.ledger.page_written(page.stream, page.next_page, page.listed, written, page.advertised_total)
+        self.ledger.page_written(page.stream, page.next_page, page.listed, written, page.advertised_total, position)
         return page
 
+    def stop(self, why: str) -> None:
+        """The feed cannot be written: stop fetching at once; the report and the exit status say why."""
+        logger.error("Stopping the crawl: %s", why)
+        self.stats.set_value("hfcrawl/fatal", why)
+        deferred_from_coro(self.crawler.engine.close_spider_async(reason="feed_error"))

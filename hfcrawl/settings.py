@@ -42,7 +42,11 @@ HFCRAWL_BACKOFF_BASE = 1.0  # seconds before the first retry, doubled each time
 HFCRAWL_BACKOFF_MAX = 60.0
 HFCRAWL_MAX_429_RETRIES = 20
 HFCRAWL_LAYOUT_RETRIES = 2  # a page in an unknown shape is asked again this often before its stream fails
-HFCRAWL_DEFAULT_429_WAIT = 10.0  # when a 429 says nothing of how long to wait
+HFCRAWL_DEFAULT_429_WAIT = 10.0  # when a 429 says nothing usable of how long to wait (none, -5, nan, a past date)
+# No wait is longer: a Hub asking for more (RateLimit t=, Retry-After) fails the request's stream with its figure.
+# The Hub's windows are 5 minutes; a minute more leaves room for its clock and ours.
+HFCRAWL_MAX_WAIT = 360.0
+HFCRAWL_UNREACHABLE_RETRIES = 1  # a host that does not resolve or refuses connections: not worth RETRY_TIMES
 HFCRAWL_REQUEST_BUDGET = 0  # requests per HFCRAWL_BUDGET_WINDOW seconds; 0 = no budget of our own
 HFCRAWL_BUDGET_WINDOW = 300
 
@@ -62,7 +66,8 @@ DUPEFILTER_CLASS = "scrapy_splash.SplashAwareDupeFilter"
 SPLASH_SLOT_POLICY = "scrapy_default"
 HTTPCACHE_STORAGE = "scrapy_splash.SplashAwareFSCacheStorage"
 
-# The feed: this file unless -O/-o (FEEDS) names another; a resumed crawl appends to it.
+# The feed: this file unless -O/-o (FEEDS) names another. Without -O/-o an existing feed is never overwritten (the
+# crawl refuses to start, naming -O and -o); a resumed crawl appends to its feed once it matches the checkpoint.
 HFCRAWL_FEED = "output/models.jsonl"
 
 ITEM_PIPELINES = {
@@ -73,6 +78,7 @@ ITEM_PIPELINES = {
 EXTENSIONS = {
     "scrapy.extensions.feedexport.FeedExporter": None,  # the feed is written by JsonLinesFeedPipeline
     "scrapy.extensions.telnet.TelnetConsole": None,
+    "hfcrawl.ledger.Ledger": 400,  # the streams and the checkpoint: found with hfcrawl.ledger.ledger_of(crawler)
     "hfcrawl.extensions.CrawlProgress": 500,
     "hfcrawl.extensions.CrawlReport": 510,
 }
@@ -88,8 +94,10 @@ DOWNLOADER_MIDDLEWARES = {
 # scrapy-splash's SplashDeduplicateArgsMiddleware is left out: it only saves memory on large Splash arguments
 # (lua_source), which render.html requests do not send, and it cannot take Scrapy 2.19's asynchronous spider output.
 SPIDER_MIDDLEWARES = {
-    # A page whose body could not be read is retried from the callback with get_retry_request, which copies the
-    # request's meta on purpose; this middleware would warn about every such retry.
+    # A callback's parse error becomes a retry of its page or a failed stream, here and only here.
+    "hfcrawl.spidermiddlewares.PageErrorMiddleware": 950,
+    # A page whose body could not be read is retried with get_retry_request, which copies the request's meta on
+    # purpose; this middleware would warn about every such retry.
     "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,
 }
 SCHEDULER = "hfcrawl.scheduler.MemoryQueueScheduler"

@@ -8,6 +8,8 @@ import pytest
 
 from tests.paths import LISTS, ROOT
 
+pytestmark = pytest.mark.e2e  # every test here runs real crawls against a real server
+
 SMALL_TAGS = ["fill-mask", "image-to-3d", "depth-estimation", "graph-ml"]
 ORGS = ["google", "facebook", "openai"]
 

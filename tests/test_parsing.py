@@ -103,9 +103,26 @@ def test_html_listing_falls_back_to_cards():
     models = [{"id": "a/one"}, {"id": "b/two"}]
     page = _listing_page(models, total=2, props=False).replace(b'href="/b/two"',
                                                                b'href="https://huggingface.co/b/two?library=x"')
-    records, total = parse_html_listing(page)
+    records, total = parse_html_listing(page, base_url="https://huggingface.co")
     assert [r["id"] for r in records] == ["a/one", "b/two"]
     assert total is None
+
+
+@pytest.mark.parametrize("href", ["https://evil.example/x/y", "//evil.example/x/y", "/spaces/owner/app",
+                                  "/datasets/owner/data", "javascript:alert(1)", "#", "/owner/name/tree/main",
+                                  "mailto:a@b.c", "http://huggingface.co/x/y"])
+def test_card_links_off_the_listing_or_not_to_a_model_are_not_models(href):
+    """Only same-origin /owner/name (or a legacy /name) links are read as model ids by the card fallback."""
+    models = [{"id": "a/one"}, {"id": "b/two"}]
+    page = _listing_page(models, total=2, props=False).replace(b'href="/b/two"', f'href="{href}"'.encode())
+    records, _ = parse_html_listing(page, base_url="https://huggingface.co")
+    assert [r["id"] for r in records] == ["a/one"]
+
+
+def test_cards_with_no_model_link_at_all_are_a_layout_error():
+    page = _listing_page([{"id": "a/one"}], total=1, props=False).replace(b'href="/a/one"', b'href="/spaces/a/x"')
+    with pytest.raises(LayoutError, match="card links"):
+        parse_html_listing(page, base_url="https://huggingface.co")
 
 
 def test_html_page_with_neither_props_nor_cards_is_a_layout_error():
@@ -135,7 +152,8 @@ def test_valid_ids(model_id):
 
 
 @pytest.mark.parametrize("model_id", ["", "a/b/c", "-bad/name", "owner/na me", "owner/name.", "own..er/x",
-                                      "owner/<script>", "../etc/passwd", "x" * 97])
+                                      "owner/<script>", "../etc/passwd", "x" * 97, "owner/name\n", "/gpt2", "gpt2/",
+                                      "owner/name\r"])
 def test_invalid_ids(model_id):
     assert invalid_id_reason(model_id)
 

@@ -15,6 +15,8 @@ from tests.crawling import CrawlRunner
 from hubreplay import Fault, ReplayHub
 from tests.paths import LISTS
 
+pytestmark = pytest.mark.e2e  # every test here runs real crawls against a real server
+
 TAGS = ["fill-mask", "depth-estimation", "image-to-3d", "graph-ml"]
 TOKEN = "hf_testTOKEN_0123456789abcdef"
 

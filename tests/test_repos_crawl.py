@@ -199,8 +199,10 @@ def test_bad_input_is_refused_in_one_line_before_any_request(hub, repos, models_
     args = ["-a", f"{name}={value}"]
     if name in ("since", "sample"):
         args += ["-a", f"input={models_feed}"]
+    repos.feed.write_text('{"id": "kept/line"}\n')
     result = repos.run(*args)
     assert result.returncode == 1
+    assert repos.feed.read_text() == '{"id": "kept/line"}\n'  # an existing output survives a refused run
     errors = [line for line in result.log.splitlines() if "ERROR" in line]
     assert any(message in line for line in errors), errors
     assert "Traceback" not in result.log

@@ -1,29 +1,100 @@
-"""`scrapy crawl`, exiting non-zero when the crawl is not complete.
+"""`scrapy crawl`, checking its inputs first and exiting non-zero when the crawl is not complete.
 
 Scrapy's own command exits 0 whatever happened to the requests; a crawl whose feed misses pages (a stream failed,
-a tag fell short of its advertised total, the run was interrupted) must say so to the shell that ran it.
+a tag fell short of its advertised total, the run was interrupted) must say so to the shell that ran it, and its
+last line says why. Inputs that would otherwise stop the crawl with a traceback (HF_ENDPOINT, the HFCRAWL_*
+numbers, the feed, the JOBDIR) are checked before anything starts: one line, exit 1, no file touched.
+These checks hold for every spider of the project.
 """
 from __future__ import annotations
 
 import argparse
 import logging
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
+from scrapy.settings import BaseSettings
+
+from hfcrawl.feed import FeedError, check_writable, feed_target
+from hfcrawl.hub import endpoint_from_env
 
 logger = logging.getLogger(__name__)
+
+#: Settings that must be numbers, with the smallest value each may take.
+NUMERIC_SETTINGS: dict[str, tuple[type, float]] = {
+    "HFCRAWL_REQUEST_BUDGET": (int, 0), "HFCRAWL_BUDGET_WINDOW": (float, 0.001), "HFCRAWL_MAX_WAIT": (float, 0),
+    "HFCRAWL_BACKOFF_BASE": (float, 0), "HFCRAWL_BACKOFF_MAX": (float, 0), "HFCRAWL_MAX_429_RETRIES": (int, 0),
+    "HFCRAWL_LAYOUT_RETRIES": (int, 0), "HFCRAWL_UNREACHABLE_RETRIES": (int, 0), "HFCRAWL_DEFAULT_429_WAIT": (float, 0),
+    "HFCRAWL_PROGRESS_INTERVAL": (float, 0), "HFCRAWL_SPLASH_WAIT": (float, 0), "RETRY_TIMES": (int, 0),
+    "DOWNLOAD_TIMEOUT": (float, 0.001),
+}
+
+
+def input_problem(settings: BaseSettings) -> str | None:
+    """The first input that cannot make a crawl, as one line; None when all can."""
+    try:
+        endpoint_from_env()
+    except ValueError as exc:
+        return str(exc)
+    for name, (kind, least) in NUMERIC_SETTINGS.items():
+        value = settings.get(name)
+        try:
+            number = kind(value)
+        except (TypeError, ValueError):
+            return f"-s {name}={value!r}: not a number"
+        if not number >= least or number != number or number in (float("inf"),):
+            return f"-s {name}={value!r}: must be a number of at least {least:g}"
+    try:
+        check_writable(feed_target(settings))
+    except FeedError as exc:
+        return str(exc)
+    for name in ("JOBDIR", "HFCRAWL_REPORT"):
+        problem = _folder_problem(settings.get(name), is_folder=name == "JOBDIR")
+        if problem:
+            return f"-s {name}={settings.get(name)}: {problem}"
+    return None
+
+
+def _folder_problem(value: Any, is_folder: bool) -> str | None:
+    """Why the folder `value` (or the folder of the file `value`) cannot be written, or None."""
+    if not value:
+        return None
+    path = Path(str(value))
+    folder = path if is_folder else path.parent
+    if is_folder and path.exists() and not path.is_dir():
+        return "is a file, not a folder"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        return f"cannot write in {folder}: {exc.strerror or exc}"
+    if not is_folder and path.is_dir():
+        return "is a folder, not a file"
+    return None
 
 
 class Command(ScrapyCrawlCommand):
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        assert self.settings is not None
+        problem = input_problem(self.settings)
+        if problem:
+            logger.error("Cannot start the crawl: %s", problem)
+            self.exitcode = 1
+            return
         super().run(args, opts)
         if self.exitcode:
             return
-        for crawler in self.crawlers:
-            stats = crawler.stats.get_stats()
-            if stats.get("hfcrawl/fatal") or stats.get("hfcrawl/incomplete_streams") \
-                    or stats.get("finish_reason") != "finished":
+        for crawler in getattr(self, "crawlers", []):
+            why = why_incomplete(crawler.stats.get_stats(), bool(self.settings.get("JOBDIR")))
+            if why:
                 self.exitcode = 1
+                logger.error("Crawl failed: %s", why)
+            else:
+                written = crawler.stats.get_value("hfcrawl/models_written", 0)
+                logger.info("Crawl complete: %s models written this run", f"{written:,}")
 
     def _create_crawler(self, spidercls: Any):
         crawler = super()._create_crawler(spidercls)
@@ -33,3 +104,16 @@ class Command(ScrapyCrawlCommand):
 
     def _warn_if_feeds_unused(self, sender: Any, **kwargs: Any) -> None:
         """FEEDS is written by hfcrawl.pipelines.JsonLinesFeedPipeline, not Scrapy's FeedExporter."""
+
+
+def why_incomplete(stats: dict[str, Any], resumable: bool) -> str | None:
+    """Why a crawl is not complete, from its stats, in one line; None when it is complete."""
+    if stats.get("hfcrawl/fatal"):
+        return str(stats["hfcrawl/fatal"])
+    if stats.get("hfcrawl/incomplete_streams"):
+        first = stats.get("hfcrawl/first_incomplete", "")
+        return f"{stats['hfcrawl/incomplete_streams']} stream(s) incomplete" + (f", first {first}" if first else "")
+    if stats.get("finish_reason") != "finished":
+        return (f"the crawl was stopped ({stats.get('finish_reason')}); "
+                + ("run the same command again to resume it" if resumable else "a -s JOBDIR=... lets a crawl resume"))
+    return None

@@ -2,27 +2,31 @@
 
 One stream per task tag (`tag:<tag>`) or organisation (`author:<name>`); each stream walks its pages in order
 (API: the `Link` next URL as given; HTML: `p=0, 1, ...` until `numTotalItems`). Parsing lives in
-`hfcrawl.parsing`, cleaning/dedup/writing in the pipelines, where a stream stands in the ledger.
+`hfcrawl.parsing`, cleaning/dedup/writing in the pipelines, where a stream stands in the ledger. A callback that
+cannot use its page raises (a parse error, or `StreamError`); `hfcrawl.spidermiddlewares.PageErrorMiddleware`
+turns that into a retry of the page or a failed stream.
 """
 from __future__ import annotations
 
 import difflib
 import logging
-import os
 from typing import Any, AsyncIterator, Iterator
 
 import scrapy
 from scrapy.crawler import Crawler
-from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from hfcrawl import hub
+from hfcrawl.feed import FeedError, check_feed, feed_target
 from hfcrawl.items import ModelPage
-from hfcrawl.ledger import CheckpointMismatch, Ledger, StreamState, utc_now
-from hfcrawl.middlewares import with_backoff
-from hfcrawl.parsing import LayoutError, ParseError, next_link, parse_api_models, parse_html_listing, parse_pipeline_tags
+from hfcrawl.ledger import CheckpointMismatch, Ledger, StreamState, ledger_of, utc_now
+from hfcrawl.middlewares import CrawlStopping
+from hfcrawl.parsing import (LayoutError, ParseError, next_link, parse_api_models, parse_html_listing,
+                             parse_pipeline_tags)
+from hfcrawl.seen import SeenHashes, id_hashes
+from hfcrawl.spidermiddlewares import StreamError
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +38,25 @@ def _split(value: str | None) -> list[str] | None:
     return list(dict.fromkeys(items))
 
 
+def argument_error(tags: list[str] | None, authors: list[str] | None, source: str, page_size: str | int) -> str | None:
+    """Why the spider's arguments cannot make a crawl, in one line; None when they can."""
+    if source not in ("api", "html"):
+        return f"source={source!r}: use source=api or source=html"
+    try:
+        size = int(page_size)
+    except (TypeError, ValueError):
+        return f"page_size={page_size!r}: not a whole number (the Hub serves 1 to 1000 models a page)"
+    if not 1 <= size <= 1000:
+        return f"page_size={page_size}: the Hub serves 1 to 1000 models a page"
+    for name, values in (("tags", tags), ("authors", authors)):
+        if values == []:
+            return f"{name}= names nothing to crawl: give at least one {name[:-1]}, or leave the argument out"
+    bad = [v for v in (tags or []) + (authors or []) if not hub.is_valid_name(v)]
+    if bad:
+        return f"not a tag or author name: {', '.join(map(repr, bad))}"
+    return None
+
+
 class ModelsSpider(scrapy.Spider):
     """Every Hub model of the asked task tags (default: all the Hub lists) and/or organisations.
 
@@ -42,38 +65,33 @@ class ModelsSpider(scrapy.Spider):
 
     name = "models"
 
-    def __init__(
-        self,
-        tags: str | None = None,
-        authors: str | None = None,
-        source: str = "api",
-        page_size: str | int = 1000,
-        **kwargs: Any,
-    ):
+    def __init__(self, tags: str | None = None, authors: str | None = None, source: str = "api",
+                 page_size: str | int = 1000, **kwargs: Any):
         super().__init__(**kwargs)
         self.tags = _split(tags)
         self.authors = _split(authors)
-        self.source = source.strip().lower()
-        self.page_size = int(page_size)
-        self.arg_error = None
-        if self.source not in ("api", "html"):
-            self.arg_error = f"source={source!r}: use source=api or source=html"
-        elif not 1 <= self.page_size <= 1000:
-            self.arg_error = f"page_size={page_size}: the Hub serves 1 to 1000 models a page"
-        else:
-            bad = [v for v in (self.tags or []) + (self.authors or []) if not hub.is_valid_name(v)]
-            if bad:
-                self.arg_error = f"not a tag or author name: {', '.join(map(repr, bad))}"
+        self.source = str(source).strip().lower()
+        self.arg_error = argument_error(self.tags, self.authors, self.source, page_size)
+        self.page_size = 1000 if self.arg_error else int(page_size)
+        self.listed: dict[str, SeenHashes] = {}  # per stream, the models its pages listed: a page of repeats ends it
+        self.cursors: dict[str, set[str]] = {}  # per stream, the API pages asked: a cursor seen again ends it
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> ModelsSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.ledger = Ledger.for_crawler(crawler)
-        spider.endpoint = hub.endpoint_from_env()
-        spider.splash_url = crawler.settings.get("SPLASH_URL") or os.environ.get("SPLASH_URL") or None
-        spider.splash_wait = crawler.settings.getfloat("HFCRAWL_SPLASH_WAIT", 1.0)
-        spider.html_path = crawler.settings.get("HFCRAWL_HTML_PATH", "/models")
+        settings = crawler.settings
+        try:
+            spider.endpoint = hub.endpoint_from_env()
+        except ValueError as exc:
+            spider.endpoint, spider.arg_error = "", spider.arg_error or str(exc)
+        spider.splash_url = hub.splash_url(settings)
+        spider.splash_wait = settings.getfloat("HFCRAWL_SPLASH_WAIT", 1.0)
+        spider.html_path = settings.get("HFCRAWL_HTML_PATH", "/models")
         return spider
+
+    @property
+    def ledger(self) -> Ledger:
+        return ledger_of(self.crawler)
 
     # ----------------------------------------------------------------------------------------------------- start
 
@@ -82,14 +100,33 @@ class ModelsSpider(scrapy.Spider):
         logger.error(message)
         self.crawler.stats.set_value("hfcrawl/fatal", message)
 
-    async def start(self) -> AsyncIterator[Any]:
+    def accepts(self, stream: str) -> bool:
+        """Whether a stream of a checkpoint is one this crawl's arguments ask for."""
+        kind, _, value = stream.partition(":")
+        if kind == "author":
+            return value in (self.authors or [])
+        return kind == "tag" and (value in self.tags if self.tags is not None else self.authors is None)
+
+    def preflight(self) -> str | None:
+        """Everything that can be checked before a request, in order; the first problem, or None."""
         if self.arg_error:
-            self.fatal(self.arg_error)
-            return
+            return self.arg_error
+        asked = {"tags": self.tags, "authors": self.authors}
         try:
-            self.ledger.bind(self.source, self.endpoint, {"tags": self.tags, "authors": self.authors})
-        except CheckpointMismatch as exc:
-            self.fatal(str(exc))
+            self.ledger.bind(self.source, self.endpoint, asked, self.accepts)
+            if self.ledger.resumed and self.ledger.feed is None and any(
+                    s.models_written for s in self.ledger.streams.values()):
+                return (f"the checkpoint {self.ledger.path} records no feed position (an older hfcrawl wrote it): "
+                        f"remove the JOBDIR to start over")
+            check_feed(feed_target(self.crawler.settings), self.ledger.feed if self.ledger.resumed else None)
+        except (CheckpointMismatch, FeedError) as exc:
+            return str(exc)
+        return None
+
+    async def start(self) -> AsyncIterator[Any]:
+        problem = self.preflight()
+        if problem:
+            self.fatal(problem)
             return
         if self.ledger.resumed:
             info = self.ledger.resumed_from or {}
@@ -132,7 +169,7 @@ class ModelsSpider(scrapy.Spider):
         yield from self.open_streams(tags, self.authors or [])
 
     def tags_failed(self, failure: Failure) -> None:
-        self.fatal(f"cannot fetch the Hub's task tags from {failure.request.url}: {failure.getErrorMessage()}")
+        self.fatal(f"cannot fetch the Hub's task tags from {failure.request.url}: {_failure_reason(failure)}")
 
     def open_streams(self, tags: list[str], authors: list[str]) -> Iterator[scrapy.Request]:
         for kind, values in (("tag", tags), ("author", authors)):
@@ -148,13 +185,13 @@ class ModelsSpider(scrapy.Spider):
 
     def page_request(self, stream: str, next_page: str | int, page: int) -> scrapy.Request:
         """The request for page `page` of a stream: `next_page` is the API's next URL or the HTML page number."""
-        state = self.ledger.streams[stream]
-        state.status = "running"
         meta = {"stream": stream, "page": page}
         if self.source == "api":
+            self.cursors.setdefault(stream, set()).add(str(next_page))
             return scrapy.Request(str(next_page), callback=self.parse_api, errback=self.page_failed,
                                   meta=meta, dont_filter=True)
-        url = hub.html_listing_url(self.endpoint, page, path=self.html_path, **{state.kind: state.value})
+        kind, _, value = stream.partition(":")
+        url = hub.html_listing_url(self.endpoint, page, path=self.html_path, **{kind: value})
         if self.splash_url:
             from scrapy_splash import SlotPolicy, SplashRequest
 
@@ -166,102 +203,75 @@ class ModelsSpider(scrapy.Spider):
         return scrapy.Request(url, callback=self.parse_html, errback=self.page_failed, meta=meta, dont_filter=True)
 
     def resume_request(self, state: StreamState) -> scrapy.Request:
-        page = int(state.next_page or 0) if self.source == "html" else state.pages
-        return self.page_request(state.name, state.next_page, page)
+        """The next page of a stream; from its first page when the checkpoint holds none (never the URL None)."""
+        if self.source == "html":
+            return self.page_request(state.name, int(state.next_page or 0), int(state.next_page or 0))
+        next_page = state.next_page or self.first_api_url(state.kind, state.value)
+        return self.page_request(state.name, next_page, state.pages)
 
     # ---------------------------------------------------------------------------------------------------- parsing
 
-    def read(self, response: Response, parse: Any, layout_message: str) -> tuple[Any, list[scrapy.Request]]:
-        """`parse(response.body)`, or None and what to do instead: retry the page, or nothing (its stream failed)."""
-        try:
-            return parse(response.body), []
-        except ParseError as exc:
-            return None, list(self.retry_or_fail(response, exc))
-        except LayoutError as exc:
-            return None, list(self.retry_or_fail(response, exc, layout=True, message=layout_message))
-
     def parse_api(self, response: Response) -> Iterator[Any]:
         stream = response.meta["stream"]
-        records, retry = self.read(response, parse_api_models,
-                                   "the API answered in a shape that would make the feed wrong")
-        if records is None:
-            yield from retry
-            return
+        records = parse_api_models(response.body)
+        self.check_progress(response, records)
         next_url = next_link(response.headers.get(b"Link"))
-        refused = None
         if next_url and hub.origin(next_url) != hub.origin(self.endpoint):
-            refused = next_url
-            next_url = None
-        yield from self.emit(response, records, next_url, None)
-        if refused:
             self.crawler.stats.inc_value("hfcrawl/refused_off_hub")
-            self.fail(stream, f"{response.url}: refused the next page {refused}: not the Hub ({self.endpoint})")
-        elif next_url:
+            # the page is good; a resume starts again from it, the last page whose next link could be followed
+            yield from self.emit(response, records, response.url, None)
+            raise StreamError(f"{response.url}: refused the next page {next_url}: not the Hub ({self.endpoint})")
+        if next_url and next_url in self.cursors.get(stream, ()):
+            yield from self.emit(response, records, response.url, None)
+            raise StreamError(f"{response.url}: its next page {next_url} was read already: the Hub's pages loop")
+        yield from self.emit(response, records, next_url, None)
+        if next_url:
             yield self.page_request(stream, next_url, response.meta["page"] + 1)
 
     def parse_html(self, response: Response) -> Iterator[Any]:
         stream, page = response.meta["stream"], response.meta["page"]
-        listing, retry = self.read(response, parse_html_listing, "the listing's layout changed, no model could be read")
-        if listing is None:
-            yield from retry
-            return
-        records, total = listing
+        records, total = parse_html_listing(response.body, base_url=self.endpoint)
         if total is not None and not records and page * hub.HTML_PAGE_SIZE < total:
-            self.fail(stream, f"{response.url}: page {page} holds no model, yet the Hub advertises {total}: "
+            raise StreamError(f"{response.url}: page {page} holds no model, yet the Hub advertises {total}: "
                               f"the listing's layout may have changed")
-            return
+        self.check_progress(response, records)
         more = bool(records) and (total is None or (page + 1) * hub.HTML_PAGE_SIZE < total)
         yield from self.emit(response, records, page + 1 if more else None, total)
         if more:
             yield self.page_request(stream, page + 1, page + 1)
 
+    def check_progress(self, response: Response, records: list[dict]) -> None:
+        """StreamError when a page lists only models its stream listed already: pagination that goes round in
+        circles (the dedup pipeline would hide the repeats and the crawl would never end)."""
+        if not records:
+            return
+        seen = self.listed.setdefault(response.meta["stream"], SeenHashes())
+        if not seen.add_new(id_hashes((r["id"] for r in records), len(records))).any():
+            raise StreamError(f"{response.url}: page {response.meta['page']} lists no model this stream had not "
+                              f"listed already: the Hub's pages repeat")
+
     def emit(self, response: Response, records: list[dict], next_page: str | int | None,
              total: int | None) -> Iterator[ModelPage]:
         stream = response.meta["stream"]
         if not records and response.meta["page"] == 0 and stream.startswith("author:"):
-            self.fail(stream, f"{response.url}: no model listed for this author (unknown author or organisation?)")
-            return
+            raise StreamError(f"{response.url}: no model listed for this author (unknown author or organisation?)")
         yield ModelPage(stream=stream, page=response.meta["page"], url=response.url, models=records,
                         next_page=next_page, advertised_total=total, source=self.source, crawled_at=utc_now())
 
     # ------------------------------------------------------------------------------------------------- failures
 
-    def retry_or_fail(self, response: Response, exc: Exception, layout: bool = False,
-                      message: str = "gave up on a bad body") -> Iterator[scrapy.Request]:
-        """Retry a page whose body could not be read; fail its stream loudly once retries are spent.
-
-        A body in an unknown shape (`layout`) is retried only HFCRAWL_LAYOUT_RETRIES times: a one-off error page
-        served with status 200 passes, a real change of layout fails after a few requests.
-        """
-        self.crawler.stats.inc_value("hfcrawl/bad_bodies")
-        request = response.request
-        if layout:
-            # counted apart from the retries of other faults, which the same page may have had before
-            tries = request.meta.get("hfcrawl_layout_retries", 0)
-            allowed = tries < self.crawler.settings.getint("HFCRAWL_LAYOUT_RETRIES", 2)
-            retry = get_retry_request(request, spider=self, reason="unexpected layout",
-                                      max_retry_times=request.meta.get("retry_times", 0) + 1) if allowed else None
-            if retry is not None:
-                retry.meta["hfcrawl_layout_retries"] = tries + 1
-        else:
-            retry = get_retry_request(request, spider=self, reason="bad body")
-        if retry is not None:
-            yield with_backoff(retry, self.crawler)
-        else:
-            self.fail(response.meta["stream"], f"{response.url}: {message}: {exc}")
-
     def page_failed(self, failure: Failure) -> None:
         request = failure.request
-        if failure.check(HttpError):
-            reason = f"HTTP {failure.value.response.status}"
-        else:
-            reason = failure.getErrorMessage() or failure.type.__name__
+        if failure.check(CrawlStopping):
+            return  # the crawl was stopped: the stream stays where its checkpoint says, to resume from there
+        reason = _failure_reason(failure)
         where = request.meta.get("splash", {}).get("args", {}).get("url", request.url)
         if self.splash_url and request.meta.get("splash"):
             reason += f" (rendering through Splash at {self.splash_url})"
-        self.fail(request.meta["stream"], f"{where}: {reason}")
+        self.ledger.fail(request.meta["stream"], f"{where}: {reason}")
 
-    def fail(self, stream: str, message: str) -> None:
-        logger.error("Stream %s is incomplete: %s", stream, message)
-        self.crawler.stats.inc_value("hfcrawl/streams_failed")
-        self.ledger.fail(stream, message)
+
+def _failure_reason(failure: Failure) -> str:
+    if failure.check(HttpError):
+        return f"HTTP {failure.value.response.status}"
+    return failure.getErrorMessage() or failure.type.__name__

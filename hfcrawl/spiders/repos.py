@@ -18,29 +18,23 @@ from typing import Any
 
 import scrapy
 from scrapy.crawler import Crawler
-from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.http import Response
 from scrapy.settings import BaseSettings
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from hfcrawl import hub, inputs
-from hfcrawl.feed import feed_target
+from hfcrawl.feed import FeedError, check_feed, feed_target
 from hfcrawl.inputs import InputError, PreviousFeed
 from hfcrawl.items import ModelPage
-from hfcrawl.ledger import CheckpointMismatch, Ledger, utc_now
-from hfcrawl.middlewares import with_backoff
+from hfcrawl.ledger import CheckpointMismatch, Ledger, ledger_of, utc_now
+from hfcrawl.middlewares import retry_later
 from hfcrawl.parsing import LayoutError, ParseError, next_link, parse_commits, parse_model_card, parse_refs, total_count
 from hfcrawl.repos_feed import COMMITS_PAGE, commits_url, info_url, quota_window, refs_url, repo_not_found, repo_record
 
 logger = logging.getLogger(__name__)
 
 STREAM = "repos:input"  # the crawl's one ledger stream: its pages are repositories
-
-
-def crawl_ledger(crawler: Crawler) -> Ledger:
-    """The ledger shared with the feed writer and the report."""
-    return Ledger.for_crawler(crawler)
 
 
 def _positive(name: str, value: Any) -> int | None:
@@ -118,11 +112,15 @@ class ReposSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> ReposSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.ledger = crawl_ledger(crawler)
         spider.endpoint = hub.endpoint_from_env()
         spider.max_inflight = crawler.settings.getint(
             "HFCRAWL_REPOS_INFLIGHT", 2 * crawler.settings.getint("CONCURRENT_REQUESTS", 8))
         return spider
+
+    @property
+    def ledger(self) -> Ledger:
+        """The ledger shared with the feed writer and the report (an extension: found once they are built)."""
+        return ledger_of(self.crawler)
 
     def fatal(self, message: str) -> None:
         """A problem with what was asked: nothing is crawled, the command exits non-zero."""
@@ -141,11 +139,14 @@ class ReposSpider(scrapy.Spider):
         feed = feed_target(self.crawler.settings).path
         if self.since and feed.exists() and self.since.resolve() == feed.resolve():
             raise InputError(f"since {self.since}: is also the output feed; write the new feed to another file")
+        position = self.ledger.feed if self.ledger.resumed else None
+        check_feed(feed_target(self.crawler.settings), position)
         previous = PreviousFeed(self.since) if self.since else None
         if previous is not None and not inputs.has_sha(self.paths):
             raise InputError(f"since {self.since}: the input gives no sha (ids only), so nothing could be carried "
                              f"over; give a models feed as input")
-        done = inputs.feed_ids(feed) if self.ledger.resumed and feed.exists() else None
+        # every complete line stays (the feed writer appends after them): each is a repository done
+        done = inputs.feed_ids(feed) if position is not None and feed.exists() else None
         if self.sample_size or self.per_task:
             chosen = inputs.sample(inputs.unique(inputs.entries_of(self.paths, self.ids)), self.sample_size,
                                    int(self.seed) if self.seed.lstrip("-").isdigit() else inputs.stable_hash(self.seed),
@@ -165,7 +166,7 @@ class ReposSpider(scrapy.Spider):
             self.fatal(self.arg_error)
             return
         try:
-            self.ledger.bind("repos", self.endpoint, self.asked())
+            self.ledger.bind("repos", self.endpoint, self.asked(), lambda stream: stream == STREAM)
             chunks, previous = self.prepare()
             if not self.ledger.resumed:
                 self.ledger.add_stream("repos", "input", 0)
@@ -176,7 +177,7 @@ class ReposSpider(scrapy.Spider):
             self.slot_free = asyncio.Event()
             async for output in self.walk(chunks, previous):
                 yield output
-        except (InputError, CheckpointMismatch) as exc:
+        except (InputError, CheckpointMismatch, FeedError) as exc:
             self.fatal(str(exc))
             return
         self.input_done = True
@@ -221,10 +222,12 @@ class ReposSpider(scrapy.Spider):
             return parse(response.body)
         except (ParseError, LayoutError) as exc:
             self.crawler.stats.inc_value("hfcrawl/bad_bodies")
-            retry = get_retry_request(response.request, spider=self, reason="bad body")
+            # the retry policy of hfcrawl.spidermiddlewares.PageErrorMiddleware; handled here, not raised to it,
+            # because a repository that gives up must still free its place (see `release`)
+            retry = retry_later(response.request, self.crawler, "bad body")
             if retry is None:
                 raise _Failed(f"gave up on a bad body: {exc}") from None
-            return with_backoff(retry, self.crawler)
+            return retry
 
     def step(self, response: Response, parse: Any, then: Any) -> Iterator[Any]:
         state = response.meta["repo"]

@@ -1,0 +1,70 @@
+"""One place that decides what a page the spider could not use costs: a retry, or its stream.
+
+Callbacks parse and raise; they do not build retries. `PageErrorMiddleware` catches what they raise:
+
+- `ParseError` (a body cut short, not JSON): the page is asked again (RETRY_TIMES, with the back-off), then its
+  stream fails;
+- `LayoutError` (the Hub answered in a shape the parser does not know): asked again only HFCRAWL_LAYOUT_RETRIES
+  times (a one-off error page served with status 200 passes, a real change of layout fails after a few requests);
+- `StreamError` (pagination that loops, an author without models, a next page off the Hub): the stream fails at once.
+
+Any spider can use it: its requests carry `meta["stream"]`, the name of a stream of the ledger
+(`hfcrawl.ledger`); a failed stream is recorded there and reported. Exceptions of requests without a stream, and
+other exceptions, are left to Scrapy.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from scrapy.crawler import Crawler
+from scrapy.http import Response
+
+from hfcrawl.ledger import ledger_of
+from hfcrawl.middlewares import retry_later
+from hfcrawl.parsing import LayoutError, ParseError
+
+LAYOUT_TRIES = "hfcrawl_layout_retries"  # request.meta key: retries spent on an unknown layout
+
+
+class StreamError(Exception):
+    """The stream cannot go on (no retry will help); the message says why, for the report."""
+
+
+class PageErrorMiddleware:
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+        self.layout_retries = crawler.settings.getint("HFCRAWL_LAYOUT_RETRIES", 2)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> PageErrorMiddleware:
+        return cls(crawler)
+
+    def process_spider_exception(self, response: Response, exception: Exception) -> Iterable[Any] | None:
+        stream = response.meta.get("stream")
+        if stream is None or not isinstance(exception, (ParseError, LayoutError, StreamError)):
+            return None
+        if isinstance(exception, StreamError):
+            ledger_of(self.crawler).fail(stream, str(exception))
+            return []
+        self.crawler.stats.inc_value("hfcrawl/bad_bodies")
+        retry = self.retry(response, exception)
+        if retry is not None:
+            return [retry]
+        what = "gave up on a bad body" if isinstance(exception, ParseError) else \
+            "unexpected layout (a result would be wrong)"
+        ledger_of(self.crawler).fail(stream, f"{response.url}: {what}: {exception}")
+        return []
+
+    def retry(self, response: Response, exception: Exception) -> Any:
+        request = response.request
+        if isinstance(exception, ParseError):
+            return retry_later(request, self.crawler, "bad body")
+        # counted apart from the retries of other faults, which the same page may have had before
+        tries = request.meta.get(LAYOUT_TRIES, 0)
+        if tries >= self.layout_retries:
+            return None
+        retry = retry_later(request, self.crawler, "unexpected layout",
+                            max_retry_times=request.meta.get("retry_times", 0) + 1)
+        if retry is not None:
+            retry.meta[LAYOUT_TRIES] = tries + 1
+        return retry

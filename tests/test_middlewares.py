@@ -1,0 +1,145 @@
+"""The middlewares' decisions, without a server or a real clock: how long the Hub asks to wait, the cap, the budget,
+the back-off, and 429s counted apart from other retries."""
+from __future__ import annotations
+
+import asyncio
+import time
+from email.utils import formatdate
+
+import pytest
+from scrapy import Request, Spider
+from scrapy.http import Response
+from scrapy.utils.test import get_crawler
+
+from hfcrawl.middlewares import (
+    NOT_BEFORE,
+    TRIES_429,
+    BackoffRetryMiddleware,
+    CrawlStopping,
+    HubRateLimitMiddleware,
+    Pacer,
+    WaitTooLong,
+    backoff_delay,
+    rate_limit_wait,
+    retry_after_seconds,
+)
+
+NOW = 1_800_000_000.0
+
+
+class FakeClock:
+    def __init__(self, now: float = 1000.0):
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _crawler(**settings):
+    crawler = get_crawler(Spider, {"HFCRAWL_DEFAULT_429_WAIT": 10, "HFCRAWL_MAX_WAIT": 360, **settings})
+    crawler.spider = Spider.from_crawler(crawler, name="test")
+    return crawler
+
+
+def _response(status: int, url: str = "https://hub.test/api/models", **headers: str) -> Response:
+    return Response(url, status=status, headers=headers, request=Request(url))
+
+
+@pytest.mark.parametrize("value", ["-5", "0", "nan", "inf", "-inf", "1e309", "soon", "", formatdate(NOW - 60)])
+def test_a_retry_after_that_is_not_a_positive_finite_wait_is_not_used(value):
+    assert retry_after_seconds(value, NOW) is None
+
+
+def test_a_retry_after_in_seconds_or_as_a_future_date_is_used():
+    assert retry_after_seconds(" 30 ", NOW) == 30
+    assert retry_after_seconds(formatdate(NOW + 120, usegmt=True), NOW) == pytest.approx(120)
+
+
+def test_the_ratelimit_header_asks_for_a_wait_only_when_spent_or_on_a_429():
+    spent = {b"RateLimit": b'"api";r=0;t=42'}
+    assert rate_limit_wait(200, spent, NOW) == (42.0, "RateLimit t=42")
+    assert rate_limit_wait(200, {b"RateLimit": b'"api";r=7;t=42'}, NOW) is None
+    assert rate_limit_wait(429, {b"RateLimit": b'"api";r=7;t=42'}, NOW)[0] == 42.0
+    assert rate_limit_wait(429, {b"Retry-After": b"nan"}, NOW) is None
+    assert rate_limit_wait(200, {b"Retry-After": b"30"}, NOW) is None  # only a 429 or a 503 asks with it
+
+
+def test_a_429_without_a_usable_wait_pauses_the_hub_for_the_default_wait():
+    clock = FakeClock()
+    mw = HubRateLimitMiddleware(_crawler(), clock=clock)
+    retry = mw.process_response(Request("https://hub.test/p"), _response(429, **{"Retry-After": "-5"}))
+    assert isinstance(retry, Request)
+    wait = mw.pacer.wait_for(0.0, clock.now)
+    assert wait.seconds == 10 and wait.stat == "hfcrawl/wait_seconds"
+    clock.now += 10
+    assert mw.pacer.wait_for(0.0, clock.now) is None
+
+
+def test_a_429_asking_more_than_the_cap_fails_with_the_hubs_figure():
+    mw = HubRateLimitMiddleware(_crawler(HFCRAWL_MAX_WAIT=360), clock=FakeClock())
+    with pytest.raises(WaitTooLong, match="999999 s .*HFCRAWL_MAX_WAIT=360"):
+        mw.process_response(Request("https://hub.test/p"), _response(429, **{"Retry-After": "999999"}))
+
+
+def test_a_good_page_announcing_a_reset_beyond_the_cap_fails_the_next_request_at_once():
+    clock = FakeClock()
+    mw = HubRateLimitMiddleware(_crawler(HFCRAWL_MAX_WAIT=360), clock=clock)
+    page = _response(200, RateLimit='"api";r=0;t=999999')
+    assert mw.process_response(Request(page.url), page) is page  # the page itself is kept
+    with pytest.raises(WaitTooLong, match="999999"):
+        asyncio.run(mw.process_request(Request("https://hub.test/next")))
+
+
+def test_429s_are_counted_apart_from_the_retries_of_server_errors():
+    crawler = _crawler(RETRY_TIMES=2, HFCRAWL_MAX_429_RETRIES=20, HFCRAWL_BACKOFF_BASE=1, HFCRAWL_BACKOFF_MAX=60)
+    limits = HubRateLimitMiddleware(crawler, clock=FakeClock())
+    request = Request("https://hub.test/p")
+    for _ in range(5):
+        request = limits.process_response(request, _response(429))
+    assert request.meta[TRIES_429] == 5 and request.meta.get("retry_times", 0) == 0
+    retries = BackoffRetryMiddleware(crawler)
+    before = time.monotonic()
+    retry = retries.process_response(request, _response(503))
+    assert isinstance(retry, Request) and retry.meta["retry_times"] == 1  # a 503 still has its two retries
+    assert retry.meta[NOT_BEFORE] - before <= 1.25 + 0.1  # the first back-off, not one doubled by the 429s
+
+
+def test_the_429_limit_ends_in_the_429_response():
+    limits = HubRateLimitMiddleware(_crawler(HFCRAWL_MAX_429_RETRIES=2), clock=FakeClock())
+    request = Request("https://hub.test/p")
+    for _ in range(2):
+        request = limits.process_response(request, _response(429))
+    last = _response(429)
+    assert limits.process_response(request, last) is last
+
+
+def test_the_budget_holds_requests_to_n_per_window():
+    pacer = Pacer(budget=3, window=10.0)
+    assert [pacer.wait_for(0.0, t) for t in (0.0, 1.0, 2.0)] == [None, None, None]
+    wait = pacer.wait_for(0.0, 3.0)
+    assert wait.seconds == 7.0 and wait.stat == "hfcrawl/budget_wait_seconds"
+    assert pacer.wait_for(0.0, 10.0) is None  # the first request left the window
+
+
+def test_a_retry_waits_for_its_back_off_and_the_hubs_pause_wins_when_longer():
+    pacer = Pacer()
+    assert pacer.wait_for(5.0, 3.0).seconds == 2.0
+    pacer.pause(30.0, "RateLimit t=30", 3.0)
+    wait = pacer.wait_for(5.0, 3.0)
+    assert wait.seconds == 30.0 and wait.why == "RateLimit t=30"
+
+
+def test_back_off_doubles_up_to_its_cap():
+    assert [backoff_delay(n, 1.0, 10.0, jitter=0) for n in (1, 2, 3, 4, 5)] == [1, 2, 4, 8, 10]
+    assert backoff_delay(1, 1.0, 10.0, jitter=1) == 1.25
+
+
+def test_a_wait_ends_within_a_second_once_the_crawl_stops():
+    crawler = _crawler()
+    crawler.crawling = False  # what Ctrl-C does first
+    mw = HubRateLimitMiddleware(crawler)
+    mw.pacer.pause(300.0, "Retry-After: 300", time.monotonic())
+    started = time.monotonic()
+    with pytest.raises(CrawlStopping):
+        asyncio.run(mw.process_request(Request("https://hub.test/p")))
+    assert time.monotonic() - started < 1.0
