@@ -212,3 +212,16 @@ def test_bad_input_is_refused_in_one_line_before_any_request(hub, repos, models_
 def _write(path: Path, text: str) -> Path:
     path.write_text(text)
     return path
+
+
+def test_since_that_is_the_output_or_without_shas_to_compare_is_refused(hub, repos, models_feed):
+    first = repos.run("-a", "ids=bert-base-uncased")
+    assert first.returncode == 0, first.log[-3000:]
+    before = repos.feed.read_bytes()
+    hub.reset_stats()
+    same = repos.run("-a", f"input={models_feed}", "-a", f"since={repos.feed}")
+    ids_only = ReposRunner(hub.url, repos.workdir, "other.jsonl").run("-a", "ids=bert-base-uncased",
+                                                                     "-a", f"since={repos.feed}")
+    assert same.returncode == ids_only.returncode == 1
+    assert "is also the output feed" in same.log and "the input gives no sha" in ids_only.log
+    assert repos.feed.read_bytes() == before and hub.stats()["requests"] == 0
