@@ -89,7 +89,8 @@ def test_count_mode_writes_one_line_per_id_with_what_the_hub_holds_at_the_floor_
     # the floor: refs + a one-commit page per repository; model info only for the id without card fields;
     # one call for a repository gone (its 404 is not retried)
     stats = hub.stats()
-    assert stats["requests"] == 2 * (len(lines) - gone - 1) + 3 + gone
+    assert stats["requests"] == 2 * (len(lines) - gone - 1) + 3 + gone, (stats["statuses"], stats["repos"],
+                                                                         result.report.get("retries_by_reason"))
     assert stats["repos"]["repeated"] == 0
     report = result.report
     assert report["complete"] and report["repos"]["not_found"] == gone and report["repos"]["ok"] == len(lines) - gone
