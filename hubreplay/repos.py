@@ -97,11 +97,12 @@ class RepoHistories:
 
     def summary(self, model_id: str) -> dict[str, Any] | None:
         """The repository as its refs and first commits page say: None when deleted or unknown."""
-        if model_id not in self._summaries:
+        found = self._summaries.get(model_id, self)  # self: not there (None is a summary: deleted)
+        if found is self:
             if len(self._summaries) > 4096:
                 self._summaries.clear()
-            self._summaries[model_id] = self._summary(model_id)
-        return self._summaries[model_id]
+            found = self._summaries[model_id] = self._summary(model_id)
+        return found
 
     def _summary(self, model_id: str) -> dict[str, Any] | None:
         b = self.base_index(model_id)
@@ -173,12 +174,13 @@ class RepoHistories:
                 stem = _VERSION_TAIL.sub("", name)
                 if owner and stem and stem != name:
                     families.setdefault((owner, stem.lower()), []).append(mid)
-            self._successors = {}
+            successors = {}
             for members in families.values():
                 members.sort()
                 for older, newer in zip(members, members[1:]):
                     if _seed(older, "successor") % 1000 < P_SUCCESSOR * 1000:
-                        self._successors[older] = newer
+                        successors[older] = newer
+            self._successors = successors  # whole: the server's other threads never see a part of it
         return self._successors
 
     def card_data(self, b: int) -> dict[str, Any] | None:

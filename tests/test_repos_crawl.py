@@ -226,3 +226,17 @@ def test_since_that_is_the_output_or_without_shas_to_compare_is_refused(hub, rep
     assert same.returncode == ids_only.returncode == 1
     assert "is also the output feed" in same.log and "the input gives no sha" in ids_only.log
     assert repos.feed.read_bytes() == before and hub.stats()["requests"] == 0
+
+
+def test_histories_are_whole_when_threads_of_the_hub_ask_at_once(hub):
+    """The hub answers from many threads: none may see a lineage table half built (a card without its successor)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from hubreplay.repos import RepoHistories
+
+    full = RepoHistories(hub.universe).successors()
+    for _ in range(3):
+        fresh = RepoHistories(hub.universe)
+        with ThreadPoolExecutor(8) as pool:
+            seen = list(pool.map(lambda _, h=fresh: len(h.successors()), range(64)))
+        assert seen == [len(full)] * 64
