@@ -151,6 +151,8 @@ class CrawlReport:
             "wait_seconds_budget": stats.get("hfcrawl/budget_wait_seconds", 0),
             "refused_off_hub": stats.get("hfcrawl/refused_off_hub", 0),
             "streams": per_stream,
+            # a spider may add its own section (the repos crawl: repositories done, carried over, not found)
+            **(getattr(self.crawler.spider, "report_fields", dict)()),
         }
 
 

@@ -23,6 +23,8 @@ API_EXPAND = (
     "lastModified",
     "library_name",
     "tags",
+    "sha",  # lets `scrapy crawl repos -a since=...` skip repositories that did not change
+    "cardData",  # base_model / new_version: saves the repos crawl one model-info call per repository
 )
 
 #: Cards per page of the web listing (the Hub's `numItemsPerPage`).

@@ -25,6 +25,9 @@ FEED_FIELDS: tuple[str, ...] = (
     "tags",  # list of str, or None where the source does not give them (HTML)
     "source",  # "api" or "html"
     "crawled_at",  # ISO-8601 UTC time the page was fetched
+    "sha",  # head commit of the repository's main branch (API: `expand=sha`; None from HTML)
+    "base_model",  # the card's `base_model` as written (an id, a list of ids, or None; API: `expand=cardData`)
+    "new_version",  # the card's successor id, or None (API: `expand=cardData`)
 )
 
 

@@ -35,6 +35,8 @@ class LayoutError(ValueError):
 
 def _api_record(item: dict[str, Any]) -> dict[str, Any]:
     get = item.get
+    card = get("cardData")
+    card_get = card.get if card.__class__ is dict else {}.get
     # one dict literal in the feed's key order: this runs once per model of a crawl
     return {
         "id": get("id") or get("modelId"),
@@ -51,6 +53,9 @@ def _api_record(item: dict[str, Any]) -> dict[str, Any]:
         "tags": get("tags"),
         "source": None,
         "crawled_at": None,
+        "sha": get("sha"),
+        "base_model": card_get("base_model"),
+        "new_version": card_get("new_version"),
     }
 
 
@@ -223,3 +228,88 @@ def parse_html_listing(body: bytes, base_url: str | None = None) -> tuple[list[d
     total_match = re.search(rb"&quot;numTotalItems&quot;:(\d+)|\"numTotalItems\":(\d+)", body)
     total = int(next(g for g in total_match.groups() if g)) if total_match else None
     return records, total
+
+
+# -------------------------------------------------------------------------------------------------- repositories
+# One model's git repository (docs/hub-api.md section 7): refs, a page of commits, the card's lineage fields.
+
+
+def _json_body(body: bytes, what: str) -> Any:
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise ParseError(f"{what} is not JSON ({len(body)} bytes): {exc}") from None
+
+
+def _ref_names(entries: Any, kind: str) -> list[str]:
+    if entries is None:
+        return []
+    if not isinstance(entries, list) or not all(isinstance(e, dict) and isinstance(e.get("name"), str)
+                                                for e in entries):
+        raise LayoutError(f"refs: '{kind}' is not a list of named refs")
+    return [e["name"] for e in entries]
+
+
+def parse_refs(body: bytes) -> dict[str, Any]:
+    """`branches` and `tags` (names, in the Hub's order) and `sha` (head of `main`, None without a main branch)
+    of a `/api/models/{id}/refs` body."""
+    data = _json_body(body, "refs")
+    if not isinstance(data, dict) or "branches" not in data:
+        raise LayoutError(f"refs: expected an object with 'branches', got {str(data)[:120]}")
+    branches = _ref_names(data["branches"], "branches")
+    main = next((e for e in data["branches"] if e["name"] == "main"), None)
+    sha = main.get("targetCommit") if main else None
+    return {"branches": branches, "tags": _ref_names(data.get("tags"), "tags"),
+            "sha": sha if isinstance(sha, str) else None}
+
+
+def _commit(item: Any, position: int) -> dict[str, Any]:
+    if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+        raise LayoutError(f"commit {position} of the page has no 'id': {str(item)[:120]}")
+    authors = item.get("authors") if isinstance(item.get("authors"), list) else []
+    names = [a.get("user") if isinstance(a, dict) else a for a in authors]
+    return {"id": item["id"], "date": item.get("date"), "title": item.get("title"),
+            "authors": [n for n in names if isinstance(n, str) and n]}
+
+
+def parse_commits(body: bytes) -> list[dict[str, Any]]:
+    """Commits of one `/api/models/{id}/commits/{rev}` page, newest first: `{id, date, title, authors}` each,
+    authors as user names (the message and avatars are left out: the feed keeps what a versioning study reads)."""
+    data = _json_body(body, "commits page")
+    if not isinstance(data, list):
+        raise LayoutError(f"commits: expected a JSON array, got {type(data).__name__}")
+    return [_commit(item, position) for position, item in enumerate(data)]
+
+
+def total_count(header: str | bytes | None) -> int | None:
+    """The `x-total-count` header as an int (None when absent or not a count)."""
+    if header is None:
+        return None
+    text = header.decode("latin-1") if isinstance(header, bytes) else header
+    text = text.strip()
+    return int(text) if text.isdigit() else None
+
+
+def card_lineage(card_data: Any, tags: Any) -> dict[str, Any]:
+    """`base_model` (ids from the card's `base_model` and the `base_model:[relation:]id` tags, card first, each
+    once) and `new_version` (the card's successor id, or None) of one model."""
+    card = card_data if isinstance(card_data, dict) else {}
+    declared = card.get("base_model")
+    ids = [declared] if isinstance(declared, str) else declared if isinstance(declared, list) else []
+    for tag in tags if isinstance(tags, list) else []:
+        if isinstance(tag, str) and tag.startswith("base_model:"):
+            ids.append(tag.rpartition(":")[2])
+    clean = [i.strip() for i in ids if isinstance(i, str) and i.strip()]
+    successor = card.get("new_version")
+    successor = successor.strip() if isinstance(successor, str) and successor.strip() else None
+    return {"base_model": list(dict.fromkeys(clean)), "new_version": successor}
+
+
+def parse_model_card(body: bytes) -> dict[str, Any]:
+    """Lineage fields (see `card_lineage`) and `sha` of a `/api/models/{id}` body (model info)."""
+    data = _json_body(body, "model info")
+    if not isinstance(data, dict) or not isinstance(data.get("id"), str):
+        raise LayoutError(f"model info: expected an object with an 'id', got {str(data)[:120]}")
+    fields = card_lineage(data.get("cardData"), data.get("tags"))
+    fields["sha"] = data.get("sha") if isinstance(data.get("sha"), str) else None
+    return fields

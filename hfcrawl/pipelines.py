@@ -26,6 +26,7 @@ logger = logging.getLogger(__name__)
 # Legacy names may start with "_" (huggingtweets/_rdo, Jackay/__ are real).
 _PART = r"[A-Za-z0-9_](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9_-])?"
 _ID_RE = re.compile(rf"(?:{_PART}/)?{_PART}")
+_SHA_RE = re.compile(r"[0-9a-f]{40}")  # a git commit id, as the Hub gives `sha`
 # A date as the Hub writes it (ISO-8601, `2022-03-02T23:29:04.000Z`); anything else is nulled and counted.
 _DATE_RE = re.compile(r"\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])"
                       r"(?:[T ](?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?")
@@ -95,6 +96,7 @@ class CleanModelsPipeline:
         source, crawled_at = page.source, page.crawled_at
         constants = {"crawl_tag": crawl_tag, "crawl_author": crawl_author, "source": source, "crawled_at": crawled_at}
         id_ok, clean_int, clean_tags = _ID_RE.fullmatch, _clean_int, _clean_tags
+        sha_ok = _SHA_RE.fullmatch
         cleaned = []
         # Records come from hfcrawl.parsing with every feed key already in place: fill them in, in place. This loop
         # runs once per model of the crawl, so it is unrolled: a string is stripped, a count must be an int >= 0.
@@ -126,6 +128,9 @@ class CleanModelsPipeline:
             value = record["tags"]
             if value is not None:
                 record["tags"] = clean_tags(value)
+            value = record["sha"]
+            if value is not None and (value.__class__ is not str or not sha_ok(value)):
+                record["sha"] = self.bad_field("sha", value)
             record.update(constants)
             cleaned.append(record)
         page.listed = len(page.models)

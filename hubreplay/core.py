@@ -24,6 +24,7 @@ from .render_api import API_SORTS, EXPAND_KEYS, MAX_LIMIT, SORT_ALIASES, render_
 from .render_html import HTML_SORTS, PAGE_SIZE_HTML, PageRenderer
 from .render_js import js_page
 from .reply import ERROR_PAGE, HTML, BadRequest, Reply, json_error
+from .repos import RepoHistories
 from .universe import Universe
 from .views import View, decode_cursor, encode_cursor
 
@@ -34,11 +35,12 @@ _HOME_PAGE = (b"<!DOCTYPE html><html><head><title>Hugging Face replay</title></h
 
 
 def classify(path: str) -> tuple[str, str]:
-    """(route, rate-limit bucket) of a path: route is api, tags, html, json, js or other."""
+    """(route, rate-limit bucket) of a path: route is api, tags, repo (/api/models/{id}...), html, json, js or
+    other."""
     if path.startswith("/api/"):
         route = "api" if path.rstrip("/") == "/api/models" else "tags"
         if route == "tags" and not path.startswith("/api/models-tags-by-type"):
-            route = "other"
+            route = "repo" if path.startswith("/api/models/") else "other"
         return route, "api"
     if path in ("/models", "/models/"):
         return "html", "pages"
@@ -72,6 +74,7 @@ class HubCore:
         self.base_url = base_url
         self.limits = RateLimits(quota, window)
         self.lock = threading.Lock()
+        self.repos = RepoHistories(universe)  # /api/models/{id}/refs, /commits/{rev}, model info (hubreplay.repos)
         self.set_faults(faults if faults is not None else Faults(seed=seed))
         self.reset_stats()
         self._tags_payload: dict | None = None
@@ -95,6 +98,8 @@ class HubCore:
                 "inflight": 0, "max_inflight": 0, "cursors_followed": 0, "bad_requests": 0,
             }
             self.limits.reset()
+            if hasattr(self, "repos"):
+                self.repos.requests.clear()
             self._cpu0 = time.process_time()
             self._wall0 = time.time()
             if hasattr(self, "faults"):
@@ -107,6 +112,7 @@ class HubCore:
         s["cpu_seconds"] = round(time.process_time() - self._cpu0, 4)
         s["wall_seconds"] = round(time.time() - self._wall0, 4)
         s["faults"] = self.faults.to_json()
+        s["repos"] = self.repos.stats()
         s["models"] = self.u.N * self.u.K
         s["multiply"] = self.u.K
         s["pid"] = os.getpid()
@@ -280,6 +286,9 @@ class HubCore:
             return Reply(200, _HOME_PAGE, HTML)
         if path == "/api/whoami-v2":
             return json_error(401, "Invalid credentials in Authorization header")
+        found = self.repos.answer(path, params, self.base_url)
+        if found is not None:
+            return Reply(found[0], found[1], headers=found[2])
         m = re.fullmatch(r"/api/models/(.+)", path)
         if m:
             return self._api_model(unquote(m.group(1)))

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import orjson
 
+from .repos import histories_of
 from .synthetic import LICENSES, iso, isos, oids
 from .views import TrendingView, View
 
@@ -112,9 +113,8 @@ def field_value(u: Universe, key, v, b, mid, pt, lib, dl, li, cr, mo, tr, tags):
         return int(u.H[b] % 2_000_000_000)
     if key == "mask_token":
         return "[MASK]" if pt == "fill-mask" else None
-    if key == "cardData":
-        lic = next((t[8:] for t in tags if t.startswith("license:")), None)
-        return {"license": lic} if lic else None
+    if key == "cardData":  # license, and the synthetic lineage (base_model, new_version) of hubreplay.repos
+        return histories_of(u).card_data(b)
     return None
 
 

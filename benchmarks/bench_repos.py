@@ -1,0 +1,225 @@
+"""Repos crawl benchmark, on the replay hub's synthetic repository histories (hub in a child process).
+
+    .venv/bin/python benchmarks/bench_repos.py                  # 10,000 repositories in count mode, all parts
+    .venv/bin/python benchmarks/bench_repos.py --repos 2000 --skip memory
+
+Parts, each its own process (peak memory = ru_maxrss via os.wait4; requests counted by the hub):
+  auto     scrapy crawl repos -a input=<models feed>              card fields from the listing: 2 calls a repository
+  auto-2k  the same over the first --compare repositories (2,000), the base of the two comparisons below
+  info     scrapy crawl repos -a input=<first 2,000> -a card=info  model info per repository: 3 calls
+  hfhub    huggingface_hub as a user would: HfApi.list_repo_refs + list_repo_commits per id, 8 threads (2,000)
+  quota    `auto` on a hub enforcing a quota scaled down from 1,000 calls / 300 s to --quota / --window (the
+           whole benchmark must stay within ~5 minutes): wall time against the floor the quota allows
+  memory   scrapy crawl repos over a text input of 3,000,000 ids, stopped after 500 repositories: peak memory
+The models feed comes from `scrapy crawl models` on the same hub (listing with expand=sha,cardData).
+Prints a table and one JSON line.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import requests
+
+from hubreplay import ReplayHub
+
+ROOT = Path(__file__).resolve().parents[1]
+
+TAGS = "text-classification,token-classification,fill-mask"
+SCRAPY = [sys.executable, "-m", "scrapy", "crawl"]
+
+
+def peer_hfhub(endpoint: str, ids_path: Path, workers: int) -> dict:
+    """`HfApi.list_repo_refs` + `list_repo_commits` for each id, in a thread pool; counts commits per repository."""
+    os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
+    from huggingface_hub import HfApi
+    from huggingface_hub.errors import RepositoryNotFoundError
+
+    api = HfApi(endpoint=endpoint)
+
+    def one(model_id: str) -> int | None:
+        try:
+            api.list_repo_refs(model_id)
+            return len(api.list_repo_commits(model_id))
+        except RepositoryNotFoundError:
+            return None
+
+    ids = ids_path.read_text().split()
+    with ThreadPoolExecutor(workers) as pool:
+        counts = list(pool.map(one, ids))
+    return {"repos": len(ids), "not_found": sum(c is None for c in counts),
+            "commits": sum(c for c in counts if c is not None)}
+
+
+def run_measured(cmd: list[str], env: dict, cwd: Path, log: Path, timeout: float) -> dict:
+    """Run `cmd`: wall time, exit code, CPU and the process's own peak RSS (VmHWM polled from /proc: ru_maxrss
+    would report this benchmark's own size, which a child keeps from before its exec)."""
+    peak = 0
+    with open(log, "wb") as fh:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=fh, stderr=subprocess.STDOUT)
+        while proc.poll() is None and time.perf_counter() - t0 < timeout:
+            try:
+                with open(f"/proc/{proc.pid}/status") as status:
+                    peak = max([peak] + [int(line.split()[1]) for line in status if line.startswith("VmHWM")])
+            except (OSError, ValueError):
+                pass
+            time.sleep(0.05)
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+        wall = time.perf_counter() - t0
+    return {"returncode": proc.returncode, "wall_s": wall, "peak_rss_mb": peak / 1024}
+
+
+def crawl(endpoint: str, work: Path, name: str, *args: str, timeout: float = 600) -> dict:
+    env = {k: v for k, v in os.environ.items() if k != "HF_TOKEN"}
+    env.update(HF_ENDPOINT=endpoint)
+    feed, report = work / f"{name}.jsonl", work / f"{name}-report.json"
+    cmd = [*SCRAPY, *args, "-O", str(feed), "-s", f"HFCRAWL_REPORT={report}", "-s", "LOG_LEVEL=INFO"]
+    out = run_measured(cmd, env, ROOT, work / f"{name}.log", timeout)
+    out["feed"] = feed
+    out["report"] = json.loads(report.read_text()) if report.exists() else {}
+    return out
+
+
+def models_input(hub: ReplayHub, work: Path, size: int) -> tuple[Path, Path, dict]:
+    """The first `size` lines of a models crawl of TAGS, and their ids; listing bytes with and without cardData."""
+    result = crawl(hub.url, work, "models", "models", "-a", f"tags={TAGS}")
+    assert result["returncode"] == 0, (work / "models.log").read_text()[-2000:]
+    lines = result["feed"].read_text().splitlines()[:size]
+    assert len(lines) == size, f"the tags hold only {len(lines)} models"
+    feed, ids = work / "input.jsonl", work / "ids.txt"
+    feed.write_text("\n".join(lines) + "\n")
+    ids.write_text("\n".join(json.loads(line)["id"] for line in lines) + "\n")
+    base = f"{hub.url}/api/models?pipeline_tag=fill-mask&limit=1000&expand=sha&expand=tags"
+    listing = {"page_bytes_without_card": len(requests.get(base, timeout=60).content),
+               "page_bytes_with_card": len(requests.get(base + "&expand=cardData", timeout=60).content)}
+    return feed, ids, listing
+
+
+def measured(hub: ReplayHub, run) -> dict:
+    hub.reset_stats()
+    out = run()
+    stats = hub.stats()
+    out["requests"] = stats["requests"]
+    out["repeated"] = stats["repos"]["repeated"]
+    return out
+
+
+def summarise(name: str, out: dict, repos: int) -> dict:
+    row = {"part": name, "repos": repos, "wall_s": round(out["wall_s"], 2),
+           "repos_per_s": round(repos / out["wall_s"], 1), "requests": out.get("requests"),
+           "calls_per_repo": round(out["requests"] / repos, 3) if out.get("requests") is not None else None,
+           "peak_rss_mb": round(out["peak_rss_mb"], 1), "returncode": out["returncode"]}
+    if out.get("report"):
+        row["lines"] = out["report"].get("models_written")
+    return row
+
+
+def _head(path: Path, out: Path, lines: int) -> Path:
+    out.write_text("\n".join(path.read_text().splitlines()[:lines]) + "\n")
+    return out
+
+
+def quota_part(args: argparse.Namespace, work: Path, feed: Path, unthrottled_rate: float) -> dict:
+    """`auto` over the first --quota-repos lines on a hub allowing --quota calls per --window seconds."""
+    small = work / "input-quota.jsonl"
+    small.write_text("\n".join(feed.read_text().splitlines()[:args.quota_repos]) + "\n")
+    with ReplayHub(quota={"api": args.quota}, window=args.window).start_process() as hub:
+        hub.reset_stats()  # the hub's windows start here, as does the wall clock
+        out = measured(hub, lambda: crawl(hub.url, work, "quota", "repos", "-a", f"input={small}",
+                                          "-s", "HFCRAWL_PROGRESS_INTERVAL=5"))
+    calls = out["requests"]
+    windows = math.ceil(calls / args.quota)
+    last = calls - (windows - 1) * args.quota
+    floor = (windows - 1) * args.window + last / unthrottled_rate
+    row = summarise("quota", out, args.quota_repos)
+    row.update(quota=f"{args.quota}/{args.window}s", calls_over_quota_s=round(calls * args.window / args.quota, 1),
+               fixed_window_floor_s=round(floor, 1), wall_over_floor=round(out["wall_s"] / floor, 3))
+    return row
+
+
+def memory_part(hub: ReplayHub, work: Path, ids: Path, count: int) -> dict:
+    """A text input of `count` ids (those of the input, then made-up ones the hub answers 404), stopped after 500."""
+    path = work / "ids-3m.txt"
+    real = ids.read_text().split()
+    with open(path, "w") as fh:
+        for i in range(count):
+            fh.write(f"{real[i]}\n" if i < len(real) else f"synthetic-org{i % 997}/model-{i}\n")
+    out = measured(hub, lambda: crawl(hub.url, work, "memory", "repos", "-a", f"input={path}",
+                                      "-s", "CLOSESPIDER_ITEMCOUNT=500"))
+    row = summarise("memory", out, 500)
+    row["input_ids"] = count
+    return row
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--repos", type=int, default=10_000)
+    ap.add_argument("--compare", type=int, default=2000, help="repositories of the info/hfhub comparison")
+    ap.add_argument("--quota", type=int, default=500, help="calls per window in the quota part")
+    ap.add_argument("--window", type=int, default=10, help="seconds (the Hub's is 300)")
+    ap.add_argument("--quota-repos", type=int, default=1000)
+    ap.add_argument("--memory-ids", type=int, default=3_000_000)
+    ap.add_argument("--workers", type=int, default=8)
+    ap.add_argument("--skip", default="", help="comma list of parts to skip")
+    ap.add_argument("--peer", nargs=3, metavar=("ENDPOINT", "IDS", "WORKERS"), help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.peer:
+        print(json.dumps(peer_hfhub(args.peer[0], Path(args.peer[1]), int(args.peer[2]))))
+        return
+    skip = set(filter(None, args.skip.split(",")))
+    rows, extra = run_parts(args, skip)
+    print(f"{'part':8} {'repos':>7} {'wall s':>8} {'repos/s':>8} {'requests':>9} {'calls/repo':>10} {'peak MB':>8}")
+    for r in rows:
+        print(f"{r['part']:8} {r['repos']:>7} {r['wall_s']:>8} {r['repos_per_s']:>8} {r['requests']!s:>9} "
+              f"{r['calls_per_repo']!s:>10} {r['peak_rss_mb']:>8}")
+    print(json.dumps({"rows": rows, **extra}))
+
+
+def run_parts(args: argparse.Namespace, skip: set[str]) -> tuple[list[dict], dict]:
+    rows: list[dict] = []
+    extra: dict = {}
+    with tempfile.TemporaryDirectory(prefix="bench-repos-") as tmp, ReplayHub().start_process() as hub:
+        work = Path(tmp)
+        feed, ids, extra["listing"] = models_input(hub, work, args.repos)
+        small, small_ids = _head(feed, work / "input-2k.jsonl", args.compare), _head(ids, work / "ids-2k.txt",
+                                                                                      args.compare)
+        for name, source, card, size in (("auto", feed, "auto", args.repos), ("auto-2k", small, "auto", args.compare),
+                                         ("info", small, "info", args.compare)):
+            if name not in skip:
+                out = measured(hub, lambda n=name, src=source, c=card: crawl(hub.url, work, n, "repos", "-a",
+                                                                             f"input={src}", "-a", f"card={c}"))
+                rows.append(summarise(name, out, size))
+        if "hfhub" not in skip:
+            cmd = [sys.executable, "-m", "benchmarks.bench_repos", "--peer", hub.url, str(small_ids), str(args.workers)]
+            env = {k: v for k, v in os.environ.items() if k != "HF_TOKEN"}
+            out = measured(hub, lambda: run_measured(cmd, env, ROOT, work / "hfhub.log", 900))
+            rows.append(summarise("hfhub", out, args.compare))
+        if "memory" not in skip:
+            rows.append(memory_part(hub, work, ids, args.memory_ids))
+        base = next((r for r in rows if r["part"] == "auto"), None)
+        if "quota" not in skip and base:
+            rows.append(quota_part(args, work, feed, base["requests"] / base["wall_s"]))
+        peer = next((r for r in rows if r["part"] == "hfhub"), None)
+        base = next((r for r in rows if r["part"] == "auto-2k"), None)
+        if base and peer:
+            extra["ratio_repos_per_s_auto_vs_hfhub"] = round(base["repos_per_s"] / peer["repos_per_s"], 2)
+            extra["ratio_calls_hfhub_vs_auto"] = round(peer["requests"] / base["requests"], 2)
+    extra["date"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    extra["commit"] = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                                     text=True).stdout.strip()
+    return rows, extra
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,78 @@
+"""Progress of the repos crawl in the log: repositories done, calls used, the Hub's quota window, time left."""
+from __future__ import annotations
+
+import logging
+import time
+
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+from twisted.internet import task
+
+logger = logging.getLogger(__name__)
+
+
+def eta_seconds(left: int, done: int, elapsed: float, calls: int, quota: dict[str, int] | None) -> float | None:
+    """Seconds left: at the pace so far, and no faster than the quota lets the remaining calls go."""
+    if left <= 0:
+        return 0.0
+    if done <= 0 or elapsed <= 0:
+        return None
+    pace = left * elapsed / done
+    if quota and quota.get("quota") and quota.get("window"):
+        calls_left = left * calls / done
+        pace = max(pace, calls_left * quota["window"] / quota["quota"])
+    return pace
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "unknown"
+    seconds = int(seconds)
+    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m" if seconds >= 3600 else f"{seconds // 60}m{seconds % 60:02d}s"
+
+
+class RepoProgress:
+    """Every HFCRAWL_PROGRESS_INTERVAL seconds (30), and once at the end."""
+
+    def __init__(self, crawler: Crawler, interval: float):
+        self.crawler = crawler
+        self.interval = interval
+        self.loop: task.LoopingCall | None = None
+        self.started = time.monotonic()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RepoProgress:
+        ext = cls(crawler, crawler.settings.getfloat("HFCRAWL_PROGRESS_INTERVAL", 30.0))
+        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        return ext
+
+    def spider_opened(self, spider: Spider) -> None:
+        self.started = time.monotonic()
+        if self.interval > 0:
+            self.loop = task.LoopingCall(self.log_progress)
+            self.loop.start(self.interval, now=False)
+
+    def spider_closed(self, spider: Spider) -> None:
+        if self.loop and self.loop.running:
+            self.loop.stop()
+        self.log_progress()
+
+    def log_progress(self) -> None:
+        spider = self.crawler.spider
+        counts = getattr(spider, "counts", None)
+        if counts is None:
+            return
+        done = counts["ok"] + counts["not_found"] + counts["carried_over"]
+        requested = counts["ok"] + counts["not_found"]
+        calls = self.crawler.stats.get_value("downloader/request_count", 0)
+        quota = spider.quota
+        window = (f"quota window: {quota['remaining']:,} of {quota.get('quota', 0):,} calls left, resets in "
+                  f"{quota.get('reset', 0)} s" if quota else "quota window: not announced")
+        left = counts["to_do"] - done - counts["failed"]
+        eta = eta_seconds(left, requested, time.monotonic() - self.started, calls, quota)
+        logger.info("Repositories: %s of %s done (%s carried over, %s not found, %s failed); %s calls used (%s a "
+                    "repository); %s; about %s left",
+                    f"{done:,}", f"{counts['to_do']:,}", f"{counts['carried_over']:,}", f"{counts['not_found']:,}",
+                    f"{counts['failed']:,}", f"{calls:,}", f"{calls / requested:.2f}" if requested else "-", window,
+                    _duration(eta))

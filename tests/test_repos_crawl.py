@@ -1,0 +1,242 @@
+"""`scrapy crawl repos` as a user runs it, against the replay hub's (synthetic) repository histories.
+
+Expected values come from the hub's own histories (`hub.core.repos`), requests are counted by the hub.
+"""
+from __future__ import annotations
+
+import json
+import math
+import signal
+from pathlib import Path
+
+import pytest
+
+from tests.crawling import SCRAPY, CrawlRunner
+
+TAGS = ("depth-estimation", "text-to-video", "table-question-answering", "tabular-regression")
+FIELDS = ("sha", "branches", "tags", "commit_count", "last_commit_at", "base_model", "new_version")
+
+pytestmark = pytest.mark.e2e
+
+
+class ReposRunner(CrawlRunner):
+    """`scrapy crawl repos -O <workdir>/repos.jsonl ...`."""
+
+    def __init__(self, endpoint: str, workdir: Path, name: str = "repos.jsonl"):
+        super().__init__(endpoint, workdir)
+        self.feed = workdir / name
+        self.report_path = workdir / "crawl-report-repos.json"
+        self.log_path = workdir / "repos.log"
+
+    def command(self, *args: str) -> list[str]:
+        return [*SCRAPY, "crawl", "repos", "-O", str(self.feed), "-s", f"HFCRAWL_REPORT={self.report_path}",
+                "-s", "HFCRAWL_BACKOFF_BASE=0.05", "-s", "HFCRAWL_BACKOFF_MAX=0.5", *args]
+
+
+@pytest.fixture(scope="module")
+def models_feed(hub, tmp_path_factory) -> Path:
+    """A models feed of four tags, crawled from the hub as a user would (it carries sha and the card fields)."""
+    runner = CrawlRunner(hub.url, tmp_path_factory.mktemp("models"))
+    result = runner.run("-a", f"tags={','.join(TAGS)}")
+    assert result.returncode == 0, result.log[-2000:]
+    return runner.feed
+
+
+@pytest.fixture
+def repos(hub, tmp_path):
+    hub.set_faults(None)
+    hub.reset_stats()
+    return ReposRunner(hub.url, tmp_path)
+
+
+def _expected(hub, model_id: str) -> dict | None:
+    summary = hub.core.repos.summary(model_id)
+    return None if summary is None else {k: summary[k] for k in FIELDS}
+
+
+def _ids_of(feed: Path) -> list[str]:
+    return [json.loads(line)["id"] for line in feed.read_text().splitlines()]
+
+
+def _deleted_and_ok_ids(hub, exclude: set[str]) -> tuple[str, str]:
+    ids = [m for m in hub.universe.ids[:3000] if m not in exclude]
+    deleted = next(m for m in ids if hub.core.repos.summary(m) is None)
+    ok = next(m for m in ids if hub.core.repos.summary(m) is not None and m != deleted)
+    return deleted, ok
+
+
+def test_count_mode_writes_one_line_per_id_with_what_the_hub_holds_at_the_floor_of_requests(hub, repos, models_feed):
+    listed = _ids_of(models_feed)
+    deleted, extra = _deleted_and_ok_ids(hub, set(listed))
+    id_file = repos.workdir / "more-ids.txt"
+    id_file.write_text(f"{deleted}\n{extra}\n{listed[0]}\n")  # listed[0] again: crawled once
+    result = repos.run("-a", f"input={models_feed},{id_file}")
+    assert result.returncode == 0, result.log[-3000:]
+    lines = {line["id"]: line for line in result.lines}
+    assert len(result.lines) == len(lines) == len(set(listed)) + 2
+    gone = 0
+    for model_id, line in lines.items():
+        expected = _expected(hub, model_id)
+        if expected is None:
+            gone += 1
+            assert line["status"] == "not_found" and line["commit_count"] is None
+        else:
+            assert line["status"] == "ok" and {k: line[k] for k in FIELDS} == expected, model_id
+            assert line["commits"] is None and line["history"] == "count"
+    assert lines[deleted]["status"] == "not_found" and gone >= 2  # one listed by a tag, one from the ids file
+    assert sum(bool(line["new_version"]) for line in result.lines) >= 3
+    assert sum(bool(line["base_model"]) for line in result.lines) >= 30
+    # the floor: refs + a one-commit page per repository; model info only for the id without card fields;
+    # one call for a repository gone (its 404 is not retried)
+    stats = hub.stats()
+    assert stats["requests"] == 2 * (len(lines) - gone - 1) + 3 + gone, (stats["statuses"], stats["repos"],
+                                                                         result.report.get("retries_by_reason"))
+    assert stats["repos"]["repeated"] == 0
+    report = result.report
+    assert report["complete"] and report["repos"]["not_found"] == gone and report["repos"]["ok"] == len(lines) - gone
+
+
+def test_card_info_asks_model_info_for_every_repository(hub, repos, models_feed):
+    result = repos.run("-a", f"input={models_feed}", "-a", "card=info")
+    assert result.returncode == 0, result.log[-3000:]
+    ok = sum(line["status"] == "ok" for line in result.lines)
+    assert hub.stats()["requests"] == 3 * ok + (len(result.lines) - ok)
+    for line in result.lines:
+        expected = _expected(hub, line["id"])
+        assert expected is None or {k: line[k] for k in FIELDS} == expected
+
+
+def test_full_mode_gives_every_commit_following_link_pages(hub, repos):
+    long = next(m for m in hub.universe.ids[:60000]
+                if (s := hub.core.repos.summary(m)) and 1000 < s["commit_count"] <= 3000)
+    ids = [long, "bert-base-uncased", "bert-base-chinese"]
+    result = repos.run("-a", f"ids={','.join(ids)}", "-a", "history=full")
+    assert result.returncode == 0, result.log[-3000:]
+    assert [line["id"] for line in sorted(result.lines, key=lambda r: ids.index(r["id"]))] == ids
+    pages = 0
+    for line in result.lines:
+        expected = hub.core.repos.commits(line["id"])
+        assert line["commits"] == [{"id": c["id"], "date": c["date"], "title": c["title"],
+                                    "authors": [a["user"] for a in c["authors"]]} for c in expected]
+        assert line["commit_count"] == len(expected) and line["history"] == "full"
+        assert line["commits"][-1]["title"] == "initial commit" and line["commits"][-1]["authors"] == ["system"]
+        pages += math.ceil(len(expected) / 1000)
+    assert hub.stats()["requests"] == len(ids) * 2 + pages  # refs + model info + the commit pages
+
+
+def test_since_carries_unchanged_repositories_over_without_a_request(hub, repos, models_feed):
+    first = repos.run("-a", f"input={models_feed}")
+    assert first.returncode == 0, first.log[-3000:]
+    previous = {line["id"]: line for line in first.lines}
+    gone = sum(line["status"] == "not_found" for line in first.lines)
+    # three models changed since: the models feed now gives another sha for them
+    models = [json.loads(line) for line in models_feed.read_text().splitlines()]
+    changed = [m["id"] for m in models if previous[m["id"]]["status"] == "ok"][:3]
+    for m in models:
+        if m["id"] in changed:
+            m["sha"] = "f" * 40
+    newer = repos.workdir / "models-newer.jsonl"
+    newer.write_text("".join(json.dumps(m) + "\n" for m in models))
+    hub.reset_stats()
+    second = ReposRunner(hub.url, repos.workdir, "repos-2.jsonl").run("-a", f"input={newer}", "-a",
+                                                                     f"since={first.feed}")
+    assert second.returncode == 0, second.log[-3000:]
+    lines = {line["id"]: line for line in second.lines}
+    assert len(lines) == len(second.lines) == len(previous)
+    for model_id, line in lines.items():
+        if model_id in changed or previous[model_id]["status"] != "ok":
+            assert "carried_over" not in line
+        else:
+            assert line == {**previous[model_id], "carried_over": True}
+    assert hub.stats()["requests"] == 2 * len(changed) + gone  # 0 for the carried-over repositories
+    assert second.report["repos"]["carried_over"] == len(previous) - len(changed) - gone
+
+
+def test_samples_are_reproducible_and_per_task_takes_each_tag_equally(hub, repos, models_feed):
+    tag_of = {json.loads(line)["id"]: json.loads(line)["crawl_tag"] for line in models_feed.read_text().splitlines()}
+    runs = {}
+    for name, args in (("a", ("-a", "sample=25", "-a", "seed=3")), ("b", ("-a", "sample=25", "-a", "seed=3")),
+                       ("c", ("-a", "sample=25", "-a", "seed=4")), ("t", ("-a", "per_task=5", "-a", "seed=3"))):
+        result = ReposRunner(hub.url, repos.workdir, f"repos-{name}.jsonl").run("-a", f"input={models_feed}", *args)
+        assert result.returncode == 0, result.log[-3000:]
+        runs[name] = sorted(line["id"] for line in result.lines)
+    assert len(runs["a"]) == 25 and set(runs["a"]) <= set(tag_of)
+    assert runs["a"] == runs["b"] and runs["a"] != runs["c"]
+    assert sorted(tag_of[m] for m in runs["t"]) == sorted([*TAGS] * 5)
+    assert result.report["repos"]["asked"]["per_task"] == 5 and result.report["repos"]["sampled"] == 20
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL])
+def test_resume_after_a_stop_loses_nothing_and_asks_no_finished_repository_again(hub, repos, models_feed, sig):
+    hub.set_faults({"kind": "slow", "delay": 0.05, "route": ["repo"]})
+    jobdir = repos.workdir / "job"
+    args = ("-a", f"input={models_feed}", "-s", f"JOBDIR={jobdir}", "-s", "CONCURRENT_REQUESTS=2")
+    code = repos.interrupt_when(repos.start(*args), min_lines=40, sig=sig)
+    assert code != 0
+    done = [json.loads(line)["id"] for line in repos.feed.read_bytes().split(b"\n")[:-1]]
+    assert 40 <= len(done) < len(_ids_of(models_feed))
+    hub.set_faults(None)
+    hub.reset_stats()
+    result = repos.run(*args)
+    assert result.returncode == 0, result.log[-3000:]
+    ids = [line["id"] for line in result.lines]
+    assert sorted(ids) == sorted(set(_ids_of(models_feed)))  # every id, once
+    asked = {model_id for _, model_id in hub.core.repos.requests}
+    assert not asked & set(done)
+    assert hub.stats()["repos"]["repeated"] == 0
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda d: ("input", d / "missing.jsonl"), "no such file"),
+    (lambda d: ("input", _write(d / "empty.jsonl", "")), "empty"),
+    (lambda d: ("input", _write(d / "data.csv", "id,downloads\na/b,3\n")), "is not a model id"),
+    (lambda d: ("input", _write(d / "models.jsonl", '{"id": "a/b"}\n[1, 2]\n')), "not a feed line"),
+    (lambda d: ("ids", "bert-base-uncased,not an id"), "is not a model id"),
+    (lambda d: ("since", _write(d / "models.jsonl", '{"id": "a/b", "sha": "x"}\n')), "not a repos feed"),
+    (lambda d: ("sample", "zero"), "sample='zero'"),
+])
+def test_bad_input_is_refused_in_one_line_before_any_request(hub, repos, models_feed, make, message):
+    name, value = make(repos.workdir)
+    args = ["-a", f"{name}={value}"]
+    if name in ("since", "sample"):
+        args += ["-a", f"input={models_feed}"]
+    repos.feed.write_text('{"id": "kept/line"}\n')
+    result = repos.run(*args)
+    assert result.returncode == 1
+    assert repos.feed.read_text() == '{"id": "kept/line"}\n'  # an existing output survives a refused run
+    errors = [line for line in result.log.splitlines() if "ERROR" in line]
+    assert any(message in line for line in errors), errors
+    assert "Traceback" not in result.log
+    assert hub.stats()["requests"] == 0
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text)
+    return path
+
+
+def test_since_that_is_the_output_or_without_shas_to_compare_is_refused(hub, repos, models_feed):
+    first = repos.run("-a", "ids=bert-base-uncased")
+    assert first.returncode == 0, first.log[-3000:]
+    before = repos.feed.read_bytes()
+    hub.reset_stats()
+    same = repos.run("-a", f"input={models_feed}", "-a", f"since={repos.feed}")
+    ids_only = ReposRunner(hub.url, repos.workdir, "other.jsonl").run("-a", "ids=bert-base-uncased",
+                                                                     "-a", f"since={repos.feed}")
+    assert same.returncode == ids_only.returncode == 1
+    assert "is also the output feed" in same.log and "the input gives no sha" in ids_only.log
+    assert repos.feed.read_bytes() == before and hub.stats()["requests"] == 0
+
+
+def test_histories_are_whole_when_threads_of_the_hub_ask_at_once(hub):
+    """The hub answers from many threads: none may see a lineage table half built (a card without its successor)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from hubreplay.repos import RepoHistories
+
+    full = RepoHistories(hub.universe).successors()
+    for _ in range(3):
+        fresh = RepoHistories(hub.universe)
+        with ThreadPoolExecutor(8) as pool:
+            seen = list(pool.map(lambda _, h=fresh: len(h.successors()), range(64)))
+        assert seen == [len(full)] * 64
