@@ -19,6 +19,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from analysis.markdown import table
+
 ROOT = Path(__file__).resolve().parents[1]
 BENCHMARKS_MD = ROOT / "docs" / "benchmarks.md"
 PREAMBLE = """# Benchmarks
@@ -64,19 +66,19 @@ def _cell(value: Any) -> str:
         return f"{value:,}"
     if isinstance(value, float):  # three significant digits or more: 18.1, 2.36, 0.0123, 1,234.5
         return f"{value:,.1f}" if abs(value) >= 10 else f"{value:.2f}" if abs(value) >= 1 else f"{value:.3g}"
-    return str(value).replace("|", "\\|").replace("\n", " ")
+    return str(value)  # escaped by the table writer
 
 
 def markdown_table(rows: Sequence[Mapping[str, Any]]) -> str:
-    """A markdown table of `rows` (the keys of the first row are the columns, in order); numbers right-aligned."""
+    """A markdown table of `rows` (the keys of the first row are the columns, in order); numbers right-aligned.
+    The cells are formatted here, the table is written by the report's one writer (`analysis.markdown.table`)."""
     if not rows:
         return "_(no rows)_"
     cols = list(rows[0])
     numeric = [all(r.get(c) is None or (isinstance(r.get(c), (int, float)) and not isinstance(r.get(c), bool))
                    for r in rows) for c in cols]
-    lines = ["| " + " | ".join(cols) + " |", "|" + "|".join("---:" if n else "---" for n in numeric) + "|"]
-    lines += ["| " + " | ".join(_cell(r.get(c)) for c in cols) + " |" for r in rows]
-    return "\n".join(lines)
+    cells = [[_cell(r.get(c)) for c in cols] for r in rows]
+    return table(cells, columns=cols, align=["r" if n else "l" for n in numeric])
 
 
 def render_section(name: str, table: str, command: str, notes: str = "", when: dt.datetime | None = None,
