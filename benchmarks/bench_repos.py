@@ -172,6 +172,7 @@ def main() -> None:
     ap.add_argument("--memory-ids", type=int, default=3_000_000)
     ap.add_argument("--workers", type=int, default=8)
     ap.add_argument("--skip", default="", help="comma list of parts to skip")
+    ap.add_argument("--record", action="store_true", help="write the figures into docs/benchmarks.md")
     ap.add_argument("--peer", nargs=3, metavar=("ENDPOINT", "IDS", "WORKERS"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.peer:
@@ -184,6 +185,13 @@ def main() -> None:
         print(f"{r['part']:8} {r['repos']:>7} {r['wall_s']:>8} {r['repos_per_s']:>8} {r['requests']!s:>9} "
               f"{r['calls_per_repo']!s:>10} {r['peak_rss_mb']:>8}")
     print(json.dumps({"rows": rows, **extra}))
+    if args.record:
+        from benchmarks.record import record_section
+
+        notes = ("Histories are synthetic (hubreplay/repos.py). `quota`: scaled-down quota of "
+                 f"{args.quota} calls per {args.window} s. Ratios: " + json.dumps(
+                     {k: v for k, v in extra.items() if k.startswith("ratio")}))
+        record_section("Repository crawl (scrapy crawl repos) vs huggingface_hub", rows, notes=notes)
 
 
 def run_parts(args: argparse.Namespace, skip: set[str]) -> tuple[list[dict], dict]:
