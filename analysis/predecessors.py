@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis import detector
+from analysis import detector, markdown
 from analysis.parallel import fork_map
 
 #: Ajibode et al., EMSE 2025 (arXiv 2409.10472): share of major / minor versions whose predecessor is on the Hub.
@@ -207,24 +207,8 @@ def lineages_table(models: pd.DataFrame, versions: pd.DataFrame, flags: pd.DataF
 
 
 def md_table(df: pd.DataFrame, max_rows: int = 15) -> str:
-    """A Markdown table of the first rows (the CSV next to it has them all)."""
-    if df.empty:
-        return "_(empty)_"
-    head = df.head(max_rows)
-
-    def cell(v: object) -> str:
-        if isinstance(v, (float, np.floating)):
-            return "" if np.isnan(v) else f"{v:,.2f}"
-        if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
-            return f"{v:,}"
-        return str(v).replace("|", "\\|")
-
-    lines = ["| " + " | ".join(head.columns) + " |",
-             "|" + "|".join("---:" if pd.api.types.is_numeric_dtype(head[c]) else "---" for c in head.columns) + "|"]
-    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in head.itertuples(index=False)]
-    if len(df) > max_rows:
-        lines.append(f"\n_first {max_rows} of {len(df):,} rows_")
-    return "\n".join(lines)
+    """A Markdown table of the first rows (the CSV next to it has them all); a missing share is left blank."""
+    return markdown.table(df, max_rows=max_rows, floatfmt="{:,.2f}", na="")
 
 
 def _pct_text(value: float) -> str:

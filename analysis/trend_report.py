@@ -10,10 +10,11 @@ import html
 import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from analysis.markdown import table as markdown_table
 from analysis.report import markdown_to_html
 from analysis.trend_figures import MIN_MONTH_MODELS
 
@@ -23,26 +24,9 @@ if TYPE_CHECKING:  # pragma: no cover
 TITLE = "Versioning over time: snapshots of the Hub and creation cohorts"
 
 
-def _cell(v: Any) -> str:
-    if isinstance(v, float):
-        return "" if pd.isna(v) else f"{v:.2f}"
-    if isinstance(v, int) and not isinstance(v, bool):
-        return f"{v:,}"
-    return str(v).replace("|", "\\|")
-
-
 def md_table(df: pd.DataFrame, max_rows: int | None = None) -> str:
-    """A Markdown table (numbers right-aligned, thousands separated, shares with 2 decimals)."""
-    if df.empty:
-        return "_(empty)_"
-    head = df if max_rows is None else df.head(max_rows)
-    cols = list(head.columns)
-    lines = ["| " + " | ".join(cols) + " |",
-             "|" + "|".join("---:" if pd.api.types.is_numeric_dtype(head[c]) else "---" for c in cols) + "|"]
-    lines += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in head.astype(object).itertuples(index=False)]
-    if max_rows is not None and len(df) > max_rows:
-        lines.append(f"\n_first {max_rows} of {len(df):,} rows; all in the CSV_")
-    return "\n".join(lines)
+    """A Markdown table (numbers right-aligned, thousands separated, shares with 2 decimals, a missing one blank)."""
+    return markdown_table(df, max_rows=max_rows, na="", more="; all in the CSV")
 
 
 def _inputs_md(result: TrendResult) -> str:
