@@ -1,6 +1,7 @@
 """Naming taxonomy: tokens classified into Jiang et al.'s elements plus Q (quantisation)."""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -106,20 +107,13 @@ HAS_REAL = LISTS.exists() and (data_dir() / LABELS_PATH).exists()
 
 
 @pytest.fixture(scope="module")
-def real_names() -> tuple[list[str], "np.ndarray"]:
+def real_names(real_2024) -> tuple[list[str], np.ndarray]:
     """Every distinct name (owner removed) of the 2024 lists and of the labelled names, and each one's element bits
-    from `_tokens_of` one name at a time with the detector's version spans (the per-name reference)."""
-    import json
-
-    import numpy as np
-
-    from analysis import detector
-
-    ids = [x for f in sorted(LISTS.glob("*.txt")) for x in f.read_text(encoding="utf-8").splitlines()]
-    ids += list(json.loads((data_dir() / LABELS_PATH).read_text(encoding="utf-8")))
-    names = list(dict.fromkeys(i.rpartition("/")[2] for i in ids))
-    ref = np.array([taxonomy._bits(taxonomy._tokens_of(n, tuple((f[1], f[2]) for f in detector._scan(n)[0])))
-                    for n in names], dtype=np.int64)
+    from `_tokens_of` one name at a time with the detector's version spans (the per-name reference; the session
+    reads the names and runs the detector's rules on them once, tests/realnames.py)."""
+    names = real_2024.names
+    ref = np.array([taxonomy._bits(taxonomy._tokens_of(n, tuple((f[1], f[2]) for f in found)))
+                    for n, found in zip(names, real_2024.found)], dtype=np.int64)
     return names, ref
 
 
