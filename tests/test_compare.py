@@ -51,9 +51,15 @@ def test_files_and_section(out):
         assert not p.is_absolute() and (d / p).exists()
 
 
-def test_section_states_the_measured_scores(out):
+@pytest.fixture(scope="module")
+def scores() -> dict:
+    """`compare.measured()`, read once for the tests that check what the section quotes of it."""
+    return compare.measured()
+
+
+def test_section_states_the_measured_scores(out, scores):
     # the report quotes the held-out scores, raw and with the project's definition settling the labels
-    m = compare.measured()
+    m = scores
     if "skipped" in m:
         pytest.skip("needs ../shared/data naming labels")
     md = out[2].markdown
@@ -65,8 +71,8 @@ def test_section_states_the_measured_scores(out):
     assert f"of the {m['labelled']:,} names whose naming elements GPT-4 labelled" in md
 
 
-def test_audit_paragraph_says_who_the_annotators_were(out):
-    m = compare.measured()
+def test_audit_paragraph_says_who_the_annotators_were(out, scores):
+    m = scores
     if "skipped" in m or not m["audit"]:
         pytest.skip("needs ../shared/data naming labels")
     md = out[2].markdown
