@@ -16,7 +16,7 @@ import pytest
 from hubreplay import ReplayHub
 from tests.crawling import CrawlRunner
 
-pytest_plugins = ["tests.splash_server"]
+pytest_plugins = ["tests.splash_server", "tests.realnames"]
 
 # fixtures that start a server or run a command in a child process
 E2E_FIXTURES = frozenset({

@@ -175,6 +175,25 @@ def test_has_version_large_cached(benchmark_ids=20000):
             assert hv.iloc[i] == expect[n]
 
 
+@pytest.mark.parametrize("cached", [True, False])
+def test_has_version_reads_each_name_once_through_the_cache_up_to_its_size(monkeypatch, cached):
+    # experiments 1 and 2a of `study --method detector` call has_version on the same ids: up to CACHED_NAMES_MAX
+    # distinct names, the second call reads none again; beyond, the names are read without the cache (it would only
+    # evict them), with the same verdicts
+    probes = pd.Series([f"owner{k}/cache-probe-{k}-{c[0].rpartition('/')[2]}" for k, c in enumerate(CASES)] * 2)
+    names = probes.str.rpartition("/")[2]
+    n = int(names[names.str.contains(detector.CANDIDATE_REGEX)].nunique())
+    monkeypatch.setattr(detector, "CACHED_NAMES_MAX", n if cached else n - 1)
+    before = detector._scan.cache_info()
+    first = has_version(probes)
+    between = detector._scan.cache_info()
+    second = has_version(probes)
+    after = detector._scan.cache_info()
+    assert first.tolist() == second.tolist() == [detect(i).has_version for i in probes]
+    assert between.misses - before.misses == (n if cached else 0)
+    assert after.misses == between.misses and after.hits - between.hits == (n if cached else 0)
+
+
 def test_main_args(capsys):
     assert detector.main(["sb3/ppo-LunarLander-v2", "meta-llama/Llama-2-7b-hf"]) == 0
     lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
@@ -223,15 +242,16 @@ def test_candidate_prefilter_is_a_superset_on_hand_cases():
             assert re.search(detector.CANDIDATE_REGEX, mid.rpartition("/")[2]), mid
 
 
-@pytest.mark.skipif(not (detector._vocab.data_dir() / "seed-2024-02" / "lists").exists(),
-                    reason="needs ../shared/data/seed-2024-02/lists")
-def test_candidate_prefilter_is_a_superset_on_the_2024_lists():
-    lists = detector._vocab.data_dir() / "seed-2024-02" / "lists"
-    names = {line.strip().rpartition("/")[2] for f in lists.glob("*.txt")
-             for line in f.read_text(encoding="utf-8").splitlines() if line.strip()}
+def test_candidate_prefilter_is_a_superset_on_the_2024_lists(real_2024):
+    # every name of the 2024 lists and of the labelled names in which the rules find a version (the session's
+    # `detector._scan` of each name, tests/realnames.py) matches the pre-filter
     cand = re.compile(detector.CANDIDATE_REGEX)
-    missed = [n for n in names if not cand.search(n) and detector._scan(n)[0]]
+    kept = [cand.search(n) is not None for n in real_2024.names]
+    missed = [n for n, found, k in zip(real_2024.names, real_2024.found, kept) if found and not k]
     assert missed == []
+    assert len(real_2024.names) > 185_000 and sum(map(bool, real_2024.found)) > 25_000
+    # `has_version` reads the names the pre-filter keeps through the rules' cache: those of the 2024 names all fit
+    assert sum(kept) <= detector.CACHED_NAMES_MAX
 
 
 def test_python_m_analysis_detect_command():

@@ -13,8 +13,14 @@ from analysis import detector
 UNITS = ["ppo-LunarLander-v2-", "2023-06-16-v1-beta-", "OnlyAnimeV2av2", "x", "Llama-2-7b-q4_k_m-1.5-"]
 
 
+@pytest.fixture(autouse=True)
+def rules_uncached(monkeypatch):
+    """`detect` runs the rules on each call (time the rules, not the cache), and leaves the cache as it was: the real
+    names read by the session (tests/realnames.py) stay read for the tests after this module."""
+    monkeypatch.setattr(detector, "_scan", detector._scan.__wrapped__)
+
+
 def _read(name: str) -> detector.Detection:
-    detector._scan.cache_clear()  # time the rules, not the cache
     return detector.detect(name)
 
 

@@ -60,12 +60,11 @@ def test_against_labels_heldout():
 LISTS = data_dir() / "seed-2024-02" / "lists"
 
 
-def sample_ids(n: int = 2000, seed: int = 0) -> pd.Series:
-    """`n` real ids of the 2024 lists (fixed sample), plus edge cases: no owner, blanks, empty, missing, repeats."""
+def sample_ids(ids: list[str], n: int = 2000, seed: int = 0) -> pd.Series:
+    """`n` of the real ids of the 2024 lists (`real_2024.ids`, sorted; a fixed sample), plus edge cases: no owner,
+    blanks, empty, missing, repeats."""
     import random
 
-    ids = sorted({x.strip() for f in LISTS.glob("*.txt") for x in f.read_text(encoding="utf-8").splitlines()
-                  if x.strip()})
     picked = random.Random(seed).sample(ids, n)
     edge = ["bert-base-uncased", "gpt2", " x/Llama-2-7b ", "x/ model-v2", "x/model-v2 ", "", None,
             picked[0], picked[1], "TheBloke/Llama-2-13B-chat-GPTQ", "sb3/ppo-LunarLander-v2", "a/Qwen2.5-7B"]
@@ -74,10 +73,10 @@ def sample_ids(n: int = 2000, seed: int = 0) -> pd.Series:
 
 @pytest.mark.skipif(not LISTS.exists(), reason="needs ../shared/data/seed-2024-02/lists")
 @pytest.mark.parametrize("parallel", [False, True])
-def test_elements_frame_is_the_per_name_reference(parallel):
+def test_elements_frame_is_the_per_name_reference(parallel, real_2024):
     # the fast path (pre-filter, no cache, names split over two processes) against `elements(id)`, which runs the
     # detector's rules on every name
-    ids = sample_ids()
+    ids = sample_ids(real_2024.ids)
     f = taxonomy.elements_frame(ids, versioned=True, parallel=parallel)
     assert f.index.equals(ids.index)
     assert list(f.columns) == list(taxonomy.ELEMENTS) + ["versioned"]
@@ -90,10 +89,10 @@ def test_elements_frame_is_the_per_name_reference(parallel):
 
 @pytest.mark.skipif(not LISTS.exists(), reason="needs ../shared/data/seed-2024-02/lists")
 @pytest.mark.parametrize("parallel", [False, True])
-def test_elements_frame_versioned_is_has_version(parallel):
+def test_elements_frame_versioned_is_has_version(parallel, real_2024):
     from analysis import detector
 
-    ids = sample_ids()
+    ids = sample_ids(real_2024.ids)
     f = taxonomy.elements_frame(ids, versioned=True, parallel=parallel)
     hv = detector.has_version(ids)
     assert f["versioned"].tolist() == hv.tolist()
@@ -107,20 +106,13 @@ HAS_REAL = LISTS.exists() and (data_dir() / LABELS_PATH).exists()
 
 
 @pytest.fixture(scope="module")
-def real_names() -> tuple[list[str], np.ndarray]:
+def real_names(real_2024) -> tuple[list[str], np.ndarray]:
     """Every distinct name (owner removed) of the 2024 lists and of the labelled names, and each one's element bits
-    from `_tokens_of` one name at a time with the detector's version spans (the per-name reference)."""
-    import json
-
-    import numpy as np
-
-    from analysis import detector
-
-    ids = [x for f in sorted(LISTS.glob("*.txt")) for x in f.read_text(encoding="utf-8").splitlines()]
-    ids += list(json.loads((data_dir() / LABELS_PATH).read_text(encoding="utf-8")))
-    names = list(dict.fromkeys(i.rpartition("/")[2] for i in ids))
-    ref = np.array([taxonomy._bits(taxonomy._tokens_of(n, tuple((f[1], f[2]) for f in detector._scan(n)[0])))
-                    for n in names], dtype=np.int64)
+    from `_tokens_of` one name at a time with the detector's version spans (the per-name reference; the session
+    reads the names and runs the detector's rules on them once, tests/realnames.py)."""
+    names = real_2024.names
+    ref = np.array([taxonomy._bits(taxonomy._tokens_of(n, tuple((f[1], f[2]) for f in found)))
+                    for n, found in zip(names, real_2024.found)], dtype=np.int64)
     return names, ref
 
 
