@@ -22,7 +22,8 @@ or by hand::
 Routes: ``GET /api/models``, ``GET /api/models/<id>``, ``GET /api/models-tags-by-type``, ``GET /models`` (HTML,
 30 cards a page, ``p`` 0-based), ``GET /models-json`` (its JSON twin), ``GET /models-js`` (same parameters; the
 page holds no model, an inline ES5 script fetches /models-json and builds the ModelList div and the cards: plain
-HTTP sees no models, a browser such as Splash does), and control routes (not counted in the stats):
+HTTP sees no models, a browser such as Splash does), ``GET /api/models/<id>/refs`` and
+``GET /api/models/<id>/commits/<rev>`` (SYNTHETIC histories, ``hubreplay.repos``), and control routes (not counted in the stats):
 ``GET /_replay/stats``, ``GET|POST /_replay/faults`` (body: Faults JSON), ``POST /_replay/reset`` (stats, fault
 counters, rate-limit windows), ``GET /_replay/expected?pipeline_tag=|author=[&ids=1]``, ``GET /_replay/info``.
 
