@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HF_ENDPOINT ?= https://huggingface.co
 
-.PHONY: setup run crawl study test test-quick lint splash-install splash-start splash-stop clean
+.PHONY: setup run crawl repos study test test-quick lint splash-install splash-start splash-stop clean
 
 setup: $(VENV)/.installed
 
@@ -25,8 +25,16 @@ crawl: setup
 	HF_ENDPOINT=$(HF_ENDPOINT) $(BIN)/scrapy crawl models -a authors=$(ORGS) -O output/orgs.jsonl \
 		-s JOBDIR=crawls/orgs -s HFCRAWL_REPORT=output/crawl-report-orgs.json -L INFO
 
+# Optional, after `make crawl`: the git repositories of a seeded sample of the crawled models (2 API calls each: at
+# the anonymous quota, 5,000 repositories take about 100 minutes); resumable. `make study` then reads them too.
+REPOS_SAMPLE ?= 5000
+repos: setup
+	HF_ENDPOINT=$(HF_ENDPOINT) $(BIN)/scrapy crawl repos -a input=output/models.jsonl -a sample=$(REPOS_SAMPLE) \
+		-a seed=0 -O output/repos.jsonl -s JOBDIR=crawls/repos -s HFCRAWL_REPORT=output/crawl-report-repos.json -L INFO
+
 study: setup
-	$(BIN)/python -m analysis study output/models.jsonl output/orgs.jsonl --orgs $(ORGS) --out output/study
+	$(BIN)/python -m analysis study output/models.jsonl output/orgs.jsonl --orgs $(ORGS) --out output/study \
+		$(if $(wildcard output/repos.jsonl),--repos output/repos.jsonl)
 
 run: crawl study
 
