@@ -52,7 +52,7 @@ class PageErrorMiddleware:
         if retry is not None:
             return [retry]
         what = "gave up on a bad body" if isinstance(exception, ParseError) else \
-            "unexpected layout (a result would be wrong)"
+            "the layout changed (a result would be wrong)"
         ledger_of(self.crawler).fail(stream, f"{response.url}: {what}: {exception}")
         return []
 
