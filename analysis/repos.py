@@ -411,8 +411,9 @@ def repos_markdown(by_task: pd.DataFrame, modes: pd.DataFrame, prov: dict[str, A
     released, of = CASTANO_RELEASES
     md = ["From the repos feed (`scrapy crawl repos`), joined to the models input on `id` for each model's task.",
           "", *_provenance_lines(prov), "",
-          (f"Of **{int(a['repos']):,}** repositories, **{int(a['found']):,}** were found (the others were deleted or "
-          "made private since the listing: counted, left out of the shares). Of those found: "
+          (f"Of **{int(a['repos']):,}** repositories, **{int(a['found']):,}** were found and "
+          f"**{int(a['repos'] - a['found']):,}** were not (deleted or made private since the listing: counted, left "
+          "out of the shares). Of those found: "
           f"**{_pc(a['updated_pct'], 1)}** were updated (at least {UPDATED_MIN_COMMITS} commits on `main`: the Hub's "
           f"initial commit, the upload, and at least one change), **{_pc(a['tagged_pct'])}** carry a git tag, "
           f"**{_pc(a['semver_tag_pct'])}** a tag `v?N`, `v?N.N` or `v?N.N.N`, **{_pc(a['branched_pct'])}** a branch "

@@ -418,4 +418,5 @@ def test_a_feed_of_deleted_repositories_only_has_no_shares(tmp_path):
     assert table[["updated_pct", "tagged_pct", "median_commits"]].isna().all().all()
     overall, _ = R.modes_table(repos, R.repo_modes(repos))
     text = R.repos_markdown(table, overall, feed.provenance)
-    assert "**2** repositories, **0** were found" in text and "**n/a** were updated" in text
+    assert "**2** repositories, **0** were found and **2** were not (deleted" in text
+    assert "**n/a** were updated" in text
