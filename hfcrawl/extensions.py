@@ -18,8 +18,9 @@ from hfcrawl.ledger import Ledger, ledger_of, utc_now
 logger = logging.getLogger(__name__)
 
 
-class CrawlProgress:
-    """Every HFCRAWL_PROGRESS_INTERVAL seconds (30), models written per stream and overall, against the Hub's total."""
+class PeriodicProgress:
+    """Calls `log_progress` every HFCRAWL_PROGRESS_INTERVAL seconds (30; 0 switches the periodic lines off) and once
+    at the end; a subclass says what progress is."""
 
     def __init__(self, crawler: Crawler, interval: float):
         self.crawler = crawler
@@ -27,7 +28,7 @@ class CrawlProgress:
         self.loop: task.LoopingCall | None = None
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> CrawlProgress:
+    def from_crawler(cls, crawler: Crawler) -> PeriodicProgress:
         ext = cls(crawler, crawler.settings.getfloat("HFCRAWL_PROGRESS_INTERVAL", 30.0))
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
@@ -42,6 +43,13 @@ class CrawlProgress:
         if self.loop and self.loop.running:
             self.loop.stop()
         self.log_progress()
+
+    def log_progress(self) -> None:
+        raise NotImplementedError
+
+
+class CrawlProgress(PeriodicProgress):
+    """Models written per stream and overall, against the Hub's total."""
 
     def log_progress(self) -> None:
         ledger = ledger_of(self.crawler)

@@ -4,9 +4,10 @@ from __future__ import annotations
 import logging
 import time
 
-from scrapy import Spider, signals
+from scrapy import Spider
 from scrapy.crawler import Crawler
-from twisted.internet import task
+
+from hfcrawl.extensions import PeriodicProgress
 
 logger = logging.getLogger(__name__)
 
@@ -31,32 +32,16 @@ def _duration(seconds: float | None) -> str:
     return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m" if seconds >= 3600 else f"{seconds // 60}m{seconds % 60:02d}s"
 
 
-class RepoProgress:
-    """Every HFCRAWL_PROGRESS_INTERVAL seconds (30), and once at the end."""
+class RepoProgress(PeriodicProgress):
+    """Repositories done, calls used, the quota window and the time left (see PeriodicProgress for when)."""
 
     def __init__(self, crawler: Crawler, interval: float):
-        self.crawler = crawler
-        self.interval = interval
-        self.loop: task.LoopingCall | None = None
+        super().__init__(crawler, interval)
         self.started = time.monotonic()
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> RepoProgress:
-        ext = cls(crawler, crawler.settings.getfloat("HFCRAWL_PROGRESS_INTERVAL", 30.0))
-        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
-        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
-        return ext
 
     def spider_opened(self, spider: Spider) -> None:
         self.started = time.monotonic()
-        if self.interval > 0:
-            self.loop = task.LoopingCall(self.log_progress)
-            self.loop.start(self.interval, now=False)
-
-    def spider_closed(self, spider: Spider) -> None:
-        if self.loop and self.loop.running:
-            self.loop.stop()
-        self.log_progress()
+        super().spider_opened(spider)
 
     def log_progress(self) -> None:
         spider = self.crawler.spider
