@@ -76,7 +76,8 @@ def _columns(u: Universe, V: np.ndarray, view: View, vals: dict, names: list[str
               "likes": lambda: ll, "trendingScore": lambda: tl, "modelId": lambda: names,
               "createdAt": lambda: [x.decode() for x in isos(vals["createdAt"])],
               "lastModified": lambda: [x.decode() for x in isos(vals["lastModified"])],
-              "tags": lambda: [tags[b] for b in bl]}
+              "tags": lambda: [tags[b] for b in bl], "sha": lambda: [u.sha_of(v) for v in Vl],
+              "cardData": lambda: histories_of(u).cards(bl)}
     cols = []
     for key in keys:
         if key in simple:

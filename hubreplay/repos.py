@@ -70,6 +70,7 @@ def _iso(ts: int) -> str:
 
 
 _SHARED: dict[int, RepoHistories] = {}
+_UNSET = object()
 
 
 def histories_of(universe: Any) -> RepoHistories:
@@ -88,6 +89,7 @@ class RepoHistories:
         self._successors: dict[str, str] | None = None
         self._popular: dict[int, list[str]] = {}
         self._summaries: dict[str, dict[str, Any] | None] = {}  # the last few thousand, as each is asked 2-3 times
+        self._cards: list[Any] = [_UNSET] * len(universe.ids)  # each model's cardData, made on first use
         self.requests: Counter = Counter()  # by (kind, id)
 
     # ------------------------------------------------------------------------------------------------ what it holds
@@ -183,8 +185,19 @@ class RepoHistories:
             self._successors = successors  # whole: the server's other threads never see a part of it
         return self._successors
 
+    def cards(self, bs: list[int]) -> list[dict[str, Any] | None]:
+        """`card_data` of each base model of a listing page."""
+        return [self.card_data(b) for b in bs]
+
     def card_data(self, b: int) -> dict[str, Any] | None:
-        """The card's YAML as `cardData`: license, base_model, new_version (keys with a value only)."""
+        """The card's YAML as `cardData`: license, base_model, new_version (keys with a value only); made once per
+        model (a listing asks it of every model it lists)."""
+        card = self._cards[b]
+        if card is _UNSET:
+            card = self._cards[b] = self._card_data(b)
+        return card
+
+    def _card_data(self, b: int) -> dict[str, Any] | None:
         model_id = self.u.ids[b]
         lic = next((t[8:] for t in self.u.tags[b] if t.startswith("license:")), None)
         line = self.lineage(model_id, b)
