@@ -25,6 +25,7 @@ import csv
 import gzip
 import hashlib
 import re
+import threading
 from collections import Counter
 from typing import Any
 from urllib.parse import quote, unquote
@@ -71,6 +72,7 @@ def _iso(ts: int) -> str:
 
 _SHARED: dict[int, RepoHistories] = {}
 _UNSET = object()
+_SUCCESSORS_LOCK = threading.Lock()
 
 
 def histories_of(universe: Any) -> RepoHistories:
@@ -168,7 +170,12 @@ class RepoHistories:
         return self._popular[task]
 
     def successors(self) -> dict[str, str]:
-        """Families of ids (same owner, same name without its trailing version): each points to the next."""
+        """Families of ids (same owner, same name without its trailing version): each points to the next. Made once,
+        under a lock: the server's threads asking at once would each make it."""
+        with _SUCCESSORS_LOCK:
+            return self._make_successors()
+
+    def _make_successors(self) -> dict[str, str]:
         if self._successors is None:
             families: dict[tuple[str, str], list[str]] = {}
             for mid in self.u.ids:
