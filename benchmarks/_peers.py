@@ -19,7 +19,11 @@ NUM_TOTAL_RE = re.compile(r"&quot;numTotalItems&quot;:(\d+)")
 
 
 def peer_hfhub(endpoint: str, tags: list[str], out) -> dict:
-    """huggingface_hub's own way: `HfApi().list_models(pipeline_tag=T)` for each tag (cursor pagination)."""
+    """huggingface_hub's own way: `HfApi().list_models(pipeline_tag=T, expand=...)` for each tag (cursor
+    pagination), asking the fields the crawler's feed holds (`hfcrawl.hub.API_EXPAND`: sha and cardData among them),
+    so that both make the hub do the same work."""
+    from hfcrawl.hub import API_EXPAND
+
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
     os.environ["HF_ENDPOINT"] = endpoint
     from huggingface_hub import HfApi
@@ -28,7 +32,7 @@ def peer_hfhub(endpoint: str, tags: list[str], out) -> dict:
     per_tag = {}
     for tag in tags:
         n = 0
-        for m in api.list_models(pipeline_tag=tag):
+        for m in api.list_models(pipeline_tag=tag, expand=list(API_EXPAND)):
             out.write(f"{tag}\t{m.id}\n")
             n += 1
         per_tag[tag] = n

@@ -195,12 +195,16 @@ def record_bench_crawl(out: Mapping[str, Any], path: Path = BENCHMARKS_MD) -> No
     rows = [{"contender": r["label"], "all models, checked": r["ok"], "wall s": r["wall_s"], "requests": r["requests"],
              "pages": _pages(r), "wall s / page": round(r["wall_s"] / _pages(r), 3) if _pages(r) else None,
              "models": r["models"], "models/s": r["models_per_s"], "peak memory MB": r["peak_rss_mb"],
+             "client CPU s": r.get("client_cpu_s"), "hub CPU s": r.get("server_cpu_s"),
              "wall / this crawler (API)": r.get("wall_x")} for r in out["results"]]
     name = (f"Crawl: {out['tags']} tags" + (f", synthetic hub x{out['multiply']}" if out["multiply"] > 1 else "")
             + ", " + " ".join(r["name"] for r in out["results"]))
     problems = [f"{r['label']}: {'; '.join(r['problems'])}" for r in out["results"] if r["problems"]]
     notes = (f"{out['expected_models']:,} models expected. Each contender runs as its own process against the same "
-             "replay hub; requests are counted by the hub; peak memory is the contender's own `ru_maxrss`.")
+             "replay hub; requests are counted by the hub; peak memory is the contender's own `ru_maxrss`. The hub "
+             "and the contender share the machine's 2 cores, so the hub's CPU (`hub CPU s`: rendering `sha` and "
+             "`cardData`, which the API contenders both ask, costs it most, and most for the first contender, which "
+             "finds its caches cold) weighs on every wall time.")
     if any(r["name"] == "splash" for r in out["results"]):
         notes += (" Through Splash each page also waits `HFCRAWL_SPLASH_WAIT` (default 1 s) in the browser, several"
                   " pages rendering at a time (`CONCURRENT_REQUESTS_PER_DOMAIN`); the browser's requests for assets"
