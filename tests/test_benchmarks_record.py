@@ -71,6 +71,7 @@ def test_crawl_sections_are_named_by_tags_hub_and_contenders(tmp_path):
     def run(names, multiply=1, wall=10.0):
         results = [{"name": n, "label": f"crawler {n}", "ok": True, "problems": [], "wall_s": wall, "requests": 40,
                     "models": 1000, "models_per_s": 1000 / wall, "peak_rss_mb": 100.0, "wall_x": 1.0,
+                    "client_cpu_s": wall / 2, "server_cpu_s": 3.0,
                     "http_statuses": {"200": 25, "404": 15}}
                    for n in names]
         return {"multiply": multiply, "tags": 4, "expected_models": 1000, "results": results}
@@ -79,5 +80,5 @@ def test_crawl_sections_are_named_by_tags_hub_and_contenders(tmp_path):
     record.record_bench_crawl(run(["api", "html"], wall=20.0), path=md)
     text = md.read_text()
     assert _sections(text) == ["Crawl: 4 tags, api html", "Crawl: 4 tags, synthetic hub x13, api"]
-    assert "| crawler html | yes | 20.0 | 40 | 25 | 0.8 | 1,000 | 50.0 | 100.0 | 1.00 |" in text
+    assert "| crawler html | yes | 20.0 | 40 | 25 | 0.8 | 1,000 | 50.0 | 100.0 | 10.0 | 3.00 | 1.00 |" in text
     assert "synthetic" in text.split("## Crawl: 4 tags, synthetic hub x13, api")[1]
