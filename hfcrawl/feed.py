@@ -231,12 +231,9 @@ def repair_tail(path: Path) -> int:
     return size - keep
 
 
-def iter_feed_keys(path: Path, chunk: int = 100_000) -> Iterator[list[tuple[str, str]]]:
-    """(listing kind, id) of the complete lines of a feed, in chunks: what DedupModelsPipeline keys on.
-
-    Bad lines are skipped here; the analysis loader reports them.
-    """
-    keys: list[tuple[str, str]] = []
+def iter_feed_records(path: Path) -> Iterator[dict]:
+    """The records of the complete lines of a feed that hold a string `id`: what a resumed crawl has written. Bad
+    lines are skipped here; the analysis loader reports them."""
     with open(path, "rb") as fh:
         for line in fh:
             if not line.endswith(b"\n"):
@@ -246,9 +243,16 @@ def iter_feed_keys(path: Path, chunk: int = 100_000) -> Iterator[list[tuple[str,
             except orjson.JSONDecodeError:
                 continue
             if isinstance(record, dict) and isinstance(record.get("id"), str):
-                keys.append(("author" if record.get("crawl_author") else "tag", record["id"]))
-                if len(keys) >= chunk:
-                    yield keys
-                    keys = []
+                yield record
+
+
+def iter_feed_keys(path: Path, chunk: int = 100_000) -> Iterator[list[tuple[str, str]]]:
+    """(listing kind, id) of the records of a feed, in chunks: what DedupModelsPipeline keys on."""
+    keys: list[tuple[str, str]] = []
+    for record in iter_feed_records(path):
+        keys.append(("author" if record.get("crawl_author") else "tag", record["id"]))
+        if len(keys) >= chunk:
+            yield keys
+            keys = []
     if keys:
         yield keys

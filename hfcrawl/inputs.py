@@ -17,6 +17,7 @@ from typing import IO, Any, NamedTuple
 import numpy as np
 import orjson
 
+from hfcrawl.feed import iter_feed_records
 from hfcrawl.parsing import card_lineage
 from hfcrawl.pipelines import invalid_id_reason
 from hfcrawl.seen import SeenHashes
@@ -148,19 +149,11 @@ def feed_ids(path: Path) -> SeenHashes:
     """Hashes of the ids of the complete lines of a repos feed: what a resumed crawl has already written."""
     done = SeenHashes()
     batch: list[int] = []
-    with open(path, "rb") as fh:
-        for line in fh:
-            if not line.endswith(b"\n"):
-                continue
-            try:
-                record = orjson.loads(line)
-            except orjson.JSONDecodeError:
-                continue
-            if isinstance(record, dict) and isinstance(record.get("id"), str):
-                batch.append(stable_hash(record["id"]))
-                if len(batch) >= 100_000:
-                    done.add_all(batch)
-                    batch = []
+    for record in iter_feed_records(path):
+        batch.append(stable_hash(record["id"]))
+        if len(batch) >= 100_000:
+            done.add_all(batch)
+            batch = []
     done.add_all(batch)
     return done
 

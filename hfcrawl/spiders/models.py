@@ -22,7 +22,7 @@ from twisted.python.failure import Failure
 from hfcrawl import hub
 from hfcrawl.feed import FeedError, check_feed, feed_target
 from hfcrawl.items import ModelPage
-from hfcrawl.ledger import CheckpointMismatch, Ledger, StreamState, ledger_of, utc_now
+from hfcrawl.ledger import CheckpointMismatch, StreamState, utc_now
 from hfcrawl.middlewares import CrawlStopping
 from hfcrawl.parsing import (
     LayoutError,
@@ -34,6 +34,7 @@ from hfcrawl.parsing import (
 )
 from hfcrawl.seen import SeenHashes, id_hashes
 from hfcrawl.spidermiddlewares import StreamError
+from hfcrawl.spiders.base import HubSpider
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +65,7 @@ def argument_error(tags: list[str] | None, authors: list[str] | None, source: st
     return None
 
 
-class ModelsSpider(scrapy.Spider):
+class ModelsSpider(HubSpider):
     """Every Hub model of the asked task tags (default: all the Hub lists) and/or organisations.
 
     Arguments (`-a name=value`): `tags=a,b`, `authors=x,y`, `source=api|html`, `page_size=1000` (API only).
@@ -96,16 +97,7 @@ class ModelsSpider(scrapy.Spider):
         spider.html_path = settings.get("HFCRAWL_HTML_PATH", "/models")
         return spider
 
-    @property
-    def ledger(self) -> Ledger:
-        return ledger_of(self.crawler)
-
     # ----------------------------------------------------------------------------------------------------- start
-
-    def fatal(self, message: str) -> None:
-        """A problem with what was asked: nothing is crawled, the command exits non-zero."""
-        logger.error(message)
-        self.crawler.stats.set_value("hfcrawl/fatal", message)
 
     def accepts(self, stream: str) -> bool:
         """Whether a stream of a checkpoint is one this crawl's arguments ask for."""

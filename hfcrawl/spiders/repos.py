@@ -27,10 +27,11 @@ from hfcrawl import hub, inputs
 from hfcrawl.feed import FeedError, check_feed, feed_target
 from hfcrawl.inputs import InputError, PreviousFeed
 from hfcrawl.items import ModelPage
-from hfcrawl.ledger import CheckpointMismatch, Ledger, ledger_of, utc_now
+from hfcrawl.ledger import CheckpointMismatch, utc_now
 from hfcrawl.middlewares import retry_later
 from hfcrawl.parsing import LayoutError, ParseError, next_link, parse_commits, parse_model_card, parse_refs, total_count
 from hfcrawl.repos_feed import COMMITS_PAGE, commits_url, info_url, quota_window, refs_url, repo_not_found, repo_record
+from hfcrawl.spiders.base import HubSpider
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +50,7 @@ def _positive(name: str, value: Any) -> int | None:
     return number
 
 
-class ReposSpider(scrapy.Spider):
+class ReposSpider(HubSpider):
     """Refs, commit counts or histories and lineage of every model of an input (or a sample of it).
 
     Arguments: `input=feed.jsonl[,ids.txt,...]`, `ids=a/b,c/d`, `sample=N`, `per_task=N`, `seed=S`,
@@ -116,16 +117,6 @@ class ReposSpider(scrapy.Spider):
         spider.max_inflight = crawler.settings.getint(
             "HFCRAWL_REPOS_INFLIGHT", 2 * crawler.settings.getint("CONCURRENT_REQUESTS", 8))
         return spider
-
-    @property
-    def ledger(self) -> Ledger:
-        """The ledger shared with the feed writer and the report (an extension: found once they are built)."""
-        return ledger_of(self.crawler)
-
-    def fatal(self, message: str) -> None:
-        """A problem with what was asked: nothing is crawled, the command exits non-zero."""
-        logger.error(message)
-        self.crawler.stats.set_value("hfcrawl/fatal", message)
 
     def asked(self) -> dict[str, Any]:
         return {"input": [str(p) for p in self.paths], "ids": self.ids, "sample": self.sample_size,
