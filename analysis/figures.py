@@ -301,6 +301,7 @@ def compare_global(glob: dict, regex_rules: Counter, path: Path) -> None:
         a2.xaxis.set_major_formatter(THOUSANDS)
         a2.set_xlabel("ids matched by the study regex")
     a2.set_title("What the regex's matches are, by detector rule")
+    fig.tight_layout()
     _save(fig, path)
 
 # ----------------------------------------------------------------------------------------------------------------
