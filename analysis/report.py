@@ -50,6 +50,27 @@ def _headline(summary: dict[str, Any]) -> str:
             f"Generated {summary['generated_at']} from code `{summary.get('code_commit') or 'unknown'}`.")
 
 
+STYLE = """body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;
+line-height:1.45;color:#222}
+table{border-collapse:collapse;margin:.8em 0;font-size:.9em} th,td{border:1px solid #ccc;padding:.25em .6em}
+th{background:#f3f3f3} figure{margin:1em 0} figure img{max-width:100%;border:1px solid #ddd}
+figcaption{font-size:.8em;color:#666} code{background:#f5f5f5;padding:0 .2em} section{margin-top:2.5em}
+nav ol{columns:2} .tables{font-size:.85em}"""
+
+
+def html_page(title: str, body: str, style: str = STYLE) -> str:
+    """A whole report page: the reports of every command share its head and style."""
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>
+{style}
+</style></head><body>
+{body}
+</body></html>
+"""
+
+
 def write_report(out: Path, sections: list[Section], summary: dict[str, Any]) -> None:
     """Write report.md and report.html under `out`."""
     title = "Are data scientists embracing DevOps principles for model versioning? (reproduction)"
@@ -76,18 +97,5 @@ def write_report(out: Path, sections: list[Section], summary: dict[str, Any]) ->
             body.append(f"<p class=tables>Tables: {links}</p>")
         body.append("</section>")
     body.append('<footer><p>Headline numbers: <a href="summary.json">summary.json</a>.</p></footer>')
-    page = f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<style>
-body{{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;
-line-height:1.45;color:#222}}
-table{{border-collapse:collapse;margin:.8em 0;font-size:.9em}} th,td{{border:1px solid #ccc;padding:.25em .6em}}
-th{{background:#f3f3f3}} figure{{margin:1em 0}} figure img{{max-width:100%;border:1px solid #ddd}}
-figcaption{{font-size:.8em;color:#666}} code{{background:#f5f5f5;padding:0 .2em}} section{{margin-top:2.5em}}
-nav ol{{columns:2}} .tables{{font-size:.85em}}
-</style></head><body>
-{chr(10).join(body)}
-</body></html>
-"""
+    page = html_page(title, "\n".join(body))
     (out / "report.html").write_text(page, encoding="utf-8")

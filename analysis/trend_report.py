@@ -6,7 +6,6 @@ share. The HTML is the same Markdown through `analysis.report.markdown_to_html`.
 """
 from __future__ import annotations
 
-import html
 import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,7 +14,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from analysis.markdown import table as markdown_table
-from analysis.report import markdown_to_html
+from analysis.report import STYLE, html_page, markdown_to_html
 from analysis.trend_figures import MIN_MONTH_MODELS
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -155,17 +154,6 @@ def write_report(result: TrendResult, out: Path, figures: list[Path], command: s
     """report.md and report.html under `out` (figures linked by relative path)."""
     md = markdown(result, figures, command)
     (out / "report.md").write_text(md, encoding="utf-8")
-    page = f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>{html.escape(TITLE)}</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<style>
-body{{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;
-line-height:1.45;color:#222}}
-table{{border-collapse:collapse;margin:.8em 0;font-size:.88em}} th,td{{border:1px solid #ccc;padding:.25em .6em}}
-th{{background:#f3f3f3}} img{{max-width:100%;border:1px solid #ddd;margin:1em 0}} code{{background:#f5f5f5;padding:0 .2em}}
-h2{{margin-top:2em}}
-</style></head><body>
-{markdown_to_html(md)}
-</body></html>
-"""
+    page = html_page(TITLE, markdown_to_html(md), STYLE + "\nimg{max-width:100%;border:1px solid #ddd;margin:1em 0} "
+                     "h2{margin-top:2em}")
     (out / "report.html").write_text(page, encoding="utf-8")
