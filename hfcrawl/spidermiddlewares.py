@@ -11,6 +11,10 @@ Callbacks parse and raise; they do not build retries. `PageErrorMiddleware` catc
 Any spider can use it: its requests carry `meta["stream"]`, the name of a stream of the ledger
 (`hfcrawl.ledger`); a failed stream is recorded there and reported. Exceptions of requests without a stream, and
 other exceptions, are left to Scrapy.
+
+What giving up costs is the spider's to say: a spider whose pages are not one stream's pages (the repos crawl, one
+stream whose pages are repositories) defines `page_given_up(response, reason)`, called instead of failing the
+stream; its outputs (items, requests) are the callback's. How often a page is asked again stays here.
 """
 from __future__ import annotations
 
@@ -45,15 +49,22 @@ class PageErrorMiddleware:
         if stream is None or not isinstance(exception, (ParseError, LayoutError, StreamError)):
             return None
         if isinstance(exception, StreamError):
-            ledger_of(self.crawler).fail(stream, str(exception))
-            return []
+            return self.give_up(response, str(exception))
         self.crawler.stats.inc_value("hfcrawl/bad_bodies")
         retry = self.retry(response, exception)
         if retry is not None:
             return [retry]
         what = "gave up on a bad body" if isinstance(exception, ParseError) else \
             "the layout changed (a result would be wrong)"
-        ledger_of(self.crawler).fail(stream, f"{response.url}: {what}: {exception}")
+        return self.give_up(response, f"{response.url}: {what}: {exception}")
+
+    def give_up(self, response: Response, reason: str) -> Iterable[Any]:
+        """The spider's `page_given_up(response, reason)` when it has one (its outputs go on as the callback's),
+        else the page's stream fails in the ledger."""
+        hook = getattr(self.crawler.spider, "page_given_up", None)
+        if hook is not None:
+            return hook(response, reason) or []
+        ledger_of(self.crawler).fail(response.meta["stream"], reason)
         return []
 
     def retry(self, response: Response, exception: Exception) -> Any:

@@ -1,5 +1,5 @@
 """The middlewares' decisions, without a server or a real clock: how long the Hub asks to wait, the cap, the budget,
-the back-off, and 429s counted apart from other retries."""
+the back-off, 429s counted apart from other retries, and what a page the spider could not use costs."""
 from __future__ import annotations
 
 import asyncio
@@ -11,6 +11,7 @@ from scrapy import Request, Spider
 from scrapy.http import Response
 from scrapy.utils.test import get_crawler
 
+from hfcrawl.ledger import ledger_of
 from hfcrawl.middlewares import (
     NOT_BEFORE,
     TRIES_429,
@@ -23,6 +24,8 @@ from hfcrawl.middlewares import (
     rate_limit_wait,
     retry_after_seconds,
 )
+from hfcrawl.parsing import LayoutError, ParseError
+from hfcrawl.spidermiddlewares import PageErrorMiddleware, StreamError
 
 NOW = 1_800_000_000.0
 
@@ -153,3 +156,60 @@ def test_our_own_budget_wait_is_not_mistaken_for_a_hub_asking_too_much():
     asyncio.run(mw.process_request(Request("https://hub.test/1")))
     with pytest.raises(CrawlStopping):  # it waits (and stops with the crawl); it does not fail as WaitTooLong
         asyncio.run(mw.process_request(Request("https://hub.test/2")))
+
+
+class _PerPageSpider(Spider):
+    """A spider whose pages are not one stream's pages: it says what giving up on a page costs."""
+
+    name = "per-page"
+    given_up: list[str]
+
+    def page_given_up(self, response: Response, reason: str):
+        self.given_up.append(reason)
+        yield {"released": response.url}
+
+
+def _pages_middleware(spider_class: type[Spider], **settings) -> PageErrorMiddleware:
+    crawler = get_crawler(spider_class, {"RETRY_TIMES": 2, "HFCRAWL_LAYOUT_RETRIES": 1, "HFCRAWL_BACKOFF_BASE": 0,
+                                         "EXTENSIONS": {"hfcrawl.ledger.Ledger": 0}, **settings})
+    crawler.spider = spider_class.from_crawler(crawler, name="test")
+    crawler.spider.given_up = []
+    ledger_of(crawler).add_stream("tag", "fill-mask", 0)
+    return PageErrorMiddleware(crawler)
+
+
+def _asked_until_given_up(mw: PageErrorMiddleware, exception: Exception) -> tuple[int, list]:
+    """Answers the page (and each retry) with `exception` until the middleware gives up: (requests, outputs)."""
+    request, asked = Request("https://hub.test/api/models/a/b/refs", meta={"stream": "tag:fill-mask"}), 0
+    while True:
+        asked += 1
+        out = list(mw.process_spider_exception(Response(request.url, request=request), exception))
+        if len(out) != 1 or not isinstance(out[0], Request):
+            return asked, out
+        request = out[0]
+
+
+@pytest.mark.parametrize("exception, asked", [(ParseError("cut short"), 3), (LayoutError("no 'branches'"), 2),
+                                              (StreamError("HTTP 401"), 1)])
+def test_a_spider_with_page_given_up_gets_the_reason_once_the_retries_are_spent(exception, asked):
+    mw = _pages_middleware(_PerPageSpider)
+    assert _asked_until_given_up(mw, exception) == (asked, [{"released": "https://hub.test/api/models/a/b/refs"}])
+    assert len(mw.crawler.spider.given_up) == 1 and str(exception) in mw.crawler.spider.given_up[0]
+    assert ledger_of(mw.crawler).streams["tag:fill-mask"].status != "failed"  # the spider decides, not the ledger
+    assert mw.crawler.stats.get_value("hfcrawl/bad_bodies", 0) == (0 if asked == 1 else asked)
+
+
+def test_a_spider_without_page_given_up_gets_its_stream_failed():
+    mw = _pages_middleware(Spider)
+    assert _asked_until_given_up(mw, ParseError("cut short")) == (3, [])
+    stream = ledger_of(mw.crawler).streams["tag:fill-mask"]
+    assert stream.status == "failed" and "gave up on a bad body: cut short" in stream.error
+
+
+def test_exceptions_of_pages_without_a_stream_or_of_other_kinds_are_left_to_scrapy():
+    mw = _pages_middleware(_PerPageSpider)
+    request = Request("https://hub.test/p")
+    assert mw.process_spider_exception(Response(request.url, request=request), ParseError("x")) is None
+    request = Request("https://hub.test/p", meta={"stream": "tag:fill-mask"})
+    assert mw.process_spider_exception(Response(request.url, request=request), KeyError("x")) is None
+    assert mw.crawler.spider.given_up == []
