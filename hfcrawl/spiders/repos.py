@@ -6,6 +6,10 @@ chain at its first 404. Ids come lazily from `hfcrawl.inputs`; at most HFCRAWL_R
 under way at once, so the scheduler never holds more than a few dozen requests. Lines reach the feed through the
 models crawl's feed writer and ledger (a repository is one `ModelPage` of one line), so resume, the report and the
 exit status are the models crawl's.
+
+Callbacks parse and raise, as the models spider's: `hfcrawl.spidermiddlewares.PageErrorMiddleware` asks a bad body
+again, and when it gives up calls `page_given_up`, which ends that repository alone (counted failed, its place
+freed for the next id) rather than the crawl's one stream.
 """
 from __future__ import annotations
 
@@ -28,9 +32,9 @@ from hfcrawl.feed import FeedError, check_feed, feed_target
 from hfcrawl.inputs import InputError, PreviousFeed
 from hfcrawl.items import ModelPage
 from hfcrawl.ledger import CheckpointMismatch, utc_now
-from hfcrawl.middlewares import retry_later
-from hfcrawl.parsing import LayoutError, ParseError, next_link, parse_commits, parse_model_card, parse_refs, total_count
+from hfcrawl.parsing import next_link, parse_commits, parse_model_card, parse_refs, total_count
 from hfcrawl.repos_feed import COMMITS_PAGE, commits_url, info_url, quota_window, refs_url, repo_not_found, repo_record
+from hfcrawl.spidermiddlewares import StreamError
 from hfcrawl.spiders.base import HubSpider
 
 logger = logging.getLogger(__name__)
@@ -198,43 +202,24 @@ class ReposSpider(HubSpider):
     # ---------------------------------------------------------------------------------------------------- chain
 
     def request(self, url: str, callback: Any, state: dict[str, Any]) -> scrapy.Request:
-        # dont_filter: ids are unique already, and a dupe filter would keep a fingerprint per request in memory
+        # dont_filter: ids are unique already, and a dupe filter would keep a fingerprint per request in memory;
+        # stream: PageErrorMiddleware handles the parse errors of the pages of a stream only
         return scrapy.Request(url, callback=callback, errback=self.failed, dont_filter=True,
-                              meta={"repo": state, "handle_httpstatus_list": [401, 404]})
-
-    def read(self, response: Response, parse: Any) -> Any:
-        """`parse(body)`; a retry request instead when the body is bad; raises `_Gone` for RepoNotFound."""
-        self.quota = quota_window(response) or self.quota
-        if repo_not_found(response):
-            raise _Gone()
-        if response.status != 200:
-            raise _Failed(f"HTTP {response.status}")
-        try:
-            return parse(response.body)
-        except (ParseError, LayoutError) as exc:
-            self.crawler.stats.inc_value("hfcrawl/bad_bodies")
-            # the retry policy of hfcrawl.spidermiddlewares.PageErrorMiddleware; handled here, not raised to it,
-            # because a repository that gives up must still free its place (see `release`)
-            retry = retry_later(response.request, self.crawler, "bad body")
-            if retry is None:
-                raise _Failed(f"gave up on a bad body: {exc}") from None
-            return retry
+                              meta={"stream": STREAM, "repo": state, "handle_httpstatus_list": [401, 404]})
 
     def step(self, response: Response, parse: Any, then: Any) -> Iterator[Any]:
+        """`then(response, state, parse(body))`; a deleted repository ends here. A bad body (ParseError,
+        LayoutError from `parse`) or another status (StreamError: no retry mends a 401 or a 404 of another kind)
+        is raised to PageErrorMiddleware, which asks again or calls `page_given_up`."""
         state = response.meta["repo"]
-        try:
-            value = self.read(response, parse)
-        except _Gone:
+        self.quota = quota_window(response) or self.quota
+        if repo_not_found(response):
             state["record"] = {**repo_record(state["entry"].id, self.history, utc_now()), "status": "not_found"}
             yield from self.finish(state)
             return
-        except _Failed as exc:
-            yield from self.give_up(state, f"{response.url}: {exc}")
-            return
-        if isinstance(value, scrapy.Request):
-            yield value
-            return
-        yield from then(response, state, value)
+        if response.status != 200:
+            raise StreamError(f"{response.url}: HTTP {response.status}")
+        yield from then(response, state, parse(response.body))
 
     def parse_refs(self, response: Response) -> Iterator[Any]:
         yield from self.step(response, parse_refs, self.after_refs)
@@ -301,6 +286,11 @@ class ReposSpider(HubSpider):
                                  f"(last: {state['entry'].id}: {reason}); run again to retry them")
         yield from self.release([])
 
+    def page_given_up(self, response: Response, reason: str) -> Iterator[Any]:
+        """PageErrorMiddleware's hook, once a page's retries are spent or on StreamError: the repository fails
+        alone and frees its place (failing the crawl's one stream would end the crawl of every repository)."""
+        yield from self.give_up(response.meta["repo"], reason)
+
     def failed(self, failure: Failure) -> Iterator[Any]:
         if failure.check(HttpError):
             reason = f"HTTP {failure.value.response.status}"
@@ -322,11 +312,3 @@ class ReposSpider(HubSpider):
         return {"repos": {**self.counts, "asked": self.asked(), "requests": stats.get("downloader/request_count", 0),
                           "requests_per_repository": round(stats.get("downloader/request_count", 0) / done, 3)
                           if done else None}}
-
-
-class _Gone(Exception):
-    """RepoNotFound: the repository was deleted or made private."""
-
-
-class _Failed(Exception):
-    """The repository cannot be crawled in this run (a status other than 200/RepoNotFound, bodies spent)."""
