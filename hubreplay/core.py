@@ -391,10 +391,13 @@ def _api_options(params) -> tuple[str, int, list[str], bool]:
 
 
 def _apply_body_faults(rep: Reply, route: str, kinds: dict[str, Fault]) -> Reply:
-    """Faults that alter a good answer: padding (huge), a cut body (truncate), a delay (slow)."""
+    """Faults that alter a good answer: padding (huge), a repository's JSON in another shape (layout: wrapped in
+    an object, as an API that moved its answers under a key), a cut body (truncate), a delay (slow)."""
     if "huge" in kinds and rep.status == 200:
         pad = int(kinds["huge"].size_mb * 1024 * 1024)
         rep.body = rep.body + (b" " * pad if route != "html" else b"<!--" + b"x" * pad + b"-->")
+    if "layout" in kinds and route == "repo" and rep.status == 200:
+        rep.body = b'{"data":' + rep.body + b"}"
     if "truncate" in kinds and rep.status == 200:
         f = kinds["truncate"]
         cut = max(1, int(len(rep.body) * f.fraction))

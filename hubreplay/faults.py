@@ -23,9 +23,9 @@ class Fault:
     matching requests, RateLimit r=0;t=``reset``, ``retry_after`` adds a Retry-After header), ``drop`` (close the
     socket, no answer), ``truncate`` (JSON cut at ``fraction``; ``dataloss=True`` announces the full Content-Length
     then closes), ``nonjson`` (HTML error page with status 200), ``slow`` (``delay`` seconds), ``layout`` (HTML page
-    with neither ModelList data-props nor cards), ``noid`` (API items without ``id``/``modelId``), ``offsite_link``
+    with neither ModelList data-props nor cards; on the repo routes, the JSON wrapped in ``{"data": ...}``), ``noid`` (API items without ``id``/``modelId``), ``offsite_link``
     (Link next on ``base_url``), ``offsite_redirect`` (302 to ``base_url`` + path), ``huge`` (``size_mb`` of padding).
-    filters: ``route`` ("api", "html", "json", "js", "tags" or None = any non-control route), ``tag``
+    filters: ``route`` ("api", "html", "json", "js", "tags", "repo" or None = any non-control route), ``tag``
     (pipeline_tag, str or list), ``author`` (str or list), ``path`` (path prefix), ``after`` (skip the first n),
     ``times`` (fire at most n times).
     """

@@ -493,6 +493,16 @@ def test_fault_rule_skips_after_and_stops_after_times(core):
     core.set_faults(None)
 
 
+def test_layout_fault_on_the_repo_routes_wraps_the_json_in_another_shape(core):
+    core.set_faults(Fault("layout", route="repo", path="/api/models/bert-base-uncased/"))
+    for path in ("/api/models/bert-base-uncased/refs", "/api/models/bert-base-uncased/commits/main?limit=1"):
+        rep = core.handle("GET", path)
+        assert rep.status == 200 and list(json.loads(rep.body)) == ["data"]
+    assert "branches" in json.loads(core.handle("GET", "/api/models/bert-base-chinese/refs").body)
+    assert _ids(core.handle("GET", "/api/models?pipeline_tag=robotics&limit=1")) == _list("robotics")[:1]
+    core.set_faults(None)
+
+
 def test_error_statuses_are_used_in_turn(core):
     core.set_faults(Fault("error", status=[500, 502, 503], route="api"))
     codes = [core.handle("GET", "/api/models?pipeline_tag=robotics&limit=1").status for _ in range(4)]
