@@ -215,6 +215,61 @@ def _write(path: Path, text: str) -> Path:
     return path
 
 
+def _repositories_with_main(hub, n: int) -> list[str]:
+    """n ids of repositories the hub holds (not deleted), each with a main branch (so commits are asked)."""
+    return [m for m in hub.universe.ids[:3000] if (s := hub.core.repos.summary(m)) and "main" in s["branches"]][:n]
+
+
+def _asked(hub, kind: str, model_id: str) -> int:
+    return hub.core.repos.requests[(kind, model_id)]
+
+
+def test_a_body_cut_short_once_is_asked_again_and_its_line_is_whole(hub, repos):
+    ids = _repositories_with_main(hub, 3)
+    cut_refs, cut_commits = ids[0], ids[1]
+    hub.set_faults([{"kind": "truncate", "route": ["repo"], "path": f"/api/models/{cut_refs}/refs", "times": 1},
+                    {"kind": "truncate", "route": ["repo"], "path": f"/api/models/{cut_commits}/commits", "times": 1}])
+    result = repos.run("-a", f"ids={','.join(ids)}", "-a", "card=info")
+    assert result.returncode == 0, result.log[-3000:]
+    lines = {line["id"]: line for line in result.lines}
+    assert sorted(lines) == sorted(ids)
+    for model_id in ids:
+        assert lines[model_id]["status"] == "ok" and {k: lines[model_id][k] for k in FIELDS} == _expected(hub, model_id)
+    assert (_asked(hub, "refs", cut_refs), _asked(hub, "commits", cut_refs)) == (2, 1)
+    assert (_asked(hub, "refs", cut_commits), _asked(hub, "commits", cut_commits)) == (1, 2)
+    report = result.report
+    assert report["complete"] and report["repos"]["failed"] == 0 and report["retries_by_reason"] == {"bad body": 2}
+
+
+def test_a_repository_whose_body_is_always_bad_fails_alone_and_the_input_goes_on(hub, repos):
+    ids = _repositories_with_main(hub, 12)
+    bad = ids[0]  # the first: with two repositories at once, the other ten wait for its place to be freed
+    hub.set_faults({"kind": "truncate", "route": ["repo"], "path": f"/api/models/{bad}/"})
+    result = repos.run("-a", f"ids={','.join(ids)}", "-s", "HFCRAWL_REPOS_INFLIGHT=2", timeout=120)
+    assert result.returncode == 1, result.log[-3000:]
+    assert sorted(line["id"] for line in result.lines) == sorted(ids[1:])
+    assert all(line["status"] == "ok" for line in result.lines)
+    assert _asked(hub, "refs", bad) == 1 + 5  # RETRY_TIMES
+    report = result.report
+    assert report["complete"] is False and report["repos"]["failed"] == 1 and report["repos"]["ok"] == len(ids) - 1
+    error = report["incomplete_streams"]["repos:input"]
+    assert bad in error and "gave up on a bad body" in error and "run again" in error
+    assert "Crawl failed: 1 stream(s) incomplete" in result.log.strip().splitlines()[-1]
+
+
+def test_an_unknown_layout_is_asked_only_hfcrawl_layout_retries_times_more(hub, repos):
+    ids = _repositories_with_main(hub, 4)
+    changed = ids[1]
+    hub.set_faults({"kind": "layout", "route": ["repo"], "path": f"/api/models/{changed}/"})
+    result = repos.run("-a", f"ids={','.join(ids)}", "-s", "HFCRAWL_LAYOUT_RETRIES=3")
+    assert result.returncode == 1, result.log[-3000:]
+    assert sorted(line["id"] for line in result.lines) == sorted(set(ids) - {changed})
+    assert _asked(hub, "refs", changed) == 1 + 3 and _asked(hub, "commits", changed) == 0  # not RETRY_TIMES (5)
+    report = result.report
+    assert report["repos"]["failed"] == 1 and report["retries_by_reason"] == {"unexpected layout": 3}
+    assert "the layout changed" in report["incomplete_streams"]["repos:input"]
+
+
 def test_since_that_is_the_output_or_without_shas_to_compare_is_refused(hub, repos, models_feed):
     first = repos.run("-a", "ids=bert-base-uncased")
     assert first.returncode == 0, first.log[-3000:]
