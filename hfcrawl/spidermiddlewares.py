@@ -6,7 +6,8 @@ Callbacks parse and raise; they do not build retries. `PageErrorMiddleware` catc
   stream fails;
 - `LayoutError` (the Hub answered in a shape the parser does not know): asked again only HFCRAWL_LAYOUT_RETRIES
   times (a one-off error page served with status 200 passes, a real change of layout fails after a few requests);
-- `StreamError` (pagination that loops, an author without models, a next page off the Hub): the stream fails at once.
+- `StreamError` (pagination that loops, an author without models, a next page off the Hub, a repository answering
+  another status than 200 or RepoNotFound): the stream fails at once.
 
 Any spider can use it: its requests carry `meta["stream"]`, the name of a stream of the ledger
 (`hfcrawl.ledger`); a failed stream is recorded there and reported. Exceptions of requests without a stream, and
@@ -32,7 +33,8 @@ LAYOUT_TRIES = "hfcrawl_layout_retries"  # request.meta key: retries spent on an
 
 
 class StreamError(Exception):
-    """The stream cannot go on (no retry will help); the message says why, for the report."""
+    """The stream cannot go on (no retry will help); the message says why, for the report. A spider with
+    `page_given_up` says what that ends instead (the repos crawl: one repository)."""
 
 
 class PageErrorMiddleware:
