@@ -29,6 +29,16 @@ def can_fork() -> bool:
     return cores() >= 2 and "fork" in mp.get_all_start_methods()
 
 
+#: Below this many names, a forked process costs more than the work it takes off (the fork of a process holding the
+#: loaded data, its start, the result sent back): the work stays in this process.
+FORK_MIN_ITEMS = 20_000
+
+
+def worth_forking(items: int) -> bool:
+    """Whether work over `items` names is worth a forked process: enough of them, and `can_fork()`."""
+    return items >= FORK_MIN_ITEMS and can_fork()
+
+
 def fork_map(fn: Callable[[T], R], chunks: Sequence[T], parallel: bool | None = None) -> list[R]:
     """`[fn(c) for c in chunks]`, the chunks after the first on forked children while the parent runs the first.
 

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import detector, markdown
-from analysis.parallel import fork_map
+from analysis.parallel import fork_map, worth_forking
 
 #: Ajibode et al., EMSE 2025 (arXiv 2409.10472): share of major / minor versions whose predecessor is on the Hub.
 AJIBODE_MAJOR_PCT = 43.0
@@ -91,7 +91,7 @@ def name_versions(models: pd.DataFrame) -> pd.DataFrame:
     names = _arrow(models["name"])
     uniq = pc.unique(pc.filter(names, pc.match_substring_regex(names, detector.CANDIDATE_REGEX))).to_pylist()
     half = (len(uniq) + 1) // 2
-    chunks = [uniq[:half], uniq[half:]] if len(uniq) > 20_000 else [uniq]
+    chunks = [uniq[:half], uniq[half:]] if worth_forking(len(uniq)) else [uniq]
     read = list(zip(*[r for part in fork_map(_read_chunk, chunks) for r in part])) or [()] * 5
     pos = pc.index_in(names, value_set=pa.array(uniq, type=pa.string()))
     taken = {c: pc.take(pa.array(v, type=pa.bool_() if c == "versioned" else pa.string()), pos)

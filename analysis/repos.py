@@ -483,12 +483,13 @@ class Started:
 
 def start(cfg: Any, models: pd.DataFrame) -> Started:
     """The hook at the start of the study: a bad --repos stops the run here, before any output; the names-only
-    reading (the detector over every distinct name) starts on a forked process, alongside the study."""
+    reading (the detector over every distinct name) starts on a forked process, alongside the study (for enough
+    names to be worth it, `analysis.parallel.worth_forking`)."""
     from analysis import predecessors
-    from analysis.parallel import Forked
+    from analysis.parallel import Forked, worth_forking
 
     prepared = prepare(cfg, models)
-    return Started(prepared, Forked(predecessors.read_names, models))
+    return Started(prepared, Forked(predecessors.read_names, models, parallel=worth_forking(len(models))))
 
 
 def study_sections(models: pd.DataFrame, tasks: list[str], cfg: Any, progress: Any, started: Started):

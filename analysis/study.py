@@ -26,7 +26,7 @@ from analysis.groups import group_counts, groups_table, pairwise_group_counts
 from analysis.load import CRAWL_REPORT, DEFAULT_ORGS, InputError, LoadResult, check_inputs, load
 from analysis.names import safe_name
 from analysis.organisations import org_models, org_sizes
-from analysis.parallel import Forked, fork_map
+from analysis.parallel import Forked, fork_map, worth_forking
 from analysis.progress import Progress
 from analysis.section import Section
 from analysis.staging import check_out, staged
@@ -248,11 +248,12 @@ def _load_and_run(cfg: StudyConfig, progress: Progress, started: float) -> dict[
     # The comparison (regex vs detector, taxonomy) needs only the loaded models: on two cores it runs on a forked
     # process alongside the study's own experiments and figures, and its section is collected at its usual place.
     # Above CONCURRENT_COMPARISON_MAX models the two memory peaks would add up (10x the 2024 data: 4.6 GB for the
-    # process tree against 3.6 GB one after the other), so there it runs after the study, in this process.
+    # process tree against 3.6 GB one after the other), so there it runs after the study, in this process; so it does
+    # below `parallel.FORK_MIN_ITEMS`, where a fork costs more than the work.
     comparison = None
     if cfg.method in ("both", "detector"):
         comparison = Forked(_compare_section, models, cfg,
-                            parallel=None if len(models) <= CONCURRENT_COMPARISON_MAX else False)
+                            parallel=worth_forking(len(models)) and len(models) <= CONCURRENT_COMPARISON_MAX)
     try:
         return _run_experiments(cfg, progress, loaded, comparison, started)
     except BaseException:

@@ -31,7 +31,7 @@ import pyarrow.compute as pc
 
 from analysis import detector
 from analysis import vocab as V
-from analysis.parallel import can_fork, fork_map
+from analysis.parallel import fork_map, worth_forking
 
 R = TypeVar("R")
 
@@ -208,8 +208,6 @@ def elements(model_id: str) -> set[str]:
 _BIT = {c: 1 << k for k, c in enumerate(ELEMENTS)}
 #: The bit of `name_bits` for the detector's verdict (`detector.has_version`), above the elements' bits.
 VERSIONED_BIT = 1 << len(ELEMENTS)
-#: Below this many distinct names, forking a second process costs more than it saves.
-_PARALLEL_MIN = 20_000
 #: Names with any of these go through `_tokens_of` one by one, since their tokens depend on their neighbours: a timm
 #: pretrained tag after a dot (`.fb_in1k`), a BERT miniature's `L-12`/`H-768`/`A-12`, a `4L512W`, a `...For<Task>`
 #: head; and the \x01 that `_arrow_tokens` marks joining dots with. Each is a superset of the test `_tokens_of`
@@ -339,7 +337,7 @@ def name_chunks(names: Names, parallel: bool | None = None) -> list[np.ndarray]:
     None: when the machine can fork and there are enough names): the names the rules read (most of the work) are
     dealt out alternately, and so are the others."""
     if parallel is None:
-        parallel = len(names.names) >= _PARALLEL_MIN and can_fork()
+        parallel = worth_forking(len(names.names))
     if not parallel:
         return [np.arange(len(names.names))]
     read, plain = np.flatnonzero(names.scanned), np.flatnonzero(~names.scanned)
