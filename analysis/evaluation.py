@@ -19,6 +19,7 @@ import re
 from pathlib import Path
 
 import numpy as np
+import orjson
 import pandas as pd
 
 from analysis import detector, taxonomy
@@ -58,18 +59,17 @@ def task_map() -> dict[str, str]:
                     if isinstance(v, str) and v and v != "unknown"})
     p = snap / "api-full-2022-02.jsonl.gz"
     if p.exists():
-        with gzip.open(p, "rt", encoding="utf-8") as fh:
+        with gzip.open(p, "rb") as fh:
             for line in fh:
-                r = json.loads(line)
+                r = orjson.loads(line)
                 if r.get("pipeline_tag"):
                     out[r["modelId"]] = r["pipeline_tag"]
     lists = d / "seed-2024-02" / "lists"
     for f in sorted(lists.glob("*.txt")):
         if f.stem in ("google", "facebook", "openai"):
             continue
-        for line in f.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                out[line.strip()] = f.stem
+        ids = (line.strip() for line in f.read_text(encoding="utf-8").splitlines())
+        out.update(dict.fromkeys(filter(None, ids), f.stem))
     return out
 
 
