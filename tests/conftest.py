@@ -9,6 +9,10 @@ starts a process otherwise: add ``@pytest.mark.e2e`` to it (or its name here).
 """
 from __future__ import annotations
 
+import gc
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -34,6 +38,7 @@ E2E_TESTS = frozenset({
     "test_analysis_study.py::test_comparison_runs_alongside_only_below_the_size_limit",
     "test_detector.py::test_python_m_analysis_detect_command",
     "test_detector.py::test_curated_core_alone_without_shared_data",
+    "test_repos_analysis.py::test_real_predecessors_table_on_the_2024_lists",  # forks: 187k names read on two processes
 })
 
 
@@ -44,6 +49,13 @@ def is_e2e(module: str, name: str, fixturenames, params: dict) -> bool:
             or not E2E_FIXTURES.isdisjoint(fixturenames) or params.get("parallel") is True)
 
 
+def pytest_collection_finish(session):
+    # the modules imported so far live all session: freezing them keeps each collection of the cyclic GC to the
+    # objects the tests make (with pandas, pyarrow, matplotlib and Scrapy loaded, full collections otherwise cost
+    # seconds over the quick loop)
+    gc.freeze()
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
         name = getattr(item, "originalname", None) or item.name
@@ -51,6 +63,27 @@ def pytest_collection_modifyitems(config, items):
         if is_e2e(Path(str(item.fspath)).name, name, getattr(item, "fixturenames", ()),
                   callspec.params if callspec else {}):
             item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(autouse=True)
+def _quick_tests_start_no_process(request, monkeypatch):
+    """A test of the quick loop that forks or starts a Python process fails at once, naming the way out: the mark
+    keeps its word. A short command such as the `git rev-parse` of the study's summary is let through."""
+    if request.node.get_closest_marker("e2e") is not None:
+        return
+
+    def refuse():
+        raise AssertionError(f"{request.node.nodeid} started a process: add it to E2E_TESTS (tests/conftest.py)")
+
+    def popen(self, args, *rest, **kwargs):
+        program = Path(str(args if isinstance(args, (str, bytes, os.PathLike)) else args[0]).split()[0]).name
+        if program.startswith(("python", "scrapy", "pytest")) or program == Path(sys.executable).name:
+            refuse()
+        popen_init(self, args, *rest, **kwargs)
+
+    popen_init = subprocess.Popen.__init__
+    monkeypatch.setattr(os, "fork", lambda: refuse())
+    monkeypatch.setattr(subprocess.Popen, "__init__", popen)
 
 
 @pytest.fixture(scope="session")

@@ -155,7 +155,7 @@ def test_version_tokens_is_split_version_on_the_2024_names(real_2024):
     ids = pd.Series(real_2024.ids)
     for rules in ("study", "code"):
         parts = _version_part(_names(ids), rules).str.replace(MARKER_REGEX, "", regex=True).tolist()
-        assert len(parts) > 200_000
+        assert len(parts) > 200_000 / real_2024.every
         distinct = list(dict.fromkeys(parts))
         assert _split_by_version_tokens(distinct) == [sorted(t.lower() for t in split_version(p)) for p in distinct]
 
@@ -585,9 +585,10 @@ def test_cli_method_both_and_detector(small_study, tmp_path):
     assert 0 <= summary["e1"]["matching"] <= summary["e1"]["models"] == 82
 
 
-@pytest.mark.parametrize("limit,forks", [(10, False), (10_000, None)])
-def test_comparison_runs_alongside_only_below_the_size_limit(monkeypatch, tmp_path, limit, forks):
-    # above the limit the study and the comparison would hold their memory peaks at once: sequential there
+@pytest.mark.parametrize("limit,fork_min,forks", [(10, 0, False), (10_000, 0, None), (10_000, 1_000, False)])
+def test_comparison_runs_alongside_only_below_the_size_limit(monkeypatch, tmp_path, limit, fork_min, forks):
+    # above the limit the study and the comparison would hold their memory peaks at once: sequential there; below
+    # FORK_MIN_ITEMS names a fork costs more than the comparison: sequential too
     from analysis import parallel, study
 
     made = []
@@ -599,6 +600,7 @@ def test_comparison_runs_alongside_only_below_the_size_limit(monkeypatch, tmp_pa
 
     monkeypatch.setattr(study, "Forked", Spy)
     monkeypatch.setattr(study, "CONCURRENT_COMPARISON_MAX", limit)
+    monkeypatch.setattr(parallel, "FORK_MIN_ITEMS", fork_min)
     feed = write_feed(tmp_path / "f.jsonl", [{"id": f"o{i % 7}/fam{i % 5}-v{i % 3}-base", "crawl_tag": f"t{i % 3}"}
                                              for i in range(60)])
     cfg = study.StudyConfig(inputs=[feed], out=tmp_path / "out", threshold=1.0, exclude=[], make_figures=False)
