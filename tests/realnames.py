@@ -61,6 +61,17 @@ def read_2024(every: int = 1) -> Real2024:
     return Real2024(list_ids, labelled_ids, names, found, every)
 
 
+@pytest.fixture(scope="session")
+def lists_2024():
+    """The 2024 lists as `analysis.load` reads them (models frame, 239k rows), read once per session: take a
+    `.copy()` before changing it."""
+    from analysis.load import load
+
+    if not LISTS.is_dir():
+        pytest.skip(f"needs the 2024 lists ({LISTS})")
+    return load([LISTS]).models
+
+
 #: The quick loop's share of the lists' ids.
 SAMPLE_EVERY = 8
 

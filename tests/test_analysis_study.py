@@ -478,10 +478,8 @@ def test_report_html_renders_in_headless_chromium(small_study, tmp_path):
 
 
 @pytest.fixture(scope="module")
-def seed_models():
-    if not LISTS.is_dir():
-        pytest.skip(f"shared data not found at {LISTS}")
-    return load([LISTS]).models
+def seed_models(lists_2024):
+    return lists_2024.copy()
 
 
 @needs_seed

@@ -21,7 +21,7 @@ import pytest
 from analysis import predecessors as P
 from analysis import repos as R
 from analysis import weights as W
-from analysis.load import InputError, load
+from analysis.load import InputError
 from tests.paths import LISTS, ROOT, SHARED
 
 needs_seed = pytest.mark.skipif(not LISTS.is_dir(), reason=f"shared data not found at {LISTS}")
@@ -334,10 +334,10 @@ def test_predecessors_by_hand():
 
 
 @pytest.fixture(scope="module")
-def real_families():
+def real_families(lists_2024):
     """The 2024 lists' models of a few owners (every list: a family is one owner's, so the rest cannot matter)."""
     owners = {"mychen76", "jashing", "Ahmed007", "sg485", "ipipan", "sudo-ai", "bongsoo"}
-    models = load([LISTS]).models
+    models = lists_2024
     legacy = models["author"].isna() & models["name"].str.startswith("albert-")
     models = models[models["author"].isin(owners) | legacy].reset_index(drop=True)
     versions = P.name_versions(models)
@@ -371,9 +371,9 @@ def test_real_families_by_hand(real_families):
 
 
 @needs_seed
-def test_real_predecessors_table_on_the_2024_lists(tmp_path):
+def test_real_predecessors_table_on_the_2024_lists(lists_2024):
     """The section on the study's whole lists: every scope, the counts consistent with each other."""
-    models = load([LISTS]).models
+    models = lists_2024.copy()
     versions = P.name_versions(models)
     flags = P.predecessor_flags(models, versions)
     tasks = ["text-classification", "text-generation"]
