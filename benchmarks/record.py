@@ -202,9 +202,12 @@ def record_bench_crawl(out: Mapping[str, Any], path: Path = BENCHMARKS_MD) -> No
     problems = [f"{r['label']}: {'; '.join(r['problems'])}" for r in out["results"] if r["problems"]]
     notes = (f"{out['expected_models']:,} models expected. Each contender runs as its own process against the same "
              "replay hub; requests are counted by the hub; peak memory is the contender's own `ru_maxrss`. The hub "
-             "and the contender share the machine's 2 cores, so the hub's CPU (`hub CPU s`: rendering `sha` and "
-             "`cardData`, which the API contenders both ask, costs it most, and most for the first contender, which "
-             "finds its caches cold) weighs on every wall time.")
+             "and the contender share the machine's 2 cores, so the hub's CPU (`hub CPU s`) weighs on every wall "
+             "time. " + (f"Before the first contender, an untimed walk of every listing ({out['warm_up_s']} s) warmed "
+                         "the hub's caches (`sha` and `cardData`, rendered once per model), so no contender pays "
+                         "for them." if out.get("warm_up_s") is not None else
+                         "The hub's caches were cold (`--no-warm-up`): the first contender pays for rendering `sha` "
+                         "and `cardData` once per model."))
     if any(r["name"] == "splash" for r in out["results"]):
         notes += (" Through Splash each page also waits `HFCRAWL_SPLASH_WAIT` (default 1 s) in the browser, several"
                   " pages rendering at a time (`CONCURRENT_REQUESTS_PER_DOMAIN`); the browser's requests for assets"
