@@ -5,7 +5,9 @@ Marks: every test that starts processes, servers or forks gets ``e2e`` here, cen
 for it: the tests that use the ``hub``, ``crawl`` or ``splash_url`` fixtures (or another fixture of
 ``E2E_FIXTURES``), every test of an ``E2E_MODULES`` module, the tests named in ``E2E_TESTS``, and the tests
 parametrised with ``parallel=True`` (their work runs on forked processes). A new test that
-starts a process otherwise: add ``@pytest.mark.e2e`` to it (or its name here).
+starts a process otherwise: add ``@pytest.mark.e2e`` to it (or its name here); a quick test that forks or starts a
+Python process fails and says so (`_quick_tests_start_no_process`). The checks on every real name of the 2024 lists
+run twice (tests/realnames.py): on a sample in the quick loop, on every name under ``e2e``.
 """
 from __future__ import annotations
 
