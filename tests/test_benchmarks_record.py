@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import re
 import subprocess
+import sys
+
+import pytest
 
 from benchmarks import record
 
@@ -82,3 +85,15 @@ def test_crawl_sections_are_named_by_tags_hub_and_contenders(tmp_path):
     assert _sections(text) == ["Crawl: 4 tags, api html", "Crawl: 4 tags, synthetic hub x13, api"]
     assert "| crawler html | yes | 20.0 | 40 | 25 | 0.8 | 1,000 | 50.0 | 100.0 | 10.0 | 3.00 | 1.00 |" in text
     assert "synthetic" in text.split("## Crawl: 4 tags, synthetic hub x13, api")[1]
+
+
+@pytest.mark.e2e
+def test_bench_tests_reads_pytest_counts_and_fails_on_failing_tests(tmp_path):
+    from benchmarks import bench_tests
+
+    ok = bench_tests.run_loop([sys.executable, "-c", "print('== 3 passed, 2 deselected in 0.10s ==')"])
+    assert ok["tests"] == "3 passed, 2 deselected" and ok["wall_s"] >= 0 and ok["cpu_s"] >= 0
+    with pytest.raises(SystemExit, match="exited 1"):
+        bench_tests.run_loop([sys.executable, "-c", "print('1 failed, 3 passed in 0.1s'); raise SystemExit(1)"])
+    with pytest.raises(SystemExit, match="exited 0"):  # no count line: nothing was run
+        bench_tests.run_loop([sys.executable, "-c", "print('no tests ran')"])
