@@ -22,6 +22,8 @@ pytestmark = pytest.mark.e2e
 class ReposRunner(CrawlRunner):
     """`scrapy crawl repos -O <workdir>/repos.jsonl ...`."""
 
+    spider = "repos"
+
     def __init__(self, endpoint: str, workdir: Path, name: str = "repos.jsonl"):
         super().__init__(endpoint, workdir)
         self.feed = workdir / name
@@ -29,7 +31,7 @@ class ReposRunner(CrawlRunner):
         self.log_path = workdir / "repos.log"
 
     def command(self, *args: str) -> list[str]:
-        return [*SCRAPY, "crawl", "repos", "-O", str(self.feed), "-s", f"HFCRAWL_REPORT={self.report_path}",
+        return [*SCRAPY, "crawl", self.spider, "-O", str(self.feed), "-s", f"HFCRAWL_REPORT={self.report_path}",
                 "-s", "HFCRAWL_BACKOFF_BASE=0.05", "-s", "HFCRAWL_BACKOFF_MAX=0.5", *args]
 
 
