@@ -12,6 +12,7 @@ from scrapy.exceptions import CloseSpider, IgnoreRequest
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.test import get_crawler
+from twisted.python.failure import Failure
 
 from hfcrawl.ledger import ledger_of
 from hfcrawl.middlewares import (
@@ -23,6 +24,7 @@ from hfcrawl.middlewares import (
     Pacer,
     WaitTooLong,
     backoff_delay,
+    crawl_stopping,
     rate_limit_wait,
     retry_after_seconds,
 )
@@ -241,3 +243,7 @@ def test_exceptions_of_pages_without_a_stream_and_scrapys_own_are_left_to_scrapy
     assert mw.process_spider_exception(Response(request.url, request=request), exception) is None
     assert mw.crawler.spider.given_up == [] and mw.crawler.stats.get_value("hfcrawl/callback_errors") is None
 
+
+def test_a_stop_is_told_apart_from_a_failed_request():
+    stop, refused = Failure(CrawlStopping("the crawl is stopping")), Failure(WaitTooLong("wait 999999 s"))
+    assert crawl_stopping(stop) and not crawl_stopping(refused) and not crawl_stopping(Failure(IgnoreRequest()))
