@@ -73,6 +73,13 @@ class CrawlProgress(PeriodicProgress):
             logger.info("Per stream: %s", ", ".join(parts))
 
 
+def code_errors(stats: dict[str, Any]) -> int:
+    """Exceptions of the crawler's own code (bugs, not faults of the Hub): on a stream's page, given up by
+    `hfcrawl.spidermiddlewares.PageErrorMiddleware`, or anywhere else Scrapy caught one (a callback of a page
+    without a stream, an errback, the spider's start). Any makes the crawl incomplete: its result may be wrong."""
+    return stats.get("hfcrawl/callback_errors", 0) + stats.get("spider_exceptions/count", 0)
+
+
 class CrawlReport:
     """Writes HFCRAWL_REPORT (output/crawl-report.json) when the spider closes; counts incomplete streams."""
 
@@ -135,8 +142,9 @@ class CrawlReport:
             "start": self.started,
             "end": utc_now(),
             "finish_reason": reason,
-            "complete": not incomplete and not fatal and reason == "finished",
+            "complete": not incomplete and not fatal and reason == "finished" and not code_errors(stats),
             "fatal_error": fatal,
+            "code_errors": code_errors(stats),
             "incomplete_streams": incomplete,
             "resumed": ledger.resumed,
             "resumed_from": ledger.resumed_from,

@@ -37,6 +37,7 @@ from scrapy.http import Response
 from scrapy.utils.misc import load_object
 from scrapy.utils.response import response_status_message
 from twisted.internet.error import ConnectionRefusedError, DNSLookupError
+from twisted.python.failure import Failure
 
 from hfcrawl.hub import endpoint_from_env, origin, splash_url
 
@@ -58,6 +59,13 @@ class WaitTooLong(IgnoreRequest):
 
 class CrawlStopping(IgnoreRequest):
     """The crawl is stopping (Ctrl-C, or a fatal error) while this request waited: it is dropped, not failed."""
+
+
+def crawl_stopping(failure: Failure) -> bool:
+    """Whether a request's failure is the crawl stopping (Ctrl-C, SIGTERM, a fatal error) while it waited, and not a
+    fault of its page: every spider's errback lets it pass without failing a stream or counting a repository
+    failed; a resumed crawl asks the page again, from the checkpoint (and, for the repos crawl, the feed)."""
+    return failure.check(CrawlStopping) is not None
 
 
 class HubAuthMiddleware:

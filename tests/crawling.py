@@ -42,6 +42,8 @@ class CrawlResult:
 class CrawlRunner:
     """`runner.run("-a", "tags=fill-mask")` runs a crawl to completion; `runner.start(...)` leaves it running."""
 
+    spider = "models"
+
     def __init__(self, endpoint: str, workdir: Path, env: dict[str, str] | None = None):
         self.endpoint = endpoint
         self.workdir = workdir
@@ -52,7 +54,7 @@ class CrawlRunner:
         self.env = env or {}
 
     def command(self, *args: str) -> list[str]:
-        return [*SCRAPY, "crawl", "models", "-O", str(self.feed), "-s", f"HFCRAWL_REPORT={self.report_path}",
+        return [*SCRAPY, "crawl", self.spider, "-O", str(self.feed), "-s", f"HFCRAWL_REPORT={self.report_path}",
                 "-s", "HFCRAWL_BACKOFF_BASE=0.05", "-s", "HFCRAWL_BACKOFF_MAX=0.5", *args]
 
     def environment(self) -> dict[str, str]:

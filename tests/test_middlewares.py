@@ -8,8 +8,11 @@ from email.utils import formatdate
 
 import pytest
 from scrapy import Request, Spider
+from scrapy.exceptions import CloseSpider, IgnoreRequest
 from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.test import get_crawler
+from twisted.python.failure import Failure
 
 from hfcrawl.ledger import ledger_of
 from hfcrawl.middlewares import (
@@ -21,6 +24,7 @@ from hfcrawl.middlewares import (
     Pacer,
     WaitTooLong,
     backoff_delay,
+    crawl_stopping,
     rate_limit_wait,
     retry_after_seconds,
 )
@@ -206,10 +210,40 @@ def test_a_spider_without_page_given_up_gets_its_stream_failed():
     assert stream.status == "failed" and "gave up on a bad body: cut short" in stream.error
 
 
-def test_exceptions_of_pages_without_a_stream_or_of_other_kinds_are_left_to_scrapy():
+@pytest.mark.parametrize("exception", [KeyError("commit_count"), TypeError("'NoneType' object is not iterable")])
+def test_a_bug_in_a_callback_is_logged_once_counted_and_given_up_without_a_retry(exception, caplog):
+    mw = _pages_middleware(_PerPageSpider)
+    with caplog.at_level("ERROR"):
+        assert _asked_until_given_up(mw, exception) == (1, [{"released": "https://hub.test/api/models/a/b/refs"}])
+    (reason,) = mw.crawler.spider.given_up
+    assert f"a bug in the crawler ({type(exception).__name__}: {exception})" in reason
+    (record,) = caplog.records
+    assert record.name == "hfcrawl.spidermiddlewares" and record.exc_info[1] is exception
+    assert "https://hub.test/api/models/a/b/refs" in record.getMessage()
+    stats = mw.crawler.stats
+    assert stats.get_value("hfcrawl/callback_errors") == 1 and stats.get_value("hfcrawl/bad_bodies") is None
+    assert stats.get_value("retry/count") is None
+
+
+def test_a_bug_on_a_page_of_a_spider_without_page_given_up_fails_its_stream():
+    mw = _pages_middleware(Spider)
+    assert _asked_until_given_up(mw, KeyError("id")) == (1, [])
+    stream = ledger_of(mw.crawler).streams["tag:fill-mask"]
+    assert stream.status == "failed" and "a bug in the crawler (KeyError: 'id')" in stream.error
+
+
+@pytest.mark.parametrize("exception", [CloseSpider("enough"), IgnoreRequest("dropped"),
+                                       HttpError(Response("https://hub.test/p", status=500), "500")])
+def test_exceptions_of_pages_without_a_stream_and_scrapys_own_are_left_to_scrapy(exception):
     mw = _pages_middleware(_PerPageSpider)
     request = Request("https://hub.test/p")
-    assert mw.process_spider_exception(Response(request.url, request=request), ParseError("x")) is None
+    for without_stream in (ParseError("x"), KeyError("x")):
+        assert mw.process_spider_exception(Response(request.url, request=request), without_stream) is None
     request = Request("https://hub.test/p", meta={"stream": "tag:fill-mask"})
-    assert mw.process_spider_exception(Response(request.url, request=request), KeyError("x")) is None
-    assert mw.crawler.spider.given_up == []
+    assert mw.process_spider_exception(Response(request.url, request=request), exception) is None
+    assert mw.crawler.spider.given_up == [] and mw.crawler.stats.get_value("hfcrawl/callback_errors") is None
+
+
+def test_a_stop_is_told_apart_from_a_failed_request():
+    stop, refused = Failure(CrawlStopping("the crawl is stopping")), Failure(WaitTooLong("wait 999999 s"))
+    assert crawl_stopping(stop) and not crawl_stopping(refused) and not crawl_stopping(Failure(IgnoreRequest()))

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import signal
+import time
 from pathlib import Path
 
 import pytest
@@ -22,6 +24,8 @@ pytestmark = pytest.mark.e2e
 class ReposRunner(CrawlRunner):
     """`scrapy crawl repos -O <workdir>/repos.jsonl ...`."""
 
+    spider = "repos"
+
     def __init__(self, endpoint: str, workdir: Path, name: str = "repos.jsonl"):
         super().__init__(endpoint, workdir)
         self.feed = workdir / name
@@ -29,7 +33,7 @@ class ReposRunner(CrawlRunner):
         self.log_path = workdir / "repos.log"
 
     def command(self, *args: str) -> list[str]:
-        return [*SCRAPY, "crawl", "repos", "-O", str(self.feed), "-s", f"HFCRAWL_REPORT={self.report_path}",
+        return [*SCRAPY, "crawl", self.spider, "-O", str(self.feed), "-s", f"HFCRAWL_REPORT={self.report_path}",
                 "-s", "HFCRAWL_BACKOFF_BASE=0.05", "-s", "HFCRAWL_BACKOFF_MAX=0.5", *args]
 
 
@@ -184,6 +188,34 @@ def test_resume_after_a_stop_loses_nothing_and_asks_no_finished_repository_again
     asked = {model_id for _, model_id in hub.core.repos.requests}
     assert not asked & set(done)
     assert hub.stats()["repos"]["repeated"] == 0
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_a_stop_while_requests_wait_fails_no_repository_and_the_resumed_run_completes(hub, repos, models_feed, sig):
+    # after 60 calls the Hub asks for a 30 s pause: the stop comes while the requests under way wait for it
+    hub.set_faults({"kind": "burst429", "route": ["repo"], "after": 60, "every": 1, "times": 1, "reset": 30})
+    args = ("-a", f"input={models_feed}", "-s", f"JOBDIR={repos.workdir / 'job'}", "-s", "CONCURRENT_REQUESTS=2")
+    proc = repos.start(*args)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and "Waiting 30.0 s before any further request" not in (
+            repos.log_path.read_text() if repos.log_path.exists() else ""):
+        time.sleep(0.05)
+    time.sleep(0.5)
+    proc.send_signal(sig)
+    stopped = repos.result(proc.wait(60))
+    assert stopped.returncode == 1
+    done = [json.loads(line)["id"] for line in repos.feed.read_bytes().split(b"\n")[:-1]]
+    waiting = re.search(r"429 with RateLimit t=30 on \S+/api/models/(.+?)(?:/refs|/commits/|\?)", stopped.log)
+    assert waiting and waiting.group(1) not in done  # its retry was waiting for the pause when the stop came
+    assert stopped.report["finish_reason"] == "shutdown"
+    assert stopped.report["repos"]["failed"] == 0 and "not crawled" not in stopped.log
+    assert stopped.report["incomplete_streams"] == {"repos:input": f"not finished (next page: {len(done)})"}
+    hub.set_faults(None)
+    hub.reset_stats()  # and the pause the Hub announced
+    result = repos.run(*args)
+    assert result.returncode == 0, result.log[-3000:]
+    assert sorted(line["id"] for line in result.lines) == sorted(set(_ids_of(models_feed)))  # every id, once
+    assert not {model_id for _, model_id in hub.core.repos.requests} & set(done)
 
 
 @pytest.mark.parametrize("make, message", [

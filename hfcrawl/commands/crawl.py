@@ -1,9 +1,10 @@
 """`scrapy crawl`, checking its inputs first and exiting non-zero when the crawl is not complete.
 
 Scrapy's own command exits 0 whatever happened to the requests; a crawl whose feed misses pages (a stream failed,
-a tag fell short of its advertised total, the run was interrupted) must say so to the shell that ran it, and its
-last line says why. Inputs that would otherwise stop the crawl with a traceback (HF_ENDPOINT, the HFCRAWL_*
-numbers, the feed, the JOBDIR) are checked before anything starts: one line, exit 1, no file touched.
+a tag fell short of its advertised total, the run was interrupted, the crawler's own code raised: a bug) must say
+so to the shell that ran it, and its last line says why. Inputs that would otherwise stop the crawl with a
+traceback (HF_ENDPOINT, the HFCRAWL_* numbers, the feed, the JOBDIR) are checked before anything starts: one line,
+exit 1, no file touched.
 These checks hold for every spider of the project.
 """
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.settings import BaseSettings
 
+from hfcrawl.extensions import code_errors
 from hfcrawl.feed import FeedError, check_writable, feed_target
 from hfcrawl.hub import endpoint_from_env
 
@@ -110,9 +112,16 @@ def why_incomplete(stats: dict[str, Any], resumable: bool) -> str | None:
     """Why a crawl is not complete, from its stats, in one line; None when it is complete."""
     if stats.get("hfcrawl/fatal"):
         return str(stats["hfcrawl/fatal"])
+    problems = []
+    if code_errors(stats):
+        problems.append(f"{code_errors(stats)} error(s) in the crawler's own code (a bug, not the Hub; the "
+                        f"traceback is in the log)")
     if stats.get("hfcrawl/incomplete_streams"):
         first = stats.get("hfcrawl/first_incomplete", "")
-        return f"{stats['hfcrawl/incomplete_streams']} stream(s) incomplete" + (f", first {first}" if first else "")
+        problems.append(f"{stats['hfcrawl/incomplete_streams']} stream(s) incomplete"
+                        + (f", first {first}" if first else ""))
+    if problems:
+        return "; ".join(problems)
     if stats.get("finish_reason") != "finished":
         return (f"the crawl was stopped ({stats.get('finish_reason')}); "
                 + ("run the same command again to resume it" if resumable else "a -s JOBDIR=... lets a crawl resume"))

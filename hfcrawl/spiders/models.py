@@ -23,7 +23,7 @@ from hfcrawl import hub
 from hfcrawl.feed import FeedError, check_feed, feed_target
 from hfcrawl.items import ModelPage
 from hfcrawl.ledger import CheckpointMismatch, StreamState, utc_now
-from hfcrawl.middlewares import CrawlStopping
+from hfcrawl.middlewares import crawl_stopping
 from hfcrawl.parsing import (
     LayoutError,
     ParseError,
@@ -261,8 +261,8 @@ class ModelsSpider(HubSpider):
 
     def page_failed(self, failure: Failure) -> None:
         request = failure.request
-        if failure.check(CrawlStopping):
-            return  # the crawl was stopped: the stream stays where its checkpoint says, to resume from there
+        if crawl_stopping(failure):
+            return  # the stream stays where its checkpoint says, to resume from there
         reason = _failure_reason(failure)
         where = request.meta.get("splash", {}).get("args", {}).get("url", request.url)
         if self.splash_url and request.meta.get("splash"):

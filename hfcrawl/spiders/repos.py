@@ -32,6 +32,7 @@ from hfcrawl.feed import FeedError, check_feed, feed_target
 from hfcrawl.inputs import InputError, PreviousFeed
 from hfcrawl.items import ModelPage
 from hfcrawl.ledger import CheckpointMismatch, utc_now
+from hfcrawl.middlewares import crawl_stopping
 from hfcrawl.parsing import next_link, parse_commits, parse_model_card, parse_refs, total_count
 from hfcrawl.repos_feed import COMMITS_PAGE, commits_url, info_url, quota_window, refs_url, repo_not_found, repo_record
 from hfcrawl.spidermiddlewares import StreamError
@@ -292,6 +293,8 @@ class ReposSpider(HubSpider):
         yield from self.give_up(response.meta["repo"], reason)
 
     def failed(self, failure: Failure) -> Iterator[Any]:
+        if crawl_stopping(failure):
+            return  # not this repository's failure: it is not in the feed, so a resumed crawl asks it again
         if failure.check(HttpError):
             reason = f"HTTP {failure.value.response.status}"
         else:
