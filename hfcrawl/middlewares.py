@@ -213,8 +213,9 @@ class HubRateLimitMiddleware:
                 raise WaitTooLong(f"the Hub asked to wait {wait.seconds:.0f} s ({wait.why}), more than "
                                   f"HFCRAWL_MAX_WAIT={self.max_wait:g} s")
             if wait.stat == "hfcrawl/budget_wait_seconds" and self.pacer.sent[0] != self.logged_budget_wait:
-                self.logged_budget_wait = self.pacer.sent[0]
-                logger.info("Waiting %.1f s: %s spent", wait.seconds, wait.why)
+                self.logged_budget_wait = self.pacer.sent[0]  # once a window; a wait under a second is no news
+                logger.log(logging.INFO if wait.seconds >= 1 else logging.DEBUG, "Waiting %.1f s: %s spent",
+                           wait.seconds, wait.why)
             await self.sleep(wait.seconds, wait.stat)
 
     async def sleep(self, seconds: float, stat: str) -> None:

@@ -162,6 +162,19 @@ def test_our_own_budget_wait_is_not_mistaken_for_a_hub_asking_too_much():
         asyncio.run(mw.process_request(Request("https://hub.test/2")))
 
 
+@pytest.mark.parametrize("window,logged", [(0.5, False), (600.0, True)])
+def test_a_budget_wait_is_told_at_info_only_from_a_second_up(window, logged, caplog):
+    clock = FakeClock()
+    mw = HubRateLimitMiddleware(_crawler(HFCRAWL_REQUEST_BUDGET=1, HFCRAWL_BUDGET_WINDOW=window), clock=clock)
+    mw.crawler.crawling = False  # the wait ends at once instead of sleeping
+    asyncio.run(mw.process_request(Request("https://hub.test/1")))
+    with caplog.at_level("INFO"), pytest.raises(CrawlStopping):
+        asyncio.run(mw.process_request(Request("https://hub.test/2")))
+    told = [r.getMessage() for r in caplog.records if r.levelname == "INFO" and "spent" in r.getMessage()]
+    assert told == ([f"Waiting {window:.1f} s: HFCRAWL_REQUEST_BUDGET=1 requests per {window:g} s spent"] if logged
+                    else [])
+
+
 class _PerPageSpider(Spider):
     """A spider whose pages are not one stream's pages: it says what giving up on a page costs."""
 
