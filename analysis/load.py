@@ -171,6 +171,14 @@ def _read_feed(path: Path, malformed: Dropped, truncated: Dropped) -> pd.DataFra
         raise InputError(f"cannot read {path}: corrupt gzip data ({exc})") from exc
 
 
+def json_line(raw: bytes) -> Any:
+    """One line's JSON value, or None where the line is not JSON (cut short, garbled): the reader counts it."""
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return None
+
+
 def _read_feed_lines(path: Path, malformed: Dropped, truncated: Dropped) -> pd.DataFrame:
     """Parse one JSON Lines feed line by line; malformed lines are counted, never fatal."""
     name = str(path)

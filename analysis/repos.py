@@ -27,10 +27,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import orjson
 import pandas as pd
 
-from analysis.load import InputError
+from analysis.load import InputError, json_line
 
 STATUSES = ("ok", "not_found")
 SEMVER_TAG = r"^v?\d+(\.\d+){0,2}$"
@@ -171,10 +170,7 @@ def _read_lines(path: Path, malformed: Lines, truncated: Lines):
         for i, raw in enumerate(fh, 1):
             if not raw.strip():
                 continue
-            try:
-                obj = orjson.loads(raw)
-            except orjson.JSONDecodeError:
-                obj = None
+            obj = json_line(raw)
             with_status += type(obj) is dict and "status" in obj
             if not _valid_line(obj):
                 (malformed if raw.endswith(b"\n") else truncated).add(i)

@@ -27,7 +27,7 @@ import pyarrow as pa
 import pyarrow.csv as pcsv
 import pyarrow.json as pj
 
-from analysis.load import InputError, load
+from analysis.load import InputError, json_line, load
 
 SNAPSHOT_COLUMNS = ("id", "task", "created_at")
 
@@ -150,10 +150,7 @@ def _jsonl_columns(path: Path, fmt: Format) -> tuple[dict[str, list | pa.Array],
             for raw in fh:
                 if not raw.strip():
                     continue
-                try:
-                    obj = orjson.loads(raw)
-                except orjson.JSONDecodeError:
-                    obj = None
+                obj = json_line(raw)
                 if type(obj) is not dict or type(obj.get(fmt.id_col)) is not str:
                     bad += 1
                     continue
