@@ -24,6 +24,11 @@ def test_an_error_of_the_crawlers_code_fails_the_command_and_is_named_first():
                           "hfcrawl/first_incomplete": "repos:input: 2 repositories could not be crawled"}, True)
     assert why.startswith("2 error(s) in the crawler's own code") and "first repos:input: 2 repositories" in why
     assert why_incomplete({"finish_reason": "finished"}, True) is None
+    # a stop leaves streams unfinished: the line says first that it was stopped and how to go on
+    stopped = {"finish_reason": "shutdown", "hfcrawl/incomplete_streams": 1,
+               "hfcrawl/first_incomplete": "repos:input: not finished (next page: 7)"}
+    assert why_incomplete(stopped, True).startswith("the crawl was stopped (shutdown); run the same command again")
+    assert why_incomplete(stopped, False).startswith("the crawl was stopped (shutdown); a -s JOBDIR=... lets")
 
 
 @pytest.fixture

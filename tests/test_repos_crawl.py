@@ -210,6 +210,7 @@ def test_a_stop_while_requests_wait_fails_no_repository_and_the_resumed_run_comp
     assert stopped.report["finish_reason"] == "shutdown"
     assert stopped.report["repos"]["failed"] == 0 and "not crawled" not in stopped.log
     assert stopped.report["incomplete_streams"] == {"repos:input": f"not finished (next page: {len(done)})"}
+    assert "the crawl was stopped (shutdown); run the same command again" in stopped.log.strip().splitlines()[-1]
     hub.set_faults(None)
     hub.reset_stats()  # and the pause the Hub announced
     result = repos.run(*args)

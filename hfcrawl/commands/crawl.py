@@ -112,17 +112,15 @@ def why_incomplete(stats: dict[str, Any], resumable: bool) -> str | None:
     """Why a crawl is not complete, from its stats, in one line; None when it is complete."""
     if stats.get("hfcrawl/fatal"):
         return str(stats["hfcrawl/fatal"])
-    problems = []
+    problems = []  # a bug first, then a stop (which leaves streams unfinished), then the streams
     if code_errors(stats):
         problems.append(f"{code_errors(stats)} error(s) in the crawler's own code (a bug, not the Hub; the "
                         f"traceback is in the log)")
+    if stats.get("finish_reason") != "finished":
+        problems.append(f"the crawl was stopped ({stats.get('finish_reason')}); " + (
+            "run the same command again to resume it" if resumable else "a -s JOBDIR=... lets a crawl resume"))
     if stats.get("hfcrawl/incomplete_streams"):
         first = stats.get("hfcrawl/first_incomplete", "")
         problems.append(f"{stats['hfcrawl/incomplete_streams']} stream(s) incomplete"
                         + (f", first {first}" if first else ""))
-    if problems:
-        return "; ".join(problems)
-    if stats.get("finish_reason") != "finished":
-        return (f"the crawl was stopped ({stats.get('finish_reason')}); "
-                + ("run the same command again to resume it" if resumable else "a -s JOBDIR=... lets a crawl resume"))
-    return None
+    return "; ".join(problems) or None
