@@ -106,6 +106,8 @@ def test_count_mode_writes_one_line_per_id_with_what_the_hub_holds_at_the_floor_
     assert progress[-1].endswith("no repository left") and "0m00s" not in "".join(progress)
     assert f"Crawling {len(lines):,} repositories on" in result.log and " models" not in result.last_line
     assert result.last_line.endswith(f"Crawl complete: {len(lines):,} repositories written this run")
+    for noise in ("py.warnings", "scrapy_splash", "Overridden settings", "Dumping Scrapy stats", "Enabled "):
+        assert noise not in result.log, noise
 
 
 def test_card_info_asks_model_info_for_every_repository(hub, repos, models_feed):
