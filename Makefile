@@ -20,17 +20,19 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 ORGS ?= google,facebook,openai
 
 # Every task tag, then the study's organisations; both resumable (run again after a stop; `make clean` starts over).
+# Each crawl writes its record beside its feed (output/models.crawl.json, output/orgs.crawl.json), where the study
+# finds it.
 crawl: setup
 	HF_ENDPOINT=$(HF_ENDPOINT) $(BIN)/scrapy crawl models -s JOBDIR=crawls/models -L INFO
 	HF_ENDPOINT=$(HF_ENDPOINT) $(BIN)/scrapy crawl models -a authors=$(ORGS) -O output/orgs.jsonl \
-		-s JOBDIR=crawls/orgs -s HFCRAWL_REPORT=output/crawl-report-orgs.json -L INFO
+		-s JOBDIR=crawls/orgs -L INFO
 
 # Optional, after `make crawl`: the git repositories of a seeded sample of the crawled models (2 API calls each: at
 # the anonymous quota, 5,000 repositories take about 100 minutes); resumable. `make study` then reads them too.
 REPOS_SAMPLE ?= 5000
 repos: setup
 	HF_ENDPOINT=$(HF_ENDPOINT) $(BIN)/scrapy crawl repos -a input=output/models.jsonl -a sample=$(REPOS_SAMPLE) \
-		-a seed=0 -O output/repos.jsonl -s JOBDIR=crawls/repos -s HFCRAWL_REPORT=output/crawl-report-repos.json -L INFO
+		-a seed=0 -O output/repos.jsonl -s JOBDIR=crawls/repos -L INFO
 
 study: setup
 	$(BIN)/python -m analysis study output/models.jsonl output/orgs.jsonl --orgs $(ORGS) --out output/study \

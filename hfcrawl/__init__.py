@@ -1,4 +1,5 @@
-"""Scrapy project that enumerates Hugging Face Hub models into a JSON Lines feed."""
-from hfcrawl.compat import restore_scrapy_url_reexports
+"""Scrapy project that enumerates Hugging Face Hub models into a JSON Lines feed.
 
-restore_scrapy_url_reexports()
+Imports nothing: `hfcrawl.provenance` is read by the analysis without Scrapy. The scrapy-splash shim
+(`hfcrawl.compat`) runs from `hfcrawl.settings`, which Scrapy loads before any component of a crawl.
+"""

@@ -1,4 +1,9 @@
-"""Extensions: progress in the log, and the crawl report at the end of every crawl."""
+"""Extensions: progress in the log, what answers the crawl (its origin), and the crawl's record beside its feed.
+
+The record (the crawl report) goes to `hfcrawl.provenance.record_path(feed)`, or to HFCRAWL_REPORT when that is
+set, and only when the crawl wrote its feed: a run that refuses to start or fails before its first page leaves
+every record as it was, byte for byte (its last log line says why).
+"""
 from __future__ import annotations
 
 import json
@@ -12,8 +17,10 @@ from scrapy.crawler import Crawler
 from twisted.internet import task
 
 from hfcrawl.feed import FeedError, feed_target
-from hfcrawl.hub import splash_url
+from hfcrawl.hub import endpoint_from_env, redact, splash_url
 from hfcrawl.ledger import Ledger, ledger_of, utc_now
+from hfcrawl.pipelines import FEED_WRITTEN
+from hfcrawl.provenance import REPLAY_HEADER, origin, record_path
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +80,58 @@ class CrawlProgress(PeriodicProgress):
             logger.info("Per stream: %s", ", ".join(parts))
 
 
+def describe_origin(found: dict[str, Any]) -> str:
+    """One line for the log: what answered, and whether its data is synthetic."""
+    where = found["endpoint"]
+    return {
+        "replay-hub": f"the replay hub {found['server']} at {where} (synthetic data)",
+        "hub": f"the Hugging Face Hub at {where}",
+        "loopback": f"a server on this machine that is not the replay hub, at {where}",
+    }.get(found["kind"], f"another server (a mirror?) at {where}")
+
+
+class OriginWatch:
+    """What answers the crawl: `hfcrawl.provenance.origin` of the endpoint and of the REPLAY_HEADER of the first
+    response that answers, logged once at INFO; a later response that disagrees (another server behind the same
+    endpoint) is counted, logged once and named in the record. Splash's answers carry Splash's headers: not read."""
+
+    def __init__(self, endpoint: str):
+        self.endpoint = endpoint
+        self.found: dict[str, Any] | None = None
+        self.mismatches = 0
+        self.first_mismatch: str | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> OriginWatch:
+        try:
+            endpoint = endpoint_from_env()
+        except ValueError:
+            endpoint = ""  # the crawl refuses to start and says why
+        ext = cls(redact(endpoint))
+        crawler.signals.connect(ext.response_received, signal=signals.response_received)
+        return ext
+
+    def response_received(self, response: Any, request: Any, spider: Spider) -> None:
+        if request.meta.get("splash"):
+            return
+        value = response.headers.get(REPLAY_HEADER)
+        server = value.decode("latin-1").strip() if value else None
+        if self.found is None:
+            self.found = {**origin(self.endpoint, server), "answered": True}
+            logger.info("origin: %s", describe_origin(self.found))
+        elif server != self.found["server"]:
+            self.mismatches += 1
+            if self.first_mismatch is None:
+                self.first_mismatch = f"{response.url}: {REPLAY_HEADER} {server or 'absent'}"
+                logger.warning("origin: %s answered unlike the first response (%s %s): the feed may mix servers",
+                               self.first_mismatch, REPLAY_HEADER, self.found["server"] or "absent")
+
+    def record(self) -> dict[str, Any]:
+        """The record's `origin`: `answered` false when no response came (then from the endpoint alone)."""
+        found = self.found or {**origin(self.endpoint, None), "answered": False}
+        return {**found, "mismatched_responses": self.mismatches, "first_mismatch": self.first_mismatch}
+
+
 def code_errors(stats: dict[str, Any]) -> int:
     """Exceptions of the crawler's own code (bugs, not faults of the Hub): on a stream's page, given up by
     `hfcrawl.spidermiddlewares.PageErrorMiddleware`, or anywhere else Scrapy caught one (a callback of a page
@@ -81,16 +140,17 @@ def code_errors(stats: dict[str, Any]) -> int:
 
 
 class CrawlReport:
-    """Writes HFCRAWL_REPORT (output/crawl-report.json) when the spider closes; counts incomplete streams."""
+    """The crawl's record, written when the spider closes if the crawl wrote its feed (see the module's
+    docstring); logs the incomplete streams and counts them for the command's last line."""
 
-    def __init__(self, crawler: Crawler, path: Path):
+    def __init__(self, crawler: Crawler, path: Path | None):
         self.crawler = crawler
         self.path = path
         self.started = utc_now()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CrawlReport:
-        ext = cls(crawler, Path(crawler.settings.get("HFCRAWL_REPORT", "output/crawl-report.json")))
+        ext = cls(crawler, record_target(crawler.settings))
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         return ext
@@ -109,13 +169,20 @@ class CrawlReport:
         if incomplete:
             name, why = next(iter(incomplete.items()))
             stats.set_value("hfcrawl/first_incomplete", f"{name}: {why}")
+        if self.path is None or not stats.get_value(FEED_WRITTEN):
+            logger.debug("No feed written: no crawl record written, every existing one left as it was")
+            return
         report = self.build(ledger, reason, incomplete, fatal)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(self.path.name + ".tmp")
-        tmp.write_text(json.dumps(report, indent=2, default=str) + "\n", encoding="utf-8")
-        os.replace(tmp, self.path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_name(self.path.name + ".tmp")
+            tmp.write_text(json.dumps(report, indent=2, default=str) + "\n", encoding="utf-8")
+            os.replace(tmp, self.path)
+        except OSError as exc:  # the feed is written; a record that cannot be is said, not a crash
+            logger.error("Cannot write the crawl record %s: %s", self.path, exc.strerror or exc)
+            return
         state = "complete" if report["complete"] else f"FAILED: {fatal}" if fatal else "INCOMPLETE"
-        logger.info("Crawl report written to %s (%s, %d incomplete streams)", self.path, state, len(incomplete))
+        logger.info("Crawl record written to %s (%s, %d incomplete streams)", self.path, state, len(incomplete))
 
     def build(self, ledger: Ledger, reason: str, incomplete: dict[str, str], fatal: Any) -> dict[str, Any]:
         stats = self.crawler.stats.get_stats()
@@ -138,7 +205,8 @@ class CrawlReport:
             "source": ledger.source,
             "rendered_with_splash": bool(splash_url(self.crawler.settings)) and ledger.source == "html",
             "asked": ledger.asked,
-            "feed": str(_feed_path(self.crawler)),
+            "feed": str(feed.resolve()) if (feed := _feed_path(self.crawler)) else None,  # absolute: find_record
+            "origin": watch.record() if (watch := self.crawler.get_extension(OriginWatch)) else None,
             "start": self.started,
             "end": utc_now(),
             "finish_reason": reason,
@@ -170,6 +238,16 @@ class CrawlReport:
             # a spider may add its own section (the repos crawl: repositories done, carried over, not found)
             **(getattr(self.crawler.spider, "report_fields", dict)()),
         }
+
+
+def record_target(settings: Any) -> Path | None:
+    """Where the crawl's record goes: HFCRAWL_REPORT when set, else beside the feed (`record_path`)."""
+    if settings.get("HFCRAWL_REPORT"):
+        return Path(str(settings.get("HFCRAWL_REPORT")))
+    try:
+        return record_path(feed_target(settings).path)
+    except FeedError:
+        return None
 
 
 def _feed_path(crawler: Crawler) -> Path | None:

@@ -168,6 +168,7 @@ class FeedWriter:
         self.file: IO[bytes] | None = None
         self.position = resume_from or FeedPosition()
         self.truncated_bytes_dropped = 0
+        self.opened = False  # the file was opened for writing: the crawl wrote (or truncated) its feed
 
     def _open(self) -> IO[bytes]:
         path = self.target.path
@@ -180,7 +181,9 @@ class FeedWriter:
             self.position = read_position(path, path.stat().st_size) or FeedPosition()
         elif not self.append:
             self.position = FeedPosition()
-        return open(path, "ab" if self.append else "wb")
+        file = open(path, "ab" if self.append else "wb")
+        self.opened = True
+        return file
 
     def write_page(self, lines: list[bytes], last_id: str | None) -> FeedPosition:
         """Writes the page's lines (each ending in a newline) and syncs them; returns where the feed now ends."""

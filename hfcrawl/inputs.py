@@ -10,6 +10,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import heapq
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any, NamedTuple
@@ -143,6 +144,30 @@ def sample(chunks: Iterable[list[Entry]], size: int | None, seed: int, per_task:
                 heapq.heapreplace(heap, item)
     chosen = [(-negated, mid, entry) for heap in heaps.values() for negated, mid, entry in heap]
     return [entry for _, _, entry in sorted(chosen, key=lambda c: (c[0], c[1]))]
+
+
+#: The task under which `TaskCounts` counts an id whose input gives no task (an ids file, a feed line without one).
+NO_TASK = "(no task)"
+
+
+class TaskCounts:
+    """Ids per task of the chunks that pass through `counted`: the population a sample is drawn from, in counts
+    only (a few dozen tasks), so a 3-million-id input costs no memory here."""
+
+    def __init__(self) -> None:
+        self.by_task: Counter[str] = Counter()
+
+    def counted(self, chunks: Iterable[list[Entry]]) -> Iterator[list[Entry]]:
+        for chunk in chunks:
+            self.by_task.update(entry.task or NO_TASK for entry in chunk)
+            yield chunk
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_task.values())
+
+    def as_dict(self) -> dict[str, int]:
+        return dict(sorted(self.by_task.items()))
 
 
 def feed_ids(path: Path) -> SeenHashes:

@@ -243,10 +243,13 @@ class HubRateLimitMiddleware:
         return self.retry_429(request) or response
 
     def pause(self, seconds: float, why: str) -> None:
-        """Hold every request for `seconds` (logged once, at INFO); a pause above the cap fails the next request."""
+        """Hold every request for `seconds`; a pause above the cap fails the next request. Logged at INFO when no
+        pause holds the crawl already: the answers of the requests in flight (8 429s of one burst) prolong that
+        wait, at DEBUG, rather than each logging a line of its own."""
         now = self.clock()
         if now + seconds > self.pacer.not_before:
-            logger.info("Waiting %.1f s before any further request: %s", seconds, why)
+            level = logging.INFO if self.pacer.not_before <= now else logging.DEBUG
+            logger.log(level, "Waiting %.1f s before any further request: %s", seconds, why)
         self.pacer.pause(seconds, why, now)
 
     def retry_429(self, request: Request) -> Request | None:

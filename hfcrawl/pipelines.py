@@ -21,6 +21,8 @@ from hfcrawl.seen import SeenHashes, id_hashes
 
 logger = logging.getLogger(__name__)
 
+FEED_WRITTEN = "hfcrawl/feed_written"  # the stat that says the feed was opened for writing (see CrawlReport)
+
 # A Hub repo id: "owner/name" or a legacy one-part "name". Letters, digits, "-", "_", "."; a part does not start
 # with "-" or "." nor end with "." and holds no ".." (so no part can be a path step); at most 96 characters a part.
 # Legacy names may start with "_" (huggingtweets/_rdo, Jackay/__ are real).
@@ -224,6 +226,8 @@ class JsonLinesFeedPipeline:
 
     def close_spider(self) -> None:
         if self.writer is not None:
+            if self.writer.opened:  # the crawl's record is written beside a feed only when the feed was
+                self.stats.set_value(FEED_WRITTEN, True)
             self.writer.close()
 
     def process_item(self, page: ModelPage) -> ModelPage:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import time
 
 from scrapy import Spider
@@ -26,9 +27,10 @@ def eta_seconds(left: int, done: int, elapsed: float, calls: int, quota: dict[st
 
 
 def _duration(seconds: float | None) -> str:
+    """Rounded up: a crawl with anything left never shows 0m00s."""
     if seconds is None:
         return "unknown"
-    seconds = int(seconds)
+    seconds = max(1, math.ceil(seconds))
     return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m" if seconds >= 3600 else f"{seconds // 60}m{seconds % 60:02d}s"
 
 
@@ -57,7 +59,8 @@ class RepoProgress(PeriodicProgress):
         left = counts["to_do"] - done - counts["failed"]
         eta = eta_seconds(left, requested, time.monotonic() - self.started, calls, quota)
         logger.info("Repositories: %s of %s done (%s carried over, %s not found, %s failed); %s calls used (%s a "
-                    "repository); %s; about %s left",
+                    "repository); %s; %s",
                     f"{done:,}", f"{counts['to_do']:,}", f"{counts['carried_over']:,}", f"{counts['not_found']:,}",
                     f"{counts['failed']:,}", f"{calls:,}", f"{calls / requested:.2f}" if requested else "-", window,
-                    _duration(eta))
+                    "no repository left" if left <= 0 else "time left unknown" if eta is None
+                    else f"about {_duration(eta)} left")

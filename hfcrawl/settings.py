@@ -5,6 +5,11 @@ reads the RateLimit headers and waits when the budget is spent, so the defaults 
 """
 import os
 
+from hfcrawl.compat import restore_scrapy_url_reexports
+
+# Before anything imports scrapy_splash: Scrapy loads this module first, then the spiders and components.
+restore_scrapy_url_reexports()
+
 BOT_NAME = "hfcrawl"
 SPIDER_MODULES = ["hfcrawl.spiders"]
 NEWSPIDER_MODULE = "hfcrawl.spiders"
@@ -51,21 +56,22 @@ HFCRAWL_REQUEST_BUDGET = 0  # requests per HFCRAWL_BUDGET_WINDOW seconds; 0 = no
 HFCRAWL_BUDGET_WINDOW = 300
 
 HFCRAWL_PROGRESS_INTERVAL = 30
-HFCRAWL_REPORT = "output/crawl-report.json"
+LOGSTATS_INTERVAL = 0  # Scrapy's "Crawled N pages, scraped N items": the progress lines above say it in models
+# The crawl's record: empty = beside its feed (hfcrawl.provenance.record_path: output/models.jsonl ->
+# output/models.crawl.json); a path here puts it there instead (it still names its feed).
+HFCRAWL_REPORT = ""
 HFCRAWL_SPLASH_WAIT = 1.0  # seconds Splash waits after the page loaded, for the list to appear
 HFCRAWL_HTML_PATH = "/models"  # the web listing's path (the replay hub also serves a JavaScript-built /models-js)
 
-# Rendering through Splash (scrapy-splash), for the HTML source: on when SPLASH_URL is set (here or in the
-# environment; hfcrawl reads it through hfcrawl.hub.splash_url, scrapy-splash from this setting). The middlewares
-# and dupe filter are those scrapy-splash's documentation asks for; they leave requests that are not
-# SplashRequests alone, so they stay enabled.
+# Rendering through Splash (scrapy-splash), for the HTML source: on when SPLASH_URL is set (here, with -s, or in the
+# environment; hfcrawl reads it through hfcrawl.hub.splash_url). scrapy-splash's middlewares and dupe filter, those
+# its documentation asks for, are added by hfcrawl.spiders.base.splash_settings only then: loaded without Splash they
+# only warn (deprecations of Scrapy 2.19) on every crawl.
 if os.environ.get("SPLASH_URL"):
     SPLASH_URL = os.environ["SPLASH_URL"]
-DUPEFILTER_CLASS = "scrapy_splash.SplashAwareDupeFilter"
 # Scrapy's own download slots (per host: the Splash server): scrapy-splash's per_domain policy calls a Downloader
 # method that Scrapy 2.19 no longer has.
 SPLASH_SLOT_POLICY = "scrapy_default"
-HTTPCACHE_STORAGE = "scrapy_splash.SplashAwareFSCacheStorage"
 
 # The feed: this file unless -O/-o (FEEDS) names another. Without -O/-o an existing feed is never overwritten (the
 # crawl refuses to start, naming -O and -o); a resumed crawl appends to its feed once it matches the checkpoint.
@@ -79,18 +85,19 @@ ITEM_PIPELINES = {
 EXTENSIONS = {
     "scrapy.extensions.feedexport.FeedExporter": None,  # the feed is written by JsonLinesFeedPipeline
     "scrapy.extensions.telnet.TelnetConsole": None,
+    "scrapy.extensions.remote_control.RemoteControl": None,  # an HTTP control port nobody here uses
     "hfcrawl.ledger.Ledger": 400,  # the streams and the checkpoint: found with hfcrawl.ledger.ledger_of(crawler)
     "hfcrawl.extensions.CrawlProgress": 500,
+    "hfcrawl.extensions.OriginWatch": 505,  # what answers (the replay hub names itself): the record's origin
     "hfcrawl.extensions.CrawlReport": 510,
 }
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "hfcrawl.middlewares.BackoffRetryMiddleware": 550,
     "hfcrawl.middlewares.HubRateLimitMiddleware": 560,
-    "scrapy_splash.SplashCookiesMiddleware": 723,
-    "scrapy_splash.SplashMiddleware": 725,
     "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": 810,
-    "hfcrawl.middlewares.HubAuthMiddleware": 760,  # after scrapy-splash's middleware (725) has rewritten the URL
+    # after scrapy-splash's middleware (725, with Splash only) has rewritten the URL
+    "hfcrawl.middlewares.HubAuthMiddleware": 760,
 }
 # scrapy-splash's SplashDeduplicateArgsMiddleware is left out: it only saves memory on large Splash arguments
 # (lua_source), which render.html requests do not send, and it cannot take Scrapy 2.19's asynchronous spider output.

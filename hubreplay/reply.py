@@ -3,6 +3,11 @@ from __future__ import annotations
 
 import orjson
 
+#: The replay hub's version, sent on every answer as `hfcrawl.provenance.REPLAY_HEADER: hubreplay/<version>`
+#: (`SERVER`, added to every answer's head by the server's one send path).
+VERSION = "0.1"
+SERVER = f"hubreplay/{VERSION}"
+
 ERROR_PAGE = (b"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Hugging Face - We're having trouble"
               b"</title></head><body><main><h1>Something went wrong</h1><p>We're working on it. Please retry in a "
               b"few minutes.</p><a href=\"https://status.huggingface.co/\">status.huggingface.co</a></main></body>"

@@ -17,10 +17,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from hfcrawl.provenance import REPLAY_HEADER
+
 from .core import HubCore
 from .faults import Fault, Faults
 from .paths import REPO_ROOT, default_lists_dir
-from .reply import Reply, json_error
+from .reply import SERVER, Reply, json_error
 from .universe import Universe
 
 
@@ -65,6 +67,7 @@ class _Handler(BaseHTTPRequestHandler):
         reason = http.client.responses.get(rep.status, "")
         lines = [f"HTTP/1.1 {rep.status} {reason}"]
         lines += [f"{k}: {v}" for k, v in rep.headers]
+        lines.append(f"{REPLAY_HEADER}: {SERVER}")  # every answer names the replay hub: its data is synthetic
         clen = rep.content_length if rep.content_length is not None else len(rep.body)
         lines.append(f"Content-Length: {clen}")
         if self.close_connection:

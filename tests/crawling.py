@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from hfcrawl.provenance import record_path
 from tests.paths import ROOT
 
 SCRAPY = [sys.executable, "-m", "scrapy"]
@@ -30,7 +31,27 @@ class CrawlResult:
 
     @property
     def report(self) -> dict:
+        """The crawl's record, beside its feed (written only when the crawl wrote its feed)."""
         return json.loads(self.report_path.read_text(encoding="utf-8"))
+
+    @property
+    def log_lines(self) -> list[str]:
+        return [line for line in self.log.splitlines() if line.strip()]
+
+    @property
+    def last_line(self) -> str:
+        return self.log_lines[-1] if self.log_lines else ""
+
+    @property
+    def incomplete(self) -> dict[str, str]:
+        """The incomplete streams as the log names them: also when the run wrote no feed, hence no record."""
+        out = {}
+        for line in self.log_lines:
+            _, found, rest = line.partition("ERROR: Incomplete: ")
+            if found:
+                name, _, why = rest.partition(": ")
+                out[name] = why
+        return out
 
     def ids_by(self, key: str) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {}
@@ -49,12 +70,16 @@ class CrawlRunner:
         self.workdir = workdir
         workdir.mkdir(parents=True, exist_ok=True)
         self.feed = workdir / "models.jsonl"
-        self.report_path = workdir / "crawl-report.json"
         self.log_path = workdir / "crawl.log"
         self.env = env or {}
 
+    @property
+    def report_path(self) -> Path:
+        """Where the crawl writes its record: beside its feed (hfcrawl.provenance.record_path)."""
+        return record_path(self.feed)
+
     def command(self, *args: str) -> list[str]:
-        return [*SCRAPY, "crawl", self.spider, "-O", str(self.feed), "-s", f"HFCRAWL_REPORT={self.report_path}",
+        return [*SCRAPY, "crawl", self.spider, "-O", str(self.feed),
                 "-s", "HFCRAWL_BACKOFF_BASE=0.05", "-s", "HFCRAWL_BACKOFF_MAX=0.5", *args]
 
     def environment(self) -> dict[str, str]:

@@ -21,6 +21,7 @@ pytestmark = pytest.mark.e2e
 
 QUICK = ("-s", "HFCRAWL_DEFAULT_429_WAIT=0.5", "-s", "HFCRAWL_MAX_WAIT=5", "-s", "DOWNLOAD_TIMEOUT=5")
 OLD_FEED = b'{"id":"kept/model","note":"a feed a failing run must not touch"}\n' * 3
+OLD_RECORD = b'{"feed": "models.jsonl", "note": "the record of that feed, which a failing run must not touch"}\n'
 
 
 def _closed_port_url() -> str:
@@ -45,12 +46,13 @@ def _one_line_error(result, *words: str) -> None:
 ], ids=["typo-tag", "bad-argument", "unreachable-hub"])
 def test_a_run_that_fails_before_its_first_page_leaves_the_feed_byte_identical(crawl, tmp_path, args, endpoint):
     crawl.feed.write_bytes(OLD_FEED)
+    crawl.report_path.write_bytes(OLD_RECORD)
     if endpoint:
         crawl = CrawlRunner(_closed_port_url(), tmp_path)
     started = time.monotonic()
     result = crawl.run(*args, *QUICK)
     assert result.returncode == 1
-    assert crawl.feed.read_bytes() == OLD_FEED
+    assert crawl.feed.read_bytes() == OLD_FEED and crawl.report_path.read_bytes() == OLD_RECORD
     assert time.monotonic() - started < 30  # an unreachable Hub fails in seconds, not minutes
     assert "Traceback" not in result.log
     assert "[hfcrawl.commands.crawl] ERROR: C" in result.log.rstrip().splitlines()[-1]  # the last line says why
@@ -83,14 +85,14 @@ def test_a_resume_refuses_a_feed_that_no_longer_matches_its_checkpoint(crawl, tm
     again = crawl.run("-a", "tags=graph-ml,image-to-3d", *job)
     _one_line_error(again, "does not match the checkpoint", "remove the JOBDIR")
     assert crawl.feed.read_bytes() == replaced
-    assert again.report["complete"] is False and "does not match" in again.report["fatal_error"]
+    assert again.report["asked"]["tags"] == ["graph-ml"]  # still the record of the crawl that wrote the feed
 
 
 @pytest.mark.parametrize("arg", ["tags=", "tags=,,,", "authors="])
 def test_an_empty_selection_is_an_error(crawl, arg):
     result = crawl.run("-a", arg)
     _one_line_error(result, "names nothing to crawl")
-    assert result.report["complete"] is False
+    assert not crawl.report_path.exists()
 
 
 # ---------------------------------------------------------------------------------------------------------- hangs
@@ -101,7 +103,7 @@ def test_a_retry_after_above_the_cap_fails_the_stream_with_the_hubs_figure(tmp_p
         result = CrawlRunner(hub.url, tmp_path).run("-a", "tags=fill-mask", *QUICK)
     assert time.monotonic() - started < 30
     assert result.returncode == 1
-    why = result.report["incomplete_streams"]["tag:fill-mask"]
+    why = result.incomplete["tag:fill-mask"]  # no page written: no record, the log says it
     assert "999999" in why and "HFCRAWL_MAX_WAIT" in why
 
 
@@ -143,9 +145,9 @@ def test_ctrl_c_during_a_long_wait_stops_in_seconds_with_a_report_and_a_checkpoi
         code = proc.wait(60)
         assert time.monotonic() - stopped < 10
         assert code == 1
-        report = runner.result(code).report
-        assert report["finish_reason"] == "shutdown" and report["incomplete_streams"]
-        assert "running" in json.dumps(report["streams"]) or "pending" in json.dumps(report["streams"])
+        stopped_run = runner.result(code)
+        assert "the crawl was stopped (shutdown)" in stopped_run.last_line and stopped_run.incomplete
+        assert not runner.report_path.exists()  # stopped before its first page: no feed, no record
         resumed = runner.run("-a", "tags=fill-mask", *job)  # the hub now answers at once
     assert resumed.returncode == 0, resumed.log[-2000:]
     assert resumed.report["resumed"] is True and len(resumed.lines) == 3
@@ -248,9 +250,11 @@ def test_a_read_only_jobdir_is_a_one_line_error(crawl, tmp_path):
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
-def test_a_full_disk_stops_the_crawl_at_once_and_the_report_says_so(crawl, hub):
+def test_a_full_disk_stops_the_crawl_at_once_and_the_report_says_so(crawl, hub, tmp_path):
     crawl.feed = Path("/dev/full:jsonl")  # the runner's -O: every write fails with ENOSPC
-    result = crawl.run("-a", "tags=fill-mask", "-a", "page_size=100")
+    record = tmp_path / "full.crawl.json"  # HFCRAWL_REPORT: not beside /dev/full
+    result = crawl.run("-a", "tags=fill-mask", "-a", "page_size=100", "-s", f"HFCRAWL_REPORT={record}")
+    result.report_path = record
     assert result.returncode == 1
     assert "No space left on device" in result.report["fatal_error"]
     assert result.report["pages_fetched_this_run"] == 0
@@ -278,3 +282,15 @@ def test_a_silent_hub_logs_each_timeout_and_says_why_it_failed(tmp_path):
     retries = [line for line in result.log.splitlines() if "INFO: Retrying" in line]
     assert len(retries) == 2 and all(url in line and "took longer than" in line for line in retries)
     assert "Crawl failed:" in result.log.rstrip().splitlines()[-1]
+
+
+def test_a_server_on_this_machine_that_is_not_the_replay_hub_is_recorded_as_loopback(tmp_path):
+    with HostileHub("retry_after", value="0.1") as hub:
+        result = CrawlRunner(hub.url, tmp_path).run("-a", "tags=fill-mask", *QUICK)
+    assert result.returncode == 0, result.log[-2000:]
+    origin = result.report["origin"]
+    assert origin["kind"] == "loopback" and origin["server"] is None and origin["synthetic"] is False
+    assert origin["answered"] is True and origin["mismatched_responses"] == 0
+    told = [line for line in result.log_lines if "origin:" in line]
+    assert told == [told[0]] and told[0].endswith(f"origin: a server on this machine that is not the replay hub, "
+                                                  f"at {hub.url}")

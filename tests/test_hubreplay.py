@@ -534,9 +534,32 @@ def test_shared_data_folder_follows_hfcrawl_shared(monkeypatch, tmp_path):
 @pytest.mark.e2e
 def test_python_m_hubreplay_runs_without_the_analysis_package():
     code = ("import sys, hubreplay.cli; hubreplay.cli.build_parser(); "
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('analysis', 'hfcrawl', 'tests')))")
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('analysis', 'hfcrawl', 'tests', 'scrapy')))")
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert p.returncode == 0, p.stderr
-    assert p.stdout.strip() == "[]"
+    # only the contract it shares with the crawler (REPLAY_HEADER), which imports nothing but the standard library
+    assert p.stdout.strip() == "['hfcrawl', 'hfcrawl.provenance']"
     h = subprocess.run([sys.executable, "-m", "hubreplay", "--help"], capture_output=True, text=True, timeout=60)
     assert h.returncode == 0 and "--multiply" in h.stdout and "--faults" in h.stdout
+
+
+def test_every_answer_names_the_replay_hub(fresh, s):
+    """REPLAY_HEADER on the API, HTML, JS pages, repository routes, errors, 429s, faults and control routes: a feed
+    it served is known as synthetic whichever response a crawler read first."""
+    from hfcrawl.provenance import REPLAY_HEADER
+    from hubreplay.reply import SERVER
+
+    model = "bert-base-uncased"
+    urls = ["/api/models?pipeline_tag=robotics&limit=2", "/api/models-tags-by-type", "/models?pipeline_tag=robotics",
+            "/models-json?pipeline_tag=robotics", "/models-js?pipeline_tag=robotics", f"/api/models/{model}",
+            f"/api/models/{model}/refs", f"/api/models/{model}/commits/main?limit=1", "/api/models/no-such/repo/refs",
+            "/api/models?sort=nonsense", "/no/such/route", "/_replay/info"]
+    answers = {url: s.get(fresh.url + url) for url in urls}
+    fresh.set_faults(Fault("burst429", every=1, burst=1, reset=0.1, route="api"), Fault("error", status=503,
+                                                                                          route="html"))
+    answers["429"] = s.get(fresh.url + "/api/models?pipeline_tag=robotics")
+    answers["503"] = s.get(fresh.url + "/models?pipeline_tag=robotics")
+    assert {url: r.headers.get(REPLAY_HEADER) for url, r in answers.items()} == dict.fromkeys(answers, SERVER)
+    statuses = {r.status_code for r in answers.values()}
+    assert {200, 400, 404, 429, 503} <= statuses, statuses
+    assert SERVER == "hubreplay/0.1"

@@ -260,3 +260,16 @@ def test_exceptions_of_pages_without_a_stream_and_scrapys_own_are_left_to_scrapy
 def test_a_stop_is_told_apart_from_a_failed_request():
     stop, refused = Failure(CrawlStopping("the crawl is stopping")), Failure(WaitTooLong("wait 999999 s"))
     assert crawl_stopping(stop) and not crawl_stopping(refused) and not crawl_stopping(Failure(IgnoreRequest()))
+
+
+def test_the_429s_of_the_requests_in_flight_are_one_wait_in_the_log(caplog):
+    clock = FakeClock()
+    mw = HubRateLimitMiddleware(_crawler(), clock=clock)
+    with caplog.at_level("DEBUG"):
+        for i in range(4):  # four pages in flight, answered 429 one after the other, each asking 2 s from then
+            clock.now += 0.05
+            mw.process_response(Request(f"https://hub.test/p{i}"), _response(429, RateLimit='"api";r=0;t=2'))
+        clock.now += 5  # the wait is over; a later 429 is a new wait
+        mw.process_response(Request("https://hub.test/p9"), _response(429, RateLimit='"api";r=0;t=2'))
+    waits = [r for r in caplog.records if r.getMessage().startswith("Waiting")]
+    assert [r.levelname for r in waits] == ["INFO", "DEBUG", "DEBUG", "DEBUG", "INFO"]

@@ -208,7 +208,8 @@ def test_huge_body_is_cut_off_with_a_clear_error(faulty_hub, runner):
     faulty_hub.set_faults(Fault("huge", size_mb=8, tag="graph-ml", route="api"))
     result = runner.run("-a", "tags=graph-ml", "-s", "DOWNLOAD_MAXSIZE=2000000", "-s", "RETRY_TIMES=1")
     assert result.returncode != 0
-    assert "tag:graph-ml" in result.report["incomplete_streams"]
+    assert "tag:graph-ml" in result.incomplete  # its one page failed: no feed, no record
+    assert not runner.report_path.exists()
     assert "maxsize" in result.log.lower() or "max size" in result.log.lower()
 
 

@@ -9,11 +9,12 @@ import math
 import re
 import signal
 import time
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
-from tests.crawling import SCRAPY, CrawlRunner
+from tests.crawling import CrawlRunner
 
 TAGS = ("depth-estimation", "text-to-video", "table-question-answering", "tabular-regression")
 FIELDS = ("sha", "branches", "tags", "commit_count", "last_commit_at", "base_model", "new_version")
@@ -29,12 +30,7 @@ class ReposRunner(CrawlRunner):
     def __init__(self, endpoint: str, workdir: Path, name: str = "repos.jsonl"):
         super().__init__(endpoint, workdir)
         self.feed = workdir / name
-        self.report_path = workdir / "crawl-report-repos.json"
         self.log_path = workdir / "repos.log"
-
-    def command(self, *args: str) -> list[str]:
-        return [*SCRAPY, "crawl", self.spider, "-O", str(self.feed), "-s", f"HFCRAWL_REPORT={self.report_path}",
-                "-s", "HFCRAWL_BACKOFF_BASE=0.05", "-s", "HFCRAWL_BACKOFF_MAX=0.5", *args]
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +70,7 @@ def test_count_mode_writes_one_line_per_id_with_what_the_hub_holds_at_the_floor_
     deleted, extra = _deleted_and_ok_ids(hub, set(listed))
     id_file = repos.workdir / "more-ids.txt"
     id_file.write_text(f"{deleted}\n{extra}\n{listed[0]}\n")  # listed[0] again: crawled once
-    result = repos.run("-a", f"input={models_feed},{id_file}")
+    result = repos.run("-a", f"input={models_feed},{id_file}", "-s", "HFCRAWL_PROGRESS_INTERVAL=0.2")
     assert result.returncode == 0, result.log[-3000:]
     lines = {line["id"]: line for line in result.lines}
     assert len(result.lines) == len(lines) == len(set(listed)) + 2
@@ -98,6 +94,20 @@ def test_count_mode_writes_one_line_per_id_with_what_the_hub_holds_at_the_floor_
     assert stats["repos"]["repeated"] == 0
     report = result.report
     assert report["complete"] and report["repos"]["not_found"] == gone and report["repos"]["ok"] == len(lines) - gone
+    assert report["feed"] == str(repos.feed.resolve()) and report["origin"]["kind"] == "replay-hub"
+    by_task = Counter(json.loads(line)["crawl_tag"] for line in models_feed.read_text().splitlines())
+    by_task["(no task)"] = 2  # the ids file's two new ids (its third is the feed's)
+    assert report["sample"] == {"method": "all", "size": len(lines), "per_task": None, "seed": None,
+                                "population": len(lines), "population_by_task": dict(sorted(by_task.items())),
+                                "sampled_by_task": dict(sorted(by_task.items()))}
+    # the log speaks of repositories; its last progress line says the crawl is done, not "0m00s left"
+    progress = [line for line in result.log_lines if "[hfcrawl.repos_progress]" in line]
+    assert len(progress) >= 2 and all("Repositories: " in line for line in progress)
+    assert progress[-1].endswith("no repository left") and "0m00s" not in "".join(progress)
+    assert f"Crawling {len(lines):,} repositories on" in result.log and " models" not in result.last_line
+    assert result.last_line.endswith(f"Crawl complete: {len(lines):,} repositories written this run")
+    for noise in ("py.warnings", "scrapy_splash", "Overridden settings", "Dumping Scrapy stats", "Enabled "):
+        assert noise not in result.log, noise
 
 
 def test_card_info_asks_model_info_for_every_repository(hub, repos, models_feed):
@@ -158,16 +168,24 @@ def test_since_carries_unchanged_repositories_over_without_a_request(hub, repos,
 
 def test_samples_are_reproducible_and_per_task_takes_each_tag_equally(hub, repos, models_feed):
     tag_of = {json.loads(line)["id"]: json.loads(line)["crawl_tag"] for line in models_feed.read_text().splitlines()}
-    runs = {}
+    runs, designs = {}, {}
     for name, args in (("a", ("-a", "sample=25", "-a", "seed=3")), ("b", ("-a", "sample=25", "-a", "seed=3")),
                        ("c", ("-a", "sample=25", "-a", "seed=4")), ("t", ("-a", "per_task=5", "-a", "seed=3"))):
         result = ReposRunner(hub.url, repos.workdir, f"repos-{name}.jsonl").run("-a", f"input={models_feed}", *args)
         assert result.returncode == 0, result.log[-3000:]
         runs[name] = sorted(line["id"] for line in result.lines)
+        designs[name] = result.report["sample"]
     assert len(runs["a"]) == 25 and set(runs["a"]) <= set(tag_of)
     assert runs["a"] == runs["b"] and runs["a"] != runs["c"]
     assert sorted(tag_of[m] for m in runs["t"]) == sorted([*TAGS] * 5)
     assert result.report["repos"]["asked"]["per_task"] == 5 and result.report["repos"]["sampled"] == 20
+    # the design, in counts, for intervals over the population the sample was drawn from
+    population = dict(sorted(Counter(tag_of.values()).items()))
+    assert designs["a"] == {"method": "random", "size": 25, "per_task": None, "seed": "3",
+                            "population": len(tag_of), "population_by_task": population,
+                            "sampled_by_task": dict(sorted(Counter(tag_of[m] for m in runs["a"]).items()))}
+    assert designs["t"] == {"method": "per_task", "size": 20, "per_task": 5, "seed": "3", "population": len(tag_of),
+                            "population_by_task": population, "sampled_by_task": dict.fromkeys(sorted(TAGS), 5)}
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL])
@@ -220,6 +238,7 @@ def test_a_stop_while_requests_wait_fails_no_repository_and_the_resumed_run_comp
 
 
 @pytest.mark.parametrize("make, message", [
+    (lambda d: None, "nothing to crawl"),
     (lambda d: ("input", d / "missing.jsonl"), "no such file"),
     (lambda d: ("input", _write(d / "empty.jsonl", "")), "empty"),
     (lambda d: ("input", _write(d / "data.csv", "id,downloads\na/b,3\n")), "is not a model id"),
@@ -229,14 +248,18 @@ def test_a_stop_while_requests_wait_fails_no_repository_and_the_resumed_run_comp
     (lambda d: ("sample", "zero"), "sample='zero'"),
 ])
 def test_bad_input_is_refused_in_one_line_before_any_request(hub, repos, models_feed, make, message):
-    name, value = make(repos.workdir)
-    args = ["-a", f"{name}={value}"]
+    name, value = make(repos.workdir) or (None, None)
+    args = ["-a", f"{name}={value}"] if name else []
     if name in ("since", "sample"):
         args += ["-a", f"input={models_feed}"]
     repos.feed.write_text('{"id": "kept/line"}\n')
+    record = b'{"feed": "repos.jsonl", "note": "the record of the feed above"}\n'
+    repos.report_path.write_bytes(record)
     result = repos.run(*args)
     assert result.returncode == 1
     assert repos.feed.read_text() == '{"id": "kept/line"}\n'  # an existing output survives a refused run
+    assert repos.report_path.read_bytes() == record  # and so does its record
+    assert message in result.last_line and any(message in line for line in result.log_lines[:20])
     errors = [line for line in result.log.splitlines() if "ERROR" in line]
     assert any(message in line for line in errors), errors
     assert "Traceback" not in result.log

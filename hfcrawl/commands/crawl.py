@@ -6,6 +6,10 @@ so to the shell that ran it, and its last line says why. Inputs that would other
 traceback (HF_ENDPOINT, the HFCRAWL_* numbers, the feed, the JOBDIR) are checked before anything starts: one line,
 exit 1, no file touched.
 These checks hold for every spider of the project.
+
+At the default log level (INFO) the start-up dumps (versions, settings, components) and the stats dump are left out,
+so that the first lines of a crawl say what it does, and a refused run's reason comes within its first lines; at
+DEBUG (`-L DEBUG`) they are all there.
 """
 from __future__ import annotations
 
@@ -78,7 +82,39 @@ def _folder_problem(value: Any, is_folder: bool) -> str | None:
     return None
 
 
+#: (logger, start of the message) of Scrapy's start-up dumps, left out above DEBUG.
+STARTUP_DUMPS = (("scrapy.crawler", "Overridden settings"), ("scrapy.middleware", "Enabled "),
+                 ("scrapy.addons", "Enabled addons"))
+
+
+class _Drop(logging.Filter):
+    def __init__(self, start: str):
+        super().__init__()
+        self.start = start
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith(self.start)
+
+
+def quiet_logs(settings: BaseSettings) -> None:
+    """Above DEBUG: no versions, settings, components or stats dump (a user's own -s STATS_DUMP still wins)."""
+    level = logging.getLevelName(str(settings.get("LOG_LEVEL", "INFO")).upper())
+    if isinstance(level, int) and level <= logging.DEBUG:
+        return
+    settings.set("STATS_DUMP", False, priority="project")
+    settings.set("LOG_VERSIONS", [], priority="project")
+    for name, start in STARTUP_DUMPS:
+        log = logging.getLogger(name)
+        if not any(isinstance(f, _Drop) and f.start == start for f in log.filters):
+            log.addFilter(_Drop(start))
+
+
 class Command(ScrapyCrawlCommand):
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        super().process_options(args, opts)
+        assert self.settings is not None
+        quiet_logs(self.settings)
+
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.settings is not None
         problem = input_problem(self.settings)
@@ -96,7 +132,8 @@ class Command(ScrapyCrawlCommand):
                 logger.error("Crawl failed: %s", why)
             else:
                 written = crawler.stats.get_value("hfcrawl/models_written", 0)
-                logger.info("Crawl complete: %s models written this run", f"{written:,}")
+                unit = getattr(crawler.spidercls, "unit", "models")
+                logger.info("Crawl complete: %s %s written this run", f"{written:,}", unit)
 
     def _create_crawler(self, spidercls: Any):
         crawler = super()._create_crawler(spidercls)

@@ -1,18 +1,47 @@
-"""What both spiders share: the crawl's ledger, and how a problem with what was asked stops the crawl."""
+"""What both spiders share: the crawl's ledger, how a problem with what was asked stops the crawl, and the
+components that only a crawl through Splash loads."""
 from __future__ import annotations
 
 import logging
 
 import scrapy
+from scrapy.settings import BaseSettings
 
+from hfcrawl.hub import splash_url
 from hfcrawl.ledger import Ledger, ledger_of
 
 logger = logging.getLogger(__name__)
+
+#: scrapy-splash's components, as its documentation asks for them; they leave other requests alone.
+SPLASH_DOWNLOADER_MIDDLEWARES = {"scrapy_splash.SplashCookiesMiddleware": 723, "scrapy_splash.SplashMiddleware": 725}
+SPLASH_COMPONENTS = {"DUPEFILTER_CLASS": "scrapy_splash.SplashAwareDupeFilter",
+                     "HTTPCACHE_STORAGE": "scrapy_splash.SplashAwareFSCacheStorage"}
+
+
+def splash_settings(settings: BaseSettings) -> None:
+    """With SPLASH_URL (setting or environment), scrapy-splash's middlewares and dupe filter; without it none of
+    them: loaded, they warn of Scrapy deprecations at every start, for requests that never go through Splash."""
+    if not splash_url(settings):
+        return
+    middlewares = dict(settings.getdict("DOWNLOADER_MIDDLEWARES"))
+    for name, order in SPLASH_DOWNLOADER_MIDDLEWARES.items():
+        middlewares.setdefault(name, order)
+    settings.set("DOWNLOADER_MIDDLEWARES", middlewares, priority="spider")
+    for name, value in SPLASH_COMPONENTS.items():
+        if settings.getpriority(name) in (None, 0):  # Scrapy's default: nobody chose another
+            settings.set(name, value, priority="spider")
 
 
 class HubSpider(scrapy.Spider):
     """A spider of the Hub: its streams stand in the ledger (an extension, shared with the feed writer and the
     report); `fatal` is for what was asked, which no retry can mend."""
+
+    unit = "models"  # what a line of its feed is, for the log
+
+    @classmethod
+    def update_settings(cls, settings: BaseSettings) -> None:
+        super().update_settings(settings)
+        splash_settings(settings)
 
     @property
     def ledger(self) -> Ledger:

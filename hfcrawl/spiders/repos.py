@@ -63,6 +63,7 @@ class ReposSpider(HubSpider):
     """
 
     name = "repos"
+    unit = "repositories"
 
     def __init__(self, input: str | None = None, ids: str | None = None, sample: str | None = None,
                  seed: str | int = 0, per_task: str | None = None, history: str = "count", since: str | None = None,
@@ -84,6 +85,7 @@ class ReposSpider(HubSpider):
         self.quota: dict[str, int] | None = None
         self.started_at = time.monotonic()
         self.slot_free: asyncio.Event | None = None
+        self.design: dict[str, Any] | None = None  # the sampling design, once the input is read (`prepare`)
 
     def argument_error(self, sample: Any, per_task: Any, history: str, card: str) -> str | None:
         """Why the arguments cannot be crawled, or None."""
@@ -104,10 +106,9 @@ class ReposSpider(HubSpider):
 
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
-        """The repos feed and report by default, the repos feed writer and progress instead of the models ones."""
+        """The repos feed by default (its record beside it), the repos feed writer and progress instead of the models ones."""
         super().update_settings(settings)
         settings.set("HFCRAWL_FEED", "output/repos.jsonl", priority="spider")
-        settings.set("HFCRAWL_REPORT", "output/crawl-report-repos.json", priority="spider")
         # small calls, bound by latency: as many at once to the Hub as the crawl allows (the quota sets the pace)
         settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", settings.getint("CONCURRENT_REQUESTS"), priority="spider")
         settings.set("ITEM_PIPELINES", {"hfcrawl.pipelines.JsonLinesFeedPipeline": 900}, priority="spider")
@@ -143,19 +144,34 @@ class ReposSpider(HubSpider):
                              f"over; give a models feed as input")
         # every complete line stays (the feed writer appends after them): each is a repository done
         done = inputs.feed_ids(feed) if position is not None and feed.exists() else None
+        population = inputs.TaskCounts()
         if self.sample_size or self.per_task:
-            chosen = inputs.sample(inputs.unique(inputs.entries_of(self.paths, self.ids)), self.sample_size,
-                                   int(self.seed) if self.seed.lstrip("-").isdigit() else inputs.stable_hash(self.seed),
-                                   self.per_task)
+            chosen = inputs.sample(population.counted(inputs.unique(inputs.entries_of(self.paths, self.ids))),
+                                   self.sample_size, self.seed_number(), self.per_task)
             self.counts["sampled"] = len(chosen)
+            asked = inputs.TaskCounts()
+            asked.by_task.update(entry.task or inputs.NO_TASK for entry in chosen)
             todo = list(inputs.unique(chosen, skip=done))
             self.counts["to_do"] = sum(map(len, todo))
             self.counts["already_done"] = len(chosen) - self.counts["to_do"]
+            self.design = self.sample_design(population, asked)
             return iter(todo), previous
-        total = sum(len(chunk) for chunk in inputs.unique(inputs.entries_of(self.paths, self.ids)))
+        total = sum(len(chunk) for chunk in population.counted(inputs.unique(inputs.entries_of(self.paths, self.ids))))
         self.counts["already_done"] = len(done) if done is not None else 0
         self.counts["to_do"] = total - self.counts["already_done"]
+        self.design = self.sample_design(population, population)
         return inputs.unique(inputs.entries_of(self.paths, self.ids), skip=done), previous
+
+    def seed_number(self) -> int:
+        return int(self.seed) if self.seed.lstrip("-").isdigit() else inputs.stable_hash(self.seed)
+
+    def sample_design(self, population: inputs.TaskCounts, asked: inputs.TaskCounts) -> dict[str, Any]:
+        """How the repositories asked were drawn from the input's ids, in counts: what the analysis needs to give
+        an interval for the population rather than for the sample. `size` is the number of ids asked."""
+        method = "random" if self.sample_size else "per_task" if self.per_task else "all"
+        return {"method": method, "size": asked.total, "per_task": self.per_task,
+                "seed": self.seed if method != "all" else None, "population": population.total,
+                "population_by_task": population.as_dict(), "sampled_by_task": asked.as_dict()}
 
     async def start(self) -> AsyncIterator[Any]:
         if self.arg_error:
@@ -167,7 +183,7 @@ class ReposSpider(HubSpider):
             if not self.ledger.resumed:
                 self.ledger.add_stream("repos", "input", 0)
                 self.ledger.save()
-            logger.info("Crawling the repositories of %s models on %s (history=%s)%s", f"{self.counts['to_do']:,}",
+            logger.info("Crawling %s repositories on %s (history=%s)%s", f"{self.counts['to_do']:,}",
                         self.endpoint, self.history,
                         f"; {self.counts['already_done']:,} already in the feed" if self.ledger.resumed else "")
             self.slot_free = asyncio.Event()
@@ -312,6 +328,6 @@ class ReposSpider(HubSpider):
         """What the crawl report adds for this crawl (see hfcrawl.extensions.CrawlReport)."""
         stats = self.crawler.stats.get_stats()
         done = self.counts["ok"] + self.counts["not_found"]
-        return {"repos": {**self.counts, "asked": self.asked(), "requests": stats.get("downloader/request_count", 0),
+        return {"sample": self.design, "repos": {**self.counts, "asked": self.asked(), "requests": stats.get("downloader/request_count", 0),
                           "requests_per_repository": round(stats.get("downloader/request_count", 0) / done, 3)
                           if done else None}}
