@@ -215,14 +215,19 @@ def _pct_text(value: float) -> str:
     return "n/a" if pd.isna(value) else f"{value:.1f}%"
 
 
-def names_markdown(pred: pd.DataFrame, lineages: pd.DataFrame, weights: pd.DataFrame | None, task_names: int) -> str:
-    """The section's text: definitions, this input's figures next to the published ones."""
+def names_markdown(pred: pd.DataFrame, lineages: pd.DataFrame, weights: pd.DataFrame | None, task_names: int,
+                   synthetic: bool = False) -> str:
+    """The section's text: definitions, this input's figures next to the published ones (on synthetic data, a
+    note instead of the published figures: analysis.labels)."""
+    from analysis.intervals import format_share
+    from analysis.labels import NOTE
+
     a = pred.iloc[0]
-    share = 100.0 * a["versioned"] / task_names if task_names else float("nan")
-    md = [(f"Read from the names alone, with the version detector's spans. **{int(a['versioned']):,} of "
-          f"{task_names:,} names listed under a task ({share:.1f}%)** carry a version. Jiang et al. (arXiv "
-          "2310.01642) found a version element in **12.7% of 14,178** labelled names, while **48%** of the users "
-          "they surveyed say they put versions in names."), "",
+    jiang = ("Jiang et al. (arXiv 2310.01642) found a version element in **12.7% of 14,178** labelled names, while "
+             "**48%** of the users they surveyed say they put versions in names.")
+    md = [(f"Read from the names alone, with the version detector's spans. "
+          f"**{format_share(int(a['versioned']), task_names)}** of the names listed under a task carry a version. "
+          + (f"_{NOTE}_" if synthetic else jiang)), "",
           ("**Predecessors** (Ajibode et al.'s measure). A name's version is the last version span the detector finds "
           "that holds a digit: its major is the span's first number, its minor the second (`v1.2` is 1.2, `2-1` is "
           "2.1, `v2` is 2.0). A *family* is one owner and the name with that span (and the one separator before it) "
@@ -234,8 +239,9 @@ def names_markdown(pred: pd.DataFrame, lineages: pd.DataFrame, weights: pd.DataF
           "task."), "",
           (f"Here **{_pct_text(a['major_with_predecessor_pct'])}** of {int(a['major_ge2']):,} major versions and "
           f"**{_pct_text(a['minor_with_predecessor_pct'])}** of {int(a['minor']):,} minor versions have their "
-          f"predecessor in the input; Ajibode et al. (EMSE 2025, 52,227 LLM repositories) found **{AJIBODE_MAJOR_PCT:.0f}%** "
-          f"and **{AJIBODE_MINOR_PCT:.0f}%**."), "", md_table(pred), "",
+          "predecessor in the input" + ("." if synthetic else "; Ajibode et al. (EMSE 2025, 52,227 LLM repositories) "
+                                         f"found **{AJIBODE_MAJOR_PCT:.0f}%** and **{AJIBODE_MINOR_PCT:.0f}%**.")),
+          "", md_table(pred), "",
           f"**Lineages**: {len(lineages):,} families hold two or more versions (`-` is the bare name); the largest:",
           "", md_table(lineages.assign(series=lineages["series"].str.slice(0, 80)), 12)]
     if weights is not None:
@@ -302,10 +308,12 @@ def names_section(models: pd.DataFrame, tasks: list[str], cfg: Any, reading: Nam
             df.to_csv(out / rel, index=False)
             tables.append(Path(rel))
     fig = Path("figures/predecessors.png")
-    jobs = [(figures.predecessor_bars, (pred, out / fig, AJIBODE_MAJOR_PCT, AJIBODE_MINOR_PCT))]
+    synthetic = bool(getattr(cfg, "synthetic", False))  # no published figure beside synthetic data
+    refs = (None, None) if synthetic else (AJIBODE_MAJOR_PCT, AJIBODE_MINOR_PCT)
+    jobs = [(figures.predecessor_bars, (pred, out / fig, *refs))]
     task_names = int(models["task"].notna().sum())
     section = Section(title="Versions and their predecessors (names only)",
-                      markdown=names_markdown(pred, reading.lineages, reading.weights, task_names),
+                      markdown=names_markdown(pred, reading.lineages, reading.weights, task_names, synthetic),
                       figures=[fig] if cfg.make_figures else [], tables=tables, key="predecessors")
     summary = {"predecessors": pred.to_dict(orient="records"), "lineages": len(reading.lineages),
                "weights_vs_names": None if reading.weights is None else reading.weights.to_dict(orient="records")}

@@ -81,7 +81,7 @@ def expected_repos_by_task(records: list[dict], task_of: dict[str, str | None]) 
 def assert_repos_by_task(out_dir: Path, expected: dict[str, dict]) -> None:
     """repos_by_task.csv under `out_dir` holds exactly the expected rows (shares to the CSV's 4 decimals)."""
     table = pd.read_csv(out_dir / "tables" / "repos_by_task.csv").set_index("task")
-    assert list(table.columns) == R.BY_TASK_COLUMNS[1:]
+    assert list(table.columns) == R.BY_TASK_COLUMNS[1:] + R.CI_COLUMNS  # the study's columns, then n and intervals
     assert set(table.index) == set(expected)
     assert table.index[0] == "all"
     for task, row in expected.items():
@@ -212,7 +212,8 @@ def test_without_repos_the_section_is_absent_and_the_rest_identical(small_run):
     without = {p.relative_to(out) for p in out.rglob("*") if p.is_file()}
     added = {p.relative_to(with_repos) for p in with_repos.rglob("*") if p.is_file()} - without
     assert added == {Path("tables/repos_by_task.csv"), Path("tables/repos_modes.csv"),
-                     Path("tables/repos_modes_by_task.csv"), Path("figures/repos_modes.png"),
+                     Path("tables/repos_modes_by_task.csv"), Path("tables/repos_estimates.csv"),
+                     Path("figures/repos_modes.png"),
                      Path("figures/repos_commit_counts.png")}
     for rel in without - {Path("report.md"), Path("report.html"), Path("summary.json")}:
         assert (out / rel).read_bytes() == (with_repos / rel).read_bytes(), rel

@@ -1,0 +1,227 @@
+"""A report that cannot mislead: every input's crawl record found, synthetic data labelled and compared with no
+published figure, every share with its n and 95% interval, a sampled repos crawl stated for its population."""
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analysis import labels, sampling
+from analysis.load import load
+from hfcrawl.provenance import record_path
+from tests.test_analysis_study import QUICK, small_feed, study_in_process
+from tests.test_repos_analysis import MODELS, REPOS, write_jsonl
+
+REPLAY = {"kind": "replay-hub", "endpoint": "http://127.0.0.1:8765", "server": "hubreplay/1", "synthetic": True}
+
+
+def record(feed: Path, endpoint: str, origin: dict | None = None, **more) -> dict:
+    rec = {"feed": str(feed), "endpoint": endpoint, "start": "2026-12-01T10:00:00+00:00",
+           "end": "2026-12-01T10:05:00+00:00", "complete": True, **more}
+    if origin is not None:
+        rec["origin"] = origin
+    return rec
+
+
+def write_record(path: Path, rec: dict) -> Path:
+    path.write_text(json.dumps(rec), encoding="utf-8")
+    return path
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Every input's record found
+
+
+def test_records_found_under_both_names_and_not_recorded_only_without_one(capsys, tmp_path):
+    """`models.crawl.json` (record_path) and the old `crawl-report-orgs.json` naming its feed are both found; a
+    feed no record names is "not recorded"; a record naming another feed is not taken for it."""
+    models = small_feed(tmp_path / "models.jsonl")
+    orgs = small_feed(tmp_path / "orgs.jsonl")
+    lone = small_feed(tmp_path / "lone.jsonl")
+    write_record(record_path(models), record(models, "https://huggingface.co"))
+    write_record(tmp_path / "crawl-report-orgs.json", record(orgs, "https://huggingface.co", complete=False))
+    write_record(tmp_path / "crawl-report.json", record(tmp_path / "elsewhere.jsonl", "https://huggingface.co"))
+    out = tmp_path / "out"
+    rc, err = study_in_process(capsys, str(models), str(orgs), str(lone), "--out", str(out), *QUICK)
+    assert rc == 0, err
+    inputs = json.loads((out / "summary.json").read_text())["input"]["inputs"]
+    assert [Path(i["record"]).name if i["record"] else None for i in inputs] == [
+        "models.crawl.json", "crawl-report-orgs.json", None]
+    assert [i["origin"]["kind"] for i in inputs] == ["hub", "hub", "unknown"]
+    assert [i.get("complete") for i in inputs] == [True, False, None]
+    md = (out / "report.md").read_text()
+    table = md[md.index("| input |"):].split("\n\n")[0]
+    rows = {r.split("|")[1].strip(): r for r in table.splitlines()[2:]}
+    orgs_row = next(v for k, v in rows.items() if k.endswith("orgs.jsonl`"))
+    assert "`crawl-report-orgs.json`" in orgs_row and "2026-12-01T10:00:00+00:00 to" in orgs_row
+    assert "**no**" in orgs_row and "| hub |" in orgs_row
+    lone_row = next(v for k, v in rows.items() if k.endswith("lone.jsonl`"))
+    assert "not recorded" in lone_row
+    assert md.count("not recorded") == 2  # the lone feed's cell and its origin line, nothing else
+    assert "`lone.jsonl`: not recorded" in md
+
+
+@pytest.mark.parametrize("endpoint,kind,says", [
+    ("http://127.0.0.1:9999", "loopback", "a server on this machine at http://127.0.0.1:9999, not the Hub"),
+    ("https://huggingface.co", "hub", "the Hugging Face Hub (https://huggingface.co)"),
+    ("https://hf-mirror.example", "other", "https://hf-mirror.example (not the Hugging Face Hub)"),
+])
+def test_a_record_without_origin_gets_it_from_its_endpoint(capsys, tmp_path, endpoint, kind, says):
+    """Older records have no `origin`: it is derived from the endpoint; a local server is not the replay hub
+    (unknown data, not labelled synthetic)."""
+    feed = small_feed(tmp_path / "models.jsonl")
+    write_record(tmp_path / "crawl-report.json", record(Path("output/models.jsonl"), endpoint))
+    out = tmp_path / "out"
+    rc, err = study_in_process(capsys, str(feed), "--out", str(out), *QUICK)
+    assert rc == 0, err
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["input"]["inputs"][0]["origin"]["kind"] == kind
+    assert summary["synthetic"] is False
+    md = (out / "report.md").read_text()
+    assert f"`models.jsonl`: {says}" in md
+    assert "synthetic" not in md.split("## 2.")[1]
+
+
+def test_lists_and_snapshots_are_the_published_data(tmp_path):
+    from analysis.load import seed_lists_dir
+
+    if not seed_lists_dir().is_dir():
+        pytest.skip("../shared/data/seed-2024-02/lists not available")
+    lists = tmp_path / "lists"  # a copy of one small list: a folder of lists anywhere is published data
+    lists.mkdir()
+    (lists / "robotics.txt").write_text("\n".join(
+        (seed_lists_dir() / "robotics.txt").read_text().splitlines()[:20]) + "\n")
+    prov = load([lists]).provenance
+    assert prov["inputs"][0]["origin"]["kind"] == "published" and prov["synthetic"] is False
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Synthetic never presented as a finding
+
+
+def _synthetic_run(capsys, tmp_path: Path, models_origin: dict | None, repos_origin: dict | None,
+                   sample: dict | None = None) -> Path:
+    models = write_jsonl(tmp_path / "models.jsonl", MODELS)
+    repos = write_jsonl(tmp_path / "repos.jsonl", REPOS)
+    write_record(record_path(models), record(models, "http://127.0.0.1:8765", models_origin))
+    write_record(tmp_path / "crawl-report-repos.json",
+                 record(repos, "http://127.0.0.1:8765", repos_origin, **({"sample": sample} if sample else {})))
+    out = tmp_path / "out"
+    rc, err = study_in_process(capsys, str(models), "--repos", str(repos), "--out", str(out), "--method", "both",
+                               "--no-figures", "-q", "--threshold", "1.0", "--exclude", "")
+    assert rc == 0, err
+    return out
+
+
+#: The published figures set beside this run's on real data (Ajibode et al.'s own replication data, a real input of
+#: the weights paragraph, may still be named).
+PUBLISHED = ("Castaño et al.", "Ajibode et al. (EMSE 2025, 52,227", "paper (Feb 2024)", "Jiang et al. (arXiv",
+             "Ajibode et al. report that 40.87% of weight-file")
+
+
+def test_replay_hub_models_every_section_says_synthetic_and_compares_nothing(capsys, tmp_path):
+    out = _synthetic_run(capsys, tmp_path, REPLAY, REPLAY)
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["synthetic"] is True and summary["input"]["inputs"][0]["origin"]["kind"] == "replay-hub"
+    md = (out / "report.md").read_text()
+    headings = [line for line in md.splitlines() if line.startswith("## ")]
+    data = [h for h in headings if "Input and provenance" not in h and "Method notes" not in h]
+    assert data and all(h.endswith(f"({labels.HEADING})") for h in data), headings
+    assert "## " in md and "Versioning in the repositories (synthetic: replay-hub data)" in md
+    for published in PUBLISHED:
+        assert published not in md, published
+    assert md.count(labels.NOTE) >= len(data)
+    for csv in sorted((out / "tables").glob("*.csv")):
+        if not csv.read_text().strip():
+            continue  # an empty table (no group in a scope): no number in it
+        df = pd.read_csv(csv, keep_default_na=False)
+        if len(df):
+            assert (df["data"] == labels.DATA).all(), csv.name
+
+
+def test_replay_hub_repos_only_labels_the_repos_section(capsys, tmp_path):
+    """Models from the real Hub, repositories from the replay hub: only the repositories' section is synthetic,
+    and it leaves out Castaño et al.'s and Ajibode et al.'s figures; the rest keeps the published comparison."""
+    hub = {"kind": "hub", "endpoint": "https://huggingface.co", "server": None, "synthetic": False}
+    out = _synthetic_run(capsys, tmp_path, hub, REPLAY)
+    md = (out / "report.md").read_text()
+    repos = md[md.index(". Versioning in the repositories"):]
+    repos = repos[:repos.index("\n## ")]
+    assert repos.startswith(f". Versioning in the repositories ({labels.HEADING})")
+    assert "Castaño" not in repos and "Ajibode" not in repos and labels.NOTE in repos
+    assert "Ajibode et al. (EMSE 2025" in md  # the names section is real data: its comparison stays
+    assert "paper (Feb 2024)" in md  # the models are real: the reproduction table stays
+    assert pd.read_csv(out / "tables/repos_by_task.csv")["data"].eq(labels.DATA).all()
+    assert "data" not in pd.read_csv(out / "tables/e2_share_by_task.csv").columns
+    assert json.loads((out / "summary.json").read_text())["synthetic"] is True
+
+
+def test_figure_titles_say_synthetic(tmp_path, monkeypatch):
+    """A figure job of synthetic data is saved with the label before its title (suptitle or axes title)."""
+    from analysis import figures
+
+    titles = []
+    real_close = figures.plt.close
+
+    def close(fig):
+        titles.append([fig._suptitle.get_text() if fig._suptitle else ""] + [a.get_title() for a in fig.axes])
+        real_close(fig)
+
+    monkeypatch.setattr(figures.plt, "close", close)
+    e1 = pd.DataFrame([{"scope": "all", "models": 10, "matching": 3, "share_pct": 30.0}])
+    fn, args = labels.labelled_job((figures.pie_version_share, (e1, tmp_path / "e1.png", "study regex")))
+    fn(*args)
+    fn(*labels.labelled_job((figures.token_bars, ({"t": pd.DataFrame({"token": ["a"], "families": [2]})},
+                                                   tmp_path / "t.png", 5, "Experiment 2b")))[1])
+    figures.pie_version_share(e1, tmp_path / "real.png", "study regex")
+    assert titles[0][1].startswith(labels.FIGURE)
+    assert titles[1][0].startswith(f"{labels.FIGURE}: Experiment 2b")
+    assert not any(labels.FIGURE in t for t in titles[2])  # the prefix is gone once the job is drawn
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# A sampled repos crawl
+
+
+def test_stratified_estimate_by_hand():
+    """Two tasks: A has N=100 models, 20 sampled, 10 hits; B has N=900, 20 sampled, 4 hits.
+    p = 0.1 * 0.5 + 0.9 * 0.2 = 0.23; Var = 0.1^2 (1 - 20/100) 0.25 / 19 + 0.9^2 (1 - 20/900) 0.16 / 19."""
+    var = 0.01 * 0.8 * 0.25 / 19 + 0.81 * (1 - 20 / 900) * 0.16 / 19
+    est, low, high = sampling.stratified([10, 4], [20, 20], [100, 900])
+    assert est == pytest.approx(0.23)
+    assert (low, high) == pytest.approx((0.23 - 1.959964 * math.sqrt(var), 0.23 + 1.959964 * math.sqrt(var)))
+    assert (round(low, 4), round(high, 4)) == (0.0687, 0.3913)
+    # the sample's plain share (14 of 40 = 35%) would overweight the small task A
+    assert sampling.stratified([5, 5], [5, 5], [5, 5]) == (1.0, 1.0, 1.0)  # a census: no variance
+
+
+def test_population_estimates_follow_the_design():
+    counts = pd.DataFrame({"task": ["A", "B"], "found": [20, 20], "tagged": [10, 4]})
+    per_task = {"method": "per_task", "per_task": 20, "seed": 1, "population": 1000,
+                "population_by_task": {"A": 100, "B": 900}, "sampled_by_task": {"A": 20, "B": 20}}
+    row = sampling.estimates(counts, ["tagged"], per_task).iloc[0]
+    assert (row["share_pct"], row["ci_low_pct"], row["ci_high_pct"]) == (23.0, 6.87, 39.13)
+    assert row["population"] == 1000 and row["n"] == 40
+    random = {"method": "random", "size": 40, "seed": 1, "population": 1000}
+    row = sampling.estimates(counts, ["tagged"], random).iloc[0]
+    assert (row["share_pct"], row["ci_low_pct"], row["ci_high_pct"]) == (35.0, 22.13, 50.49)  # Wilson 14 of 40
+    assert "unknown" in sampling.describe(None, 40)
+    assert "1,000 models" in sampling.describe(random, 40) and "stratified" in sampling.describe(per_task, 40)
+
+
+def test_report_states_the_sample_and_its_population(capsys, tmp_path):
+    hub = {"kind": "hub", "endpoint": "https://huggingface.co", "server": None, "synthetic": False}
+    sample = {"method": "per_task", "per_task": 4, "seed": 7, "population": 80,
+              "population_by_task": {"fill-mask": 40, "text-generation": 40}, "sampled_by_task": {}}
+    out = _synthetic_run(capsys, tmp_path, hub, hub, sample)
+    md = (out / "report.md").read_text()
+    assert "up to 4 repositories per task (seed 7) of the input's 80 models" in md
+    est = pd.read_csv(out / "tables/repos_estimates.csv").set_index("measure")
+    # fill-mask: 3 found, 1 tagged; text-generation: 4 found, 1 tagged; equal weights: (1/3 + 1/4) / 2
+    assert est.loc["tagged", "share_pct"] == round(100 * (1 / 3 + 1 / 4) / 2, 2)
+    by_task = pd.read_csv(out / "tables/repos_by_task.csv").set_index("task")
+    assert (by_task.loc["all", "tagged_repos"], by_task.loc["all", "found"]) == (2, 7)
+    assert (by_task.loc["all", "tagged_ci_low_pct"], by_task.loc["all", "tagged_ci_high_pct"]) == (8.22, 64.11)
