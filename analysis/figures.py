@@ -18,6 +18,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
+from analysis.intervals import MIN_N  # noqa: E402
+
 DPI = 100
 #: The report's column (report.STYLE: body max-width 1200px): a figure no wider is shown at its own size, so its
 #: 8-point labels stay 11 pixels high.
@@ -376,27 +378,45 @@ def predecessor_bars(pred: pd.DataFrame, path: Path, major_ref: float | None, mi
 
 
 def repos_modes_stacked(modes: pd.DataFrame, path: Path) -> None:
-    """One 100% stacked bar per task (and `all`): how found repositories version, in exactly one mode each."""
+    """One 100% stacked bar per task (and `all`): how found repositories version, in exactly one mode each. A task
+    of fewer than MIN_N found repositories is drawn apart (faded, hatched) and its n is in its label."""
     wide = modes.pivot_table(index="task", columns="mode", values="repos", aggfunc="sum", sort=False).fillna(0)
     wide = wide.reindex(columns=list(MODE_COLOURS), fill_value=0)
     wide.loc["all"] = wide.sum()
     wide = wide.loc[["all"] + [t for t in wide.index if t != "all"]]
+    found = wide.sum(axis=1).to_numpy()
     shares = 100.0 * wide.div(wide.sum(axis=1).replace(0, np.nan), axis=0).fillna(0)
-    labels = [f"{_short(str(t), 28)} ({int(n):,})" for t, n in zip(wide.index, wide.sum(axis=1))]
+    few = found < MIN_N
+    labels = [f"{t} (n = {int(n):,})" for t, n in zip(wide.index, found)]
     y = np.arange(len(wide))[::-1]
-    fig, ax = plt.subplots(figsize=(10, 0.38 * len(wide) + 1.8))
+    fig, ax = plt.subplots(figsize=(10, 0.38 * len(wide) + 2.2))
     left = np.zeros(len(wide))
     for mode, colour in MODE_COLOURS.items():
         vals = shares[mode].to_numpy()
-        ax.barh(y, vals, left=left, color=colour, label=mode.replace("_", " "), height=0.75)
+        for part, alpha, hatch in ((~few, 1.0, None), (few, 0.35, "///")):
+            if part.any():
+                ax.barh(y[part], vals[part], left=left[part], color=colour, height=0.75, alpha=alpha, hatch=hatch,
+                        edgecolor="white" if hatch is None else "0.4", linewidth=0.3,
+                        label=mode.replace("_", " ") if hatch is None or few.all() else None)  # once
         left += vals
     ax.set_yticks(y, labels, fontsize=8)
     ax.set_ylim(-0.6, len(wide) - 0.4)
     ax.set_xlim(0, 100)
-    ax.set_xlabel("% of the task's found repositories (task: found repositories)")
+    ax.set_xlabel("% of the task's found repositories (n = found repositories)")
     ax.set_title("How repositories are versioned: name, git refs, in place, or never updated", pad=28)
     ax.legend(ncol=5, fontsize=8, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False)
+    if few.any():
+        ax.text(0.0, -0.08 - 0.6 / fig.get_figheight(), f"Faded, hatched: {int(few.sum())} task(s) of fewer than "
+                f"{MIN_N} found repositories (a share of so few is noise; n in the label).", transform=ax.transAxes,
+                fontsize=8, color="0.3", va="top")
     _save(fig, path)
+
+
+def log_bins(top: float, bins: int = 30) -> np.ndarray:
+    """Bin edges for whole counts on a log axis: log-spaced from 1 to `top`, each holding at least one whole number
+    (edges at n - 0.5), so no bin of a log axis is an empty sliver between two integers."""
+    edges = np.unique(np.round(np.geomspace(1, max(top, 2.0) + 1, bins)))
+    return np.append(edges - 0.5, edges[-1] + 0.5)
 
 
 def commit_count_histogram(counts: np.ndarray, path: Path, updated_min: int) -> None:
@@ -405,15 +425,14 @@ def commit_count_histogram(counts: np.ndarray, path: Path, updated_min: int) -> 
     counts = counts[np.isfinite(counts)]
     fig, ax = plt.subplots(figsize=(8, 4.5))
     top = max(float(counts.max()) if len(counts) else 1.0, 2.0)
-    bins = np.unique(np.concatenate([np.arange(0.5, 10.5), np.geomspace(10.5, top + 1, 30)]))
-    ax.hist(np.clip(counts, 0.5, None), bins=bins, color="#4C72B0", edgecolor="white", linewidth=0.3)
+    ax.hist(np.clip(counts, 1, None), bins=log_bins(top), color="#4C72B0", edgecolor="white", linewidth=0.3)
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.axvline(updated_min - 0.5, color="#C44E52", linestyle="--", linewidth=1)
     ax.text(updated_min - 0.4, ax.get_ylim()[1] * 0.5, f" updated: {updated_min}+ commits", color="#C44E52",
             fontsize=8)
-    ax.set_xlabel("commits on main (log scale)")
-    ax.set_ylabel("repositories (log scale)")
+    ax.set_xlabel("commits on main (log scale; log-spaced bins, 0 counted as 1)")
+    ax.set_ylabel("repositories in the bin (log scale)")
     ax.set_title(f"Commit counts of {len(counts):,} found repositories")
     ax.grid(True, which="major", alpha=0.3)
     _save(fig, path)

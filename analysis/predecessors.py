@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import detector, markdown
+from analysis.intervals import with_wilson_pct
 from analysis.parallel import fork_map, worth_forking
 
 #: Ajibode et al., EMSE 2025 (arXiv 2409.10472): share of major / minor versions whose predecessor is on the Hub.
@@ -169,8 +170,13 @@ def predecessors_table(models: pd.DataFrame, versioned: np.ndarray | pd.Series, 
                      "major_ge2": major, "major_with_predecessor_pct": _pct(int(f["major_has_predecessor"].sum()),
                                                                             major),
                      "minor": minor, "minor_with_predecessor_pct": _pct(int(f["minor_has_predecessor"].sum()),
-                                                                        minor)})
-    return pd.DataFrame(rows, columns=PREDECESSOR_COLUMNS)
+                                                                        minor),
+                     "major_with_predecessor": int(f["major_has_predecessor"].sum()),
+                     "minor_with_predecessor": int(f["minor_has_predecessor"].sum())})
+    out = pd.DataFrame(rows, columns=PREDECESSOR_COLUMNS + ["major_with_predecessor", "minor_with_predecessor"])
+    # each share's successes and 95% Wilson interval, after the columns the section quotes
+    out = with_wilson_pct(out, "major_with_predecessor", "major_ge2", prefix="major_")
+    return with_wilson_pct(out, "minor_with_predecessor", "minor", prefix="minor_")
 
 
 def lineages_table(models: pd.DataFrame, versions: pd.DataFrame, flags: pd.DataFrame) -> pd.DataFrame:
@@ -211,10 +217,6 @@ def md_table(df: pd.DataFrame, max_rows: int = 15) -> str:
     return markdown.table(df, max_rows=max_rows, floatfmt="{:,.2f}", na="")
 
 
-def _pct_text(value: float) -> str:
-    return "n/a" if pd.isna(value) else f"{value:.1f}%"
-
-
 def names_markdown(pred: pd.DataFrame, lineages: pd.DataFrame, weights: pd.DataFrame | None, task_names: int,
                    synthetic: bool = False) -> str:
     """The section's text: definitions, this input's figures next to the published ones (on synthetic data, a
@@ -237,8 +239,8 @@ def names_markdown(pred: pd.DataFrame, lineages: pd.DataFrame, weights: pd.DataF
           "version `X.Y` (Y >= 1) when its family holds `X.Z` with Z < Y (`X` alone is `X.0`). Families are formed "
           "over every id of the input; the scopes count the versioned names of all tasks, then of each studied "
           "task."), "",
-          (f"Here **{_pct_text(a['major_with_predecessor_pct'])}** of {int(a['major_ge2']):,} major versions and "
-          f"**{_pct_text(a['minor_with_predecessor_pct'])}** of {int(a['minor']):,} minor versions have their "
+          (f"Here **{format_share(int(a['major_with_predecessor']), int(a['major_ge2']))}** of the major versions "
+          f"and **{format_share(int(a['minor_with_predecessor']), int(a['minor']))}** of the minor versions have their "
           "predecessor in the input" + ("." if synthetic else "; Ajibode et al. (EMSE 2025, 52,227 LLM repositories) "
                                          f"found **{AJIBODE_MAJOR_PCT:.0f}%** and **{AJIBODE_MINOR_PCT:.0f}%**.")),
           "", md_table(pred), "",

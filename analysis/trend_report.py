@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from analysis.intervals import MIN_N as MIN_MONTH_MODELS
 from analysis.markdown import table as markdown_table
 from analysis.report import STYLE, html_page, markdown_to_html
-from analysis.trend_figures import MIN_MONTH_MODELS
 
 if TYPE_CHECKING:  # pragma: no cover
     from analysis.trend import TrendResult
@@ -135,7 +135,9 @@ def markdown(result: TrendResult, figures: list[Path], command: str) -> str:
         "Per creation quarter, the largest tasks of the pooled dated models (the placeholder-date models in a row "
         "of their own per task). " + _cohort_task_md(result),
         "Tables: [trend_overall.csv](tables/trend_overall.csv), [trend_by_task.csv](tables/trend_by_task.csv), "
-        "[cohorts.csv](tables/cohorts.csv), [cohorts_by_task.csv](tables/cohorts_by_task.csv). Method: "
+        "[cohorts.csv](tables/cohorts.csv), [cohorts_by_task.csv](tables/cohorts_by_task.csv), "
+        "[cohorts_by_snapshot.csv](tables/cohorts_by_snapshot.csv) (each month per population). Every share with "
+        "its 95% Wilson interval (`*_ci_low_pct`, `*_ci_high_pct`). Method: "
         "`docs/trend.md`.",
     ]
     return "\n\n".join(parts) + "\n"

@@ -225,3 +225,107 @@ def test_report_states_the_sample_and_its_population(capsys, tmp_path):
     by_task = pd.read_csv(out / "tables/repos_by_task.csv").set_index("task")
     assert (by_task.loc["all", "tagged_repos"], by_task.loc["all", "found"]) == (2, 7)
     assert (by_task.loc["all", "tagged_ci_low_pct"], by_task.loc["all", "tagged_ci_high_pct"]) == (8.22, 64.11)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Figures: small n drawn apart, no line across populations, log bins
+
+
+@pytest.fixture
+def drawn(monkeypatch):
+    """The figures saved while the test runs (kept open: pyplot.close is intercepted)."""
+    import matplotlib.pyplot as plt
+
+    figs, close = [], plt.close
+    monkeypatch.setattr(plt, "close", figs.append)
+    yield figs
+    for fig in figs:
+        close(fig)
+
+
+def test_repos_modes_draws_small_tasks_apart_with_their_n_and_whole_names(drawn, tmp_path):
+    from analysis import figures
+    from analysis import repos as R
+    from analysis.intervals import MIN_N
+
+    sizes = {"text-generation": 400, "zero-shot-image-classification": 7}
+    rows = [{"task": t, "mode": m, "repos": n // 5 + (i == 0) * (n % 5)} for t, n in sizes.items()
+            for i, m in enumerate(R.MODES)]
+    figures.repos_modes_stacked(pd.DataFrame(rows), tmp_path / "m.png")
+    ax = drawn[0].axes[0]
+    labels_ = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels_ == ["all (n = 407)", "text-generation (n = 400)", "zero-shot-image-classification (n = 7)"][::-1] \
+        or set(labels_) == {"all (n = 407)", "text-generation (n = 400)", "zero-shot-image-classification (n = 7)"}
+    y_small = [t.get_position()[1] for t in ax.get_yticklabels() if t.get_text().startswith("zero-shot")][0]
+    bars = [b for b in ax.patches if abs(b.get_y() + b.get_height() / 2 - y_small) < 1e-6 and b.get_width() > 0]
+    assert bars and all(b.get_alpha() < 1 and b.get_hatch() for b in bars)  # fewer than MIN_N: faded, hatched
+    full = [b for b in ax.patches if abs(b.get_y() + b.get_height() / 2 - y_small) > 1e-6 and b.get_width() > 0]
+    assert full and all(b.get_alpha() in (None, 1.0) and not b.get_hatch() for b in full)
+    assert any(f"fewer than {MIN_N}" in t.get_text() for t in ax.texts)
+
+
+def test_commit_histogram_bins_are_log_spaced_whole_numbers(drawn, tmp_path):
+    from analysis import figures
+
+    edges = figures.log_bins(5000)
+    assert edges[0] == 0.5 and edges[-1] > 5000
+    assert all(math.floor(b) - math.floor(a) >= 1 for a, b in zip(edges, edges[1:]))  # a whole number in each bin
+    ratios = (edges[1:] / edges[:-1])[edges[1:] > 20][:-1]  # the last bin: the top count alone
+    assert ratios.min() > 1.2 and ratios.max() / ratios.min() < 1.3  # geometric: equal widths on the log axis
+    figures.commit_count_histogram(pd.Series([1, 2, 2, 3, 40, 900]).to_numpy(), tmp_path / "h.png", 3)
+    ax = drawn[0].axes[0]
+    assert ax.get_xscale() == "log"
+    lefts = sorted({round(p.get_x(), 6) for p in ax.patches})
+    assert lefts == [round(e, 6) for e in figures.log_bins(900)[:-1]]
+
+
+def test_trend_by_task_has_no_line_and_hollow_points_below_min_n(drawn, tmp_path):
+    from analysis import trend_figures
+    from analysis.intervals import MIN_N
+
+    by_task = pd.DataFrame({"snapshot": ["a", "b", "c"], "task": "rl", "models": [2575, 3, 34296],
+                            "regex_pct": [80.0, 100.0, 68.8], "detector_pct": [5.0, 0.0, 3.2]})
+    trend_figures.task_shares(by_task, ["rl"], ["a", "b", "c"], tmp_path / "t.png")
+    ax = drawn[0].axes[0]
+    for line in ax.get_lines():
+        assert line.get_linestyle() == "None"  # each snapshot is another population: no line joins them
+    hollow = [ln for ln in ax.get_lines() if ln.get_markerfacecolor() == "none" and len(ln.get_xdata())]
+    assert sorted(x for ln in hollow for x in ln.get_xdata()) == [1, 1]  # the 3-model point, both methods
+    filled = [ln for ln in ax.get_lines() if ln.get_markerfacecolor() != "none"]
+    assert sorted(x for ln in filled for x in ln.get_xdata()) == [0, 0, 2, 2]
+    assert "n=3" in [t.get_text() for t in ax.texts] and MIN_N == 30
+
+
+def test_cohorts_one_line_per_population_and_gaps_not_bridged(drawn, tmp_path):
+    from analysis import trend, trend_figures
+
+    def scored(months: list[str], n: int, hit_every: int) -> pd.DataFrame:
+        rows = [(f"{m}/{i}", m) for m in months for i in range(n)]
+        ns = pd.to_datetime([m + "-15" for _, m in rows], utc=True).as_unit("ns").asi8
+        return pd.DataFrame({"id": [r[0] for r in rows], "task": "t", "month": trend.month_codes(ns),
+                             "regex": [i % hit_every == 0 for i in range(len(rows))], "detector": False})
+
+    pooled = trend.fold_cohorts(None, scored(["2021-01", "2021-02", "2021-04"], 40, 4), "2022-10")
+    pooled = trend.fold_cohorts(pooled, scored(["2025-01", "2025-02"], 40, 2) , "2026-08")
+    pooled = trend.fold_cohorts(pooled, scored(["2025-03"], 5, 2), "2026-08")
+    cohorts, by_snapshot = trend.cohorts(pooled), trend.cohorts_by_snapshot(pooled)
+    assert by_snapshot["snapshot"].tolist() == ["2022-10"] * 3 + ["2026-08"] * 3
+    assert cohorts["from"].unique().tolist() == ["2022-10", "2026-08"]
+    # n and interval per month: 10 of 40 -> 25.0% [14.19, 40.22]
+    first = by_snapshot.iloc[0]
+    assert (first["models"], first["regex_pct"], first["regex_ci_low_pct"], first["regex_ci_high_pct"]) == (
+        40, 25.0, 14.19, 40.19)
+    trend_figures.cohort_shares(cohorts, tmp_path / "c.png", by_snapshot)
+    ax = drawn[0].axes[0]
+    lines = [ln for ln in ax.get_lines() if ln.get_linestyle() != "None"]
+    assert sorted(ln.get_label() for ln in lines) == ["2022-10: detector", "2022-10: regex", "2026-08: detector",
+                                                      "2026-08: regex"]
+    import matplotlib.dates as mdates
+
+    for ln in lines:
+        years = {d.year for d, y in zip(mdates.num2date(ln.get_xdata()), ln.get_ydata()) if not math.isnan(y)}
+        assert years in ({2021}, {2025})  # one population, never both
+    regex_2021 = next(ln for ln in lines if ln.get_label() == "2022-10: regex")
+    assert [not math.isnan(y) for y in regex_2021.get_ydata()] == [True, True, False, True]  # March: a gap
+    hollow = [ln for ln in ax.get_lines() if ln.get_linestyle() == "None" and len(ln.get_xdata())]
+    assert [len(ln.get_xdata()) for ln in hollow] == [1, 1]  # 2025-03, 5 models: off the line, both methods
