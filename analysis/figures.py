@@ -239,7 +239,7 @@ def group_bars(tables: dict[str, pd.DataFrame], path: Path, top: int, title: str
     # each panel as tall as its bars: an organisation with one group gets no tall empty panel
     bars = [max(len(part), 3) for _, _, part in panels]
     fig, axes = _fixed_axes(len(panels), 1, _label_width([x for _, labs, _ in panels for x in labs]), 4.6,
-                            [max(0.6, 0.19 * b + 0.3) for b in bars], title_in=0.9)
+                            [max(0.6, 0.19 * b + 0.3) for b in bars], title_in=1.2)
     for i, (ax, (label, labs, part)) in enumerate(zip(axes, panels)):
         colours = [colour_of[c] for c in _size_class(part["size"])][::-1]
         ax.barh(labs[::-1], part["count"].to_numpy()[::-1], color=colours)
@@ -247,9 +247,9 @@ def group_bars(tables: dict[str, pd.DataFrame], path: Path, top: int, title: str
         _style_bar_panel(ax, label, "family pairs sharing exactly this group", part.empty, "none")
     handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in SIZE_COLOURS]
     h = fig.get_figheight()
-    fig.legend(handles, SIZE_CLASSES, title="group size", loc="upper right", ncol=4, fontsize=8,
-               bbox_to_anchor=(0.99, 1 - 0.05 / h))
-    fig.suptitle(title, fontsize=12, x=0.02, ha="left", y=1 - 0.2 / h)
+    fig.legend(handles, SIZE_CLASSES, title="group size", loc="upper left", ncol=4, fontsize=8, title_fontsize=8,
+               bbox_to_anchor=(0.02, 1 - 0.45 / h), frameon=False)  # under the title: the column is narrow
+    fig.suptitle(title, fontsize=12, x=0.02, ha="left", y=1 - 0.15 / h)
     _save(fig, path, tight=False)
 
 
@@ -262,7 +262,7 @@ def groups_by_size_stacked(tables: dict[str, pd.DataFrame], path: Path, title: s
             sums = df.groupby(_size_class(df["size"]))["count"].sum()
             for cls, v in sums.items():
                 data.loc[name, cls] = int(v)
-    fig, ax = plt.subplots(figsize=(max(6.0, 1.1 * len(names) + 3), 5))
+    fig, ax = plt.subplots(figsize=(min(MAX_WIDTH_PX / DPI - 0.8, max(6.0, 0.7 * len(names) + 3)), 5))
     bottom = np.zeros(len(names))
     for cls, colour in zip(SIZE_CLASSES, SIZE_COLOURS):
         vals = data[cls].to_numpy(dtype=float)

@@ -329,3 +329,57 @@ def test_cohorts_one_line_per_population_and_gaps_not_bridged(drawn, tmp_path):
     assert [not math.isnan(y) for y in regex_2021.get_ydata()] == [True, True, False, True]  # March: a gap
     hollow = [ln for ln in ax.get_lines() if ln.get_linestyle() == "None" and len(ln.get_xdata())]
     assert [len(ln.get_xdata()) for ln in hollow] == [1, 1]  # 2025-03, 5 models: off the line, both methods
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Every figure readable at the report's column width, in a browser
+
+
+MEASURE = """<script>window.addEventListener('load', () => {
+  const rows = [...document.querySelectorAll('figure img')].map(i => i.getAttribute('src') + ' ' + i.naturalWidth
+    + ' ' + i.getBoundingClientRect().width);
+  const pre = document.createElement('pre'); pre.id = 'sizes'; pre.textContent = rows.join('\\n');
+  document.body.appendChild(pre);
+});</script>"""
+
+
+def _sample_lists(folder: Path, per_list: int) -> Path:
+    from analysis.load import seed_lists_dir
+
+    folder.mkdir()
+    for f in sorted(seed_lists_dir().glob("*.txt")):
+        (folder / f.name).write_text("\n".join(f.read_text().splitlines()[:per_list]) + "\n")
+    return folder
+
+
+@pytest.mark.e2e
+def test_every_figure_is_shown_unscaled_at_the_reports_column_width(capsys, tmp_path):
+    """report.html in headless Chromium (1400 px window): every figure is drawn at its own width (8-point labels
+    stay 11 pixels high), none is shrunk to fit the column."""
+    import re
+    import shutil
+    import subprocess
+
+    from analysis.load import seed_lists_dir
+
+    if shutil.which("chromium") is None or not seed_lists_dir().is_dir():
+        pytest.skip("chromium or the 2024 lists not available")
+    lists = _sample_lists(tmp_path / "lists", 400)
+    out = tmp_path / "out"
+    rc, err = study_in_process(capsys, str(lists), "--out", str(out), "-q")
+    assert rc == 0, err
+    page = (out / "report.html").read_text(encoding="utf-8").replace("</body>", MEASURE + "</body>")
+    probe = out / "probe.html"
+    probe.write_text(page, encoding="utf-8")
+    dom = subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                          "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                          f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1400,3000",
+                          "--virtual-time-budget=10000", "--dump-dom", probe.as_uri()],
+                         capture_output=True, text=True, timeout=120).stdout
+    rows = re.search(r'<pre id="sizes">(.*?)</pre>', dom, re.S)
+    assert rows, dom[-2000:]
+    sizes = [line.split() for line in rows.group(1).strip().splitlines()]
+    assert len(sizes) >= len(list((out / "figures").glob("*.png"))) > 10
+    assert all(int(natural) > 0 for _, natural, _ in sizes), sizes
+    shrunk = [(src, natural, shown) for src, natural, shown in sizes if float(shown) < int(natural) - 1]
+    assert not shrunk  # every figure at its own width: none scaled down to the column
