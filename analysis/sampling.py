@@ -11,7 +11,7 @@ The repos crawl's record carries its design, `sample` = {"method": "all" | "rand
   so the overall share is the stratified estimate p = sum_h W_h p_h with W_h = N_h / N, and its variance
   Var(p) = sum_h W_h^2 (1 - n_h / N_h) p_h (1 - p_h) / (n_h - 1) (finite-population correction; a task of one
   sampled repository adds no variance term), the 95% interval p +- 1.96 sqrt(Var), clipped to [0, 1].
-  Cochran, *Sampling Techniques* (3rd ed., 1977), eq. 5.7 with the unbiased sample variance.
+  Cochran, *Sampling Techniques* (3rd ed., 1977), ch. 5, with the unbiased sample variance of each stratum.
 
 Without a `sample` in the record, the population the repositories stand for is unknown: the shares are the
 sample's, and the report says so.
