@@ -18,9 +18,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis import snapshots, trend_figures
+from analysis import labels, snapshots, trend_figures
+from analysis.figures import with_title_prefix
 from analysis.intervals import with_wilson_pct
-from analysis.load import InputError
+from analysis.load import InputError, input_provenance
 from analysis.progress import Progress
 from analysis.trend_report import write_report
 from analysis.version_share import regex_has_version
@@ -292,7 +293,13 @@ def _input_info(snap: snapshots.Snapshot, scored: pd.DataFrame) -> dict[str, Any
             "placeholder": int((month == PLACEHOLDER_MONTH).sum()),
             "created_from": month_label(dated.min(keepdims=True))[0] if len(dated) else "",
             "created_to": month_label(dated.max(keepdims=True))[0] if len(dated) else "",
-            "malformed": snap.dropped.get("malformed", 0), "duplicates": snap.dropped.get("duplicates", 0)}
+            "malformed": snap.dropped.get("malformed", 0), "duplicates": snap.dropped.get("duplicates", 0),
+            "origin": input_provenance(Path(snap.path), "lists" if Path(snap.path).is_dir() else "feed")["origin"]}
+
+
+def synthetic(result: TrendResult) -> bool:
+    """Whether an input is replay-hub data: then every table, figure and heading of the trend says so."""
+    return any(i.get("origin", {}).get("synthetic") for i in result.inputs)
 
 
 def write_tables(result: TrendResult, out: Path) -> list[Path]:
@@ -303,7 +310,7 @@ def write_tables(result: TrendResult, out: Path) -> list[Path]:
     paths = []
     for name, df in names.items():
         paths.append(Path("tables") / f"{name}.csv")
-        df.to_csv(out / paths[-1], index=False)
+        (labels.label_table(df) if synthetic(result) else df).to_csv(out / paths[-1], index=False)
     return paths
 
 
@@ -325,7 +332,8 @@ def run_trend(inputs: list[tuple[str, Path]], out: Path, make_figures: bool = Tr
         figs = []
         if make_figures:
             with progress.step("figures"):
-                figs = trend_figures.draw_all(result, tmp / "figures")
+                prefix = labels.FIGURE if synthetic(result) else ""
+                figs = with_title_prefix(prefix, trend_figures.draw_all, result, tmp / "figures")
         with progress.step("report"):
             write_report(result, tmp, [f.relative_to(tmp) for f in figs], command)
         _replace_dir(tmp, out)

@@ -34,7 +34,8 @@ def _inputs_md(result: TrendResult) -> str:
         "models": i["models"], "with a task": i["with_task"],
         "with a creation time": i["dated"], "created": (f"{i['created_from']} to {i['created_to']}"
                                                         if i["created_from"] else "no creation time"),
-        "dropped lines": i["malformed"] + i["duplicates"]} for i in result.inputs])
+        "dropped lines": i["malformed"] + i["duplicates"],
+        "origin": (i.get("origin") or {}).get("kind", "unknown")} for i in result.inputs])
     files = "\n".join(f"- {i['snapshot']}: `{i['input']}`" for i in result.inputs)
     return md_table(rows) + "\n\nFiles read:\n\n" + files
 
@@ -101,7 +102,8 @@ def _cohort_task_md(result: TrendResult) -> str:
 
 def markdown(result: TrendResult, figures: list[Path], command: str) -> str:
     """The whole report in Markdown."""
-    from analysis.trend import TASK_RENAMES, largest_tasks  # noqa: PLC0415 - analysis.trend imports this module
+    from analysis.labels import HEADING, NOTE  # noqa: PLC0415
+    from analysis.trend import TASK_RENAMES, largest_tasks, synthetic  # noqa: PLC0415 - analysis.trend imports this
 
     fig = {p.stem: p for p in figures}
 
@@ -140,6 +142,9 @@ def markdown(result: TrendResult, figures: list[Path], command: str) -> str:
         "its 95% Wilson interval (`*_ci_low_pct`, `*_ci_high_pct`). Method: "
         "`docs/trend.md`.",
     ]
+    if synthetic(result):  # every heading and the first words say so; the inputs' table names the origin
+        parts = [f"{p} ({HEADING})" if p.startswith("#") else p for p in parts]
+        parts.insert(1, f"> **{NOTE}**")
     return "\n\n".join(parts) + "\n"
 
 

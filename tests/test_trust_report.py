@@ -383,3 +383,22 @@ def test_every_figure_is_shown_unscaled_at_the_reports_column_width(capsys, tmp_
     assert all(int(natural) > 0 for _, natural, _ in sizes), sizes
     shrunk = [(src, natural, shown) for src, natural, shown in sizes if float(shown) < int(natural) - 1]
     assert not shrunk  # every figure at its own width: none scaled down to the column
+
+
+def test_trend_of_a_replay_hub_feed_says_synthetic_in_headings_and_tables(tmp_path):
+    from analysis import trend, trend_report
+
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text("".join(json.dumps({"id": f"a/m{i}-v2", "crawl_tag": "text-generation",
+                                        "created_at": "2023-05-01T00:00:00Z"}) + "\n" for i in range(40)))
+    write_record(record_path(feed), record(feed, "http://127.0.0.1:8765", REPLAY))
+    real = small_feed(tmp_path / "real.jsonl")
+    result = trend.compute([("replayed", feed)])
+    assert result.inputs[0]["origin"]["kind"] == "replay-hub" and trend.synthetic(result)
+    trend.write_tables(result, tmp_path)
+    assert pd.read_csv(tmp_path / "tables/trend_overall.csv")["data"].eq(labels.DATA).all()
+    md = trend_report.markdown(result, [], "")
+    assert all(h.endswith(f"({labels.HEADING})") for h in md.splitlines() if h.startswith("#"))
+    assert labels.NOTE in md and "| replay-hub |" in md
+    plain = trend.compute([("real", real)])
+    assert not trend.synthetic(plain) and labels.HEADING not in trend_report.markdown(plain, [], "")
