@@ -22,6 +22,7 @@ import pandas as pd
 
 from analysis import detector, evaluation, figures, taxonomy, tokens
 from analysis.audit import ANNOTATORS, AUDIT_PATH, audit
+from analysis.intervals import format_share, with_wilson_pct
 from analysis.markdown import table
 from analysis.section import Section
 from analysis.version_share import VERSION_RE as _STUDY_RE
@@ -181,6 +182,10 @@ def _taxonomy_table(df: pd.DataFrame, key: str, ef: pd.DataFrame) -> pd.DataFram
         row["study_top_tokens"] = _top_tokens_with_elements(by_key.get(val, empty))
         rows.append(row)
     out = pd.DataFrame(rows)
+    for c in taxonomy.ELEMENTS:  # each share's 95% Wilson interval, after the study's columns
+        if len(out):
+            out = with_wilson_pct(out.assign(_k=share[c].round().astype(int)), "_k", "models", prefix=f"{c}_")
+    out = out.drop(columns="_k", errors="ignore")
     return out.sort_values("models", ascending=False).reset_index(drop=True) if len(out) else out
 
 
@@ -257,9 +262,11 @@ def _by_task(tasked: pd.DataFrame, dis: pd.DataFrame) -> pd.DataFrame:
                      "diff_pct": round(_pct(g["detector"]) - _pct(g["regex"]), 2),
                      "regex_only": len(ro), "detector_only": len(do),
                      "regex_only_top_rule": ro["rule"].value_counts().index[0] if len(ro) else "",
-                     "detector_only_top_rule": do["rule"].value_counts().index[0] if len(do) else ""})
+                     "detector_only_top_rule": do["rule"].value_counts().index[0] if len(do) else "",
+                     "regex_versioned": int(g["regex"].sum()), "detector_versioned": int(g["detector"].sum())})
     by_task = pd.DataFrame(rows, columns=["task", "models", "regex_pct", "detector_pct", "diff_pct", "regex_only",
-                                          "detector_only", "regex_only_top_rule", "detector_only_top_rule"])
+                                          "detector_only", "regex_only_top_rule", "detector_only_top_rule",
+                                          "regex_versioned", "detector_versioned"])
     return by_task.sort_values("models", ascending=False).reset_index(drop=True)
 
 
@@ -272,9 +279,10 @@ def _by_org(org_df: pd.DataFrame, orgs: list[str]) -> pd.DataFrame:
                          "detector_pct": _pct(g["detector"]),
                          "diff_pct": round(_pct(g["detector"]) - _pct(g["regex"]), 2),
                          "regex_only": int((g["regex"] & ~g["detector"]).sum()),
-                         "detector_only": int((~g["regex"] & g["detector"]).sum())})
+                         "detector_only": int((~g["regex"] & g["detector"]).sum()),
+                         "regex_versioned": int(g["regex"].sum()), "detector_versioned": int(g["detector"].sum())})
     return pd.DataFrame(org_rows, columns=["org", "models", "regex_pct", "detector_pct", "diff_pct",
-                                           "regex_only", "detector_only"])
+                                           "regex_only", "detector_only", "regex_versioned", "detector_versioned"])
 
 
 def _largest_differences(by_task: pd.DataFrame) -> pd.DataFrame:
@@ -301,6 +309,13 @@ TABLES = ("compare_global", "compare_share_by_task", "compare_orgs", "compare_ex
           "taxonomy_by_org")
 
 
+def _with_intervals(table: pd.DataFrame) -> pd.DataFrame:
+    """The table with the 95% Wilson interval of both shares (`regex_ci_low_pct` ... `detector_ci_high_pct`)."""
+    for method in ("regex", "detector"):
+        table = with_wilson_pct(table, f"{method}_versioned", "models", prefix=f"{method}_")
+    return table
+
+
 def run(models: pd.DataFrame, out_dir: Path, orgs: list[str]) -> Section:
     """Compare the study's regex with the detector on a loaded feed; write tables and figures; return the section."""
     out_dir = Path(out_dir)
@@ -318,7 +333,8 @@ def run(models: pd.DataFrame, out_dir: Path, orgs: list[str]) -> Section:
     by_org = _by_org(org_df, orgs)
     tax_task = _taxonomy_table(tasked, "task", ef)
     tax_org = _taxonomy_table(org_df[org_df["org"].isin(orgs)] if orgs else org_df, "org", ef)
-    frames = (pd.DataFrame([glob]), by_task, by_org, _examples(by_task, dis), tax_task, tax_org)
+    frames = (_with_intervals(pd.DataFrame([glob])), _with_intervals(by_task), _with_intervals(by_org),
+              _examples(by_task, dis), tax_task, tax_org)
     for name, frame in zip(TABLES, frames):
         frame.to_csv(tables / f"{name}.csv", index=False)
     figures.compare_share_by_task(by_task, figs / "compare_share_by_task.png")
@@ -384,8 +400,9 @@ def _regex_rules_markdown(glob: dict, regex_rules: Counter) -> list[str]:
     tot = sum(v for k, v in regex_rules.items()) or 1
     rows = [(f"{k}: {WHY.get(k, 'a real version') if k != 'version (confirmed)' else 'a real version'}", f"{v:,}",
              f"{100 * v / tot:.1f}%") for k, v in regex_rules.most_common(10)]
-    return [f"**Global share** over {glob['models']:,} task-listed models: study regex **{glob['regex_pct']:.1f}%**, "
-            f"detector **{glob['detector_pct']:.1f}%** ({glob['diff_pct']:+.1f} points). The methods agree on "
+    return [f"**Global share** over {glob['models']:,} task-listed models: study regex "
+            f"**{format_share(glob['regex_versioned'], glob['models'])}**, detector "
+            f"**{format_share(glob['detector_versioned'], glob['models'])}** ({glob['diff_pct']:+.1f} points). The methods agree on "
             f"{glob['both']:,} versioned names; {glob['regex_only']:,} ids are counted by the regex only and "
             f"{glob['detector_only']:,} by the detector only.", "",
             "What the regex's matches are (by the detector's rule):", "",

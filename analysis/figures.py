@@ -18,7 +18,12 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
+from analysis.intervals import MIN_N  # noqa: E402
+
 DPI = 100
+#: The report's column (report.STYLE: body max-width 1200px): a figure no wider is shown at its own size, so its
+#: 8-point labels stay 11 pixels high.
+MAX_WIDTH_PX = 1200
 SIZE_CLASSES = ("2 tokens", "3 tokens", "4 tokens", "5+ tokens")
 SIZE_COLOURS = ("#4C72B0", "#DD8452", "#55A868", "#C44E52")
 
@@ -45,8 +50,36 @@ def _group_label(tokens: str, width: int = 44) -> str:
     return f"{' '.join(kept)} + {len(words) - len(kept)} more"
 
 
+#: Set by `with_title_prefix` while one figure is drawn (a figure of synthetic data says so in its title).
+_TITLE_PREFIX = ""
+
+
+def with_title_prefix(prefix: str, fn: Callable, *args):
+    """`fn(*args)`, every figure it saves with `prefix` before its title (its suptitle, else its first axes')."""
+    global _TITLE_PREFIX
+    _TITLE_PREFIX = prefix
+    try:
+        return fn(*args)
+    finally:
+        _TITLE_PREFIX = ""
+
+
+def mark_title(fig: plt.Figure, prefix: str | None = None) -> None:
+    """Put `prefix` (default: the one `with_title_prefix` set) before the figure's title."""
+    prefix = _TITLE_PREFIX if prefix is None else prefix
+    if not prefix or any(prefix in t.get_text() for t in [fig._suptitle, *(a.title for a in fig.axes)] if t):
+        return
+    sup = fig._suptitle
+    if sup is not None and sup.get_text():
+        sup.set_text(f"{prefix}: {sup.get_text()}")
+    elif fig.axes:
+        ax = fig.axes[0]
+        ax.set_title(f"{prefix}\n{ax.get_title()}" if ax.get_title() else prefix)
+
+
 def _save(fig: plt.Figure, path: Path, tight: bool = True) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
+    mark_title(fig)
     fig.savefig(path, dpi=DPI, bbox_inches="tight" if tight else None)
     plt.close(fig)
 
@@ -99,7 +132,7 @@ def scatter_share_by_task(e2: pd.DataFrame, path: Path, method_label: str) -> No
     """Experiment 2a: (models, % with a version) per task; the largest tasks and the highest shares are numbered
     and named beside the plot (42 colours cannot be told apart); every task's numbers are in e2_share_by_task.csv."""
     n = len(e2)
-    fig, ax = plt.subplots(figsize=(10, 6))
+    fig, ax = plt.subplots(figsize=(8.4, 5.6))  # with the key beside it, within MAX_WIDTH_PX
     named = _labelled_tasks(e2).sort_values(["models", "task"], ascending=[False, True]) if n else e2
     rest = e2[~e2["task"].isin(named["task"])]
     ax.scatter(rest["models"], rest["share_pct"], color="#9DB4D3", s=35, edgecolor="0.35", linewidth=0.4,
@@ -153,7 +186,7 @@ def _label_width(labels: list[str], fontsize: float = 8) -> float:
 def token_bars(tables: dict[str, pd.DataFrame], path: Path, top: int, title: str) -> None:
     """Experiment 2b / 3: the top tokens of each task or organisation (number of families holding each)."""
     names = list(tables) or ["(none)"]
-    cols = max(1, min(3, len(names)))
+    cols = max(1, min(2, len(names)))  # two panels fit the report's column (MAX_WIDTH_PX) unscaled
     rows = math.ceil(len(names) / cols)
     heads = {n: tables.get(n, pd.DataFrame(columns=["token", "families"])).head(top) for n in names}
     labels = {n: [_short(str(t), 24) for t in df["token"]] for n, df in heads.items()}
@@ -186,30 +219,37 @@ def _size_class(size: pd.Series) -> pd.Series:
     return size.clip(upper=5).map({2: SIZE_CLASSES[0], 3: SIZE_CLASSES[1], 4: SIZE_CLASSES[2], 5: SIZE_CLASSES[3]})
 
 
-def group_bars(tables: dict[str, pd.DataFrame], path: Path, top: int, title: str) -> None:
-    """Experiment 2c / 3: per scope, the top groups of 2 tokens and of 3 or more, coloured by group size."""
+#: The size classes of `group_bars`: groups of 2 tokens, and of 3 or more.
+GROUP_CLASSES = {"2": ("groups of 2 tokens", 2, 2), "3+": ("3 tokens or more", 3, 10**9)}
+
+
+def group_bars(tables: dict[str, pd.DataFrame], path: Path, top: int, title: str,
+               classes: tuple[str, ...] = ("2", "3+")) -> None:
+    """Experiment 2c / 3: per scope, the top groups of each size class (`GROUP_CLASSES`), coloured by group size;
+    one column of panels, so that the figure fits the report's column unscaled and its labels read."""
     names = list(tables) or ["(none)"]
     colour_of = dict(zip(SIZE_CLASSES, SIZE_COLOURS))
     panels = []
     for name in names:
         df = tables.get(name, pd.DataFrame(columns=["tokens", "size", "count"]))
-        for part, label in ((df[df["size"] == 2], "groups of 2 tokens"), (df[df["size"] >= 3], "3 tokens or more")):
-            part = part.head(top)
+        for cls in classes:
+            label, low, high = GROUP_CLASSES[cls]
+            part = df[(df["size"] >= low) & (df["size"] <= high)].head(top)
             panels.append((f"{name}: {label}", [_group_label(str(t)) for t in part["tokens"]], part))
-    # each row of panels as tall as its longest panel: an organisation with one group gets no tall empty panel
-    bars = [max(len(panels[2 * i][2]), len(panels[2 * i + 1][2]), 3) for i in range(len(names))]
-    fig, axes = _fixed_axes(len(names), 2, _label_width([x for _, labs, _ in panels for x in labs]), 3.6,
-                            [max(0.6, 0.19 * b + 0.3) for b in bars], title_in=0.9)
+    # each panel as tall as its bars: an organisation with one group gets no tall empty panel
+    bars = [max(len(part), 3) for _, _, part in panels]
+    fig, axes = _fixed_axes(len(panels), 1, _label_width([x for _, labs, _ in panels for x in labs]), 4.6,
+                            [max(0.6, 0.19 * b + 0.3) for b in bars], title_in=1.2)
     for i, (ax, (label, labs, part)) in enumerate(zip(axes, panels)):
         colours = [colour_of[c] for c in _size_class(part["size"])][::-1]
         ax.barh(labs[::-1], part["count"].to_numpy()[::-1], color=colours)
-        ax.set_ylim(len(part) - bars[i // 2] - 0.5, len(part) - 0.5)
+        ax.set_ylim(len(part) - bars[i] - 0.5, len(part) - 0.5)
         _style_bar_panel(ax, label, "family pairs sharing exactly this group", part.empty, "none")
     handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in SIZE_COLOURS]
     h = fig.get_figheight()
-    fig.legend(handles, SIZE_CLASSES, title="group size", loc="upper right", ncol=4, fontsize=8,
-               bbox_to_anchor=(0.99, 1 - 0.05 / h))
-    fig.suptitle(title, fontsize=12, x=0.02, ha="left", y=1 - 0.2 / h)
+    fig.legend(handles, SIZE_CLASSES, title="group size", loc="upper left", ncol=4, fontsize=8, title_fontsize=8,
+               bbox_to_anchor=(0.02, 1 - 0.45 / h), frameon=False)  # under the title: the column is narrow
+    fig.suptitle(title, fontsize=12, x=0.02, ha="left", y=1 - 0.15 / h)
     _save(fig, path, tight=False)
 
 
@@ -222,7 +262,7 @@ def groups_by_size_stacked(tables: dict[str, pd.DataFrame], path: Path, title: s
             sums = df.groupby(_size_class(df["size"]))["count"].sum()
             for cls, v in sums.items():
                 data.loc[name, cls] = int(v)
-    fig, ax = plt.subplots(figsize=(max(6.0, 1.1 * len(names) + 3), 5))
+    fig, ax = plt.subplots(figsize=(min(MAX_WIDTH_PX / DPI - 0.8, max(6.0, 0.7 * len(names) + 3)), 5))
     bottom = np.zeros(len(names))
     for cls, colour in zip(SIZE_CLASSES, SIZE_COLOURS):
         vals = data[cls].to_numpy(dtype=float)
@@ -257,7 +297,7 @@ def _compare_of_task(r: pd.Series) -> str:
 def compare_share_by_task(by_task: pd.DataFrame, path: Path) -> None:
     """Models vs % versioned per task, the study's regex and the version detector joined by a line; the tasks a
     reader looks for are numbered and named beside the plot (names on the plot overlapped)."""
-    fig, ax = plt.subplots(figsize=(10, 6.5))
+    fig, ax = plt.subplots(figsize=(8.4, 6))  # with the key beside it, within MAX_WIDTH_PX
     if len(by_task):
         x = by_task["models"]
         for _, r in by_task.iterrows():
@@ -311,10 +351,12 @@ MODE_COLOURS = {"name_and_git": "#8172B3", "name_only": "#4C72B0", "git_only": "
                 "never_updated": "#BBBBBB"}
 
 
-def predecessor_bars(pred: pd.DataFrame, path: Path, major_ref: float, minor_ref: float) -> None:
-    """Share of major / minor versions whose predecessor is on the Hub, per scope, beside Ajibode et al.'s figures."""
-    rows = pd.concat([pd.DataFrame([{"scope": "Ajibode et al. 2025 (LLMs)", "major_with_predecessor_pct": major_ref,
-                                     "minor_with_predecessor_pct": minor_ref}]), pred], ignore_index=True)
+def predecessor_bars(pred: pd.DataFrame, path: Path, major_ref: float | None, minor_ref: float | None) -> None:
+    """Share of major / minor versions whose predecessor is on the Hub, per scope, beside Ajibode et al.'s figures
+    (none on synthetic data: `major_ref` None)."""
+    ref = pd.DataFrame([{"scope": "Ajibode et al. 2025 (LLMs)", "major_with_predecessor_pct": major_ref,
+                         "minor_with_predecessor_pct": minor_ref}])
+    rows = pd.concat([ref, pred], ignore_index=True) if major_ref is not None else pred.reset_index(drop=True)
     labels = [_short(str(s), 30) for s in rows["scope"]]
     y = np.arange(len(rows))[::-1]
     fig, ax = plt.subplots(figsize=(9, 0.55 * len(rows) + 1.6))
@@ -323,38 +365,58 @@ def predecessor_bars(pred: pd.DataFrame, path: Path, major_ref: float, minor_ref
         vals = rows[col].astype(float).fillna(0).to_numpy()
         bars = ax.barh(y + off, vals, height=0.38, color=colour, label=name)
         ax.bar_label(bars, labels=[f"{v:.0f}%" for v in vals], fontsize=7, padding=2)
-    ax.axhline(y[0] - 0.5, color="#888", linewidth=0.8)
+    if major_ref is not None:
+        ax.axhline(y[0] - 0.5, color="#888", linewidth=0.8)
     ax.set_yticks(y, labels, fontsize=8)
     ax.set_xlim(0, 100)
     ax.set_xlabel("% of versions whose predecessor is on the Hub (same owner, same name apart from the version)")
-    ax.set_title("Versions with their predecessor on the Hub: this input (names, detector) vs Ajibode et al.")
+    ax.set_title("Versions with their predecessor on the Hub: this input (names, detector)"
+                 + (" vs Ajibode et al." if major_ref is not None else ""))
     ax.legend(fontsize=8, loc="lower right")
     ax.grid(True, axis="x", alpha=0.3)
     _save(fig, path)
 
 
 def repos_modes_stacked(modes: pd.DataFrame, path: Path) -> None:
-    """One 100% stacked bar per task (and `all`): how found repositories version, in exactly one mode each."""
+    """One 100% stacked bar per task (and `all`): how found repositories version, in exactly one mode each. A task
+    of fewer than MIN_N found repositories is drawn apart (faded, hatched) and its n is in its label."""
     wide = modes.pivot_table(index="task", columns="mode", values="repos", aggfunc="sum", sort=False).fillna(0)
     wide = wide.reindex(columns=list(MODE_COLOURS), fill_value=0)
     wide.loc["all"] = wide.sum()
     wide = wide.loc[["all"] + [t for t in wide.index if t != "all"]]
+    found = wide.sum(axis=1).to_numpy()
     shares = 100.0 * wide.div(wide.sum(axis=1).replace(0, np.nan), axis=0).fillna(0)
-    labels = [f"{_short(str(t), 28)} ({int(n):,})" for t, n in zip(wide.index, wide.sum(axis=1))]
+    few = found < MIN_N
+    labels = [f"{t} (n = {int(n):,})" for t, n in zip(wide.index, found)]
     y = np.arange(len(wide))[::-1]
-    fig, ax = plt.subplots(figsize=(10, 0.38 * len(wide) + 1.8))
+    fig, ax = plt.subplots(figsize=(10, 0.38 * len(wide) + 2.2))
     left = np.zeros(len(wide))
     for mode, colour in MODE_COLOURS.items():
         vals = shares[mode].to_numpy()
-        ax.barh(y, vals, left=left, color=colour, label=mode.replace("_", " "), height=0.75)
+        for part, alpha, hatch in ((~few, 1.0, None), (few, 0.35, "///")):
+            if part.any():
+                ax.barh(y[part], vals[part], left=left[part], color=colour, height=0.75, alpha=alpha, hatch=hatch,
+                        edgecolor="white" if hatch is None else "0.4", linewidth=0.3,
+                        label=mode.replace("_", " ") if hatch is None or few.all() else None)  # once
         left += vals
     ax.set_yticks(y, labels, fontsize=8)
     ax.set_ylim(-0.6, len(wide) - 0.4)
     ax.set_xlim(0, 100)
-    ax.set_xlabel("% of the task's found repositories (task: found repositories)")
+    ax.set_xlabel("% of the task's found repositories (n = found repositories)")
     ax.set_title("How repositories are versioned: name, git refs, in place, or never updated", pad=28)
     ax.legend(ncol=5, fontsize=8, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False)
+    if few.any():
+        ax.text(0.0, -0.08 - 0.6 / fig.get_figheight(), f"Faded, hatched: {int(few.sum())} task(s) of fewer than "
+                f"{MIN_N} found repositories (a share of so few is noise; n in the label).", transform=ax.transAxes,
+                fontsize=8, color="0.3", va="top")
     _save(fig, path)
+
+
+def log_bins(top: float, bins: int = 30) -> np.ndarray:
+    """Bin edges for whole counts on a log axis: log-spaced from 1 to `top`, each holding at least one whole number
+    (edges at n - 0.5), so no bin of a log axis is an empty sliver between two integers."""
+    edges = np.unique(np.round(np.geomspace(1, max(top, 2.0) + 1, bins)))
+    return np.append(edges - 0.5, edges[-1] + 0.5)
 
 
 def commit_count_histogram(counts: np.ndarray, path: Path, updated_min: int) -> None:
@@ -363,15 +425,14 @@ def commit_count_histogram(counts: np.ndarray, path: Path, updated_min: int) -> 
     counts = counts[np.isfinite(counts)]
     fig, ax = plt.subplots(figsize=(8, 4.5))
     top = max(float(counts.max()) if len(counts) else 1.0, 2.0)
-    bins = np.unique(np.concatenate([np.arange(0.5, 10.5), np.geomspace(10.5, top + 1, 30)]))
-    ax.hist(np.clip(counts, 0.5, None), bins=bins, color="#4C72B0", edgecolor="white", linewidth=0.3)
+    ax.hist(np.clip(counts, 1, None), bins=log_bins(top), color="#4C72B0", edgecolor="white", linewidth=0.3)
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.axvline(updated_min - 0.5, color="#C44E52", linestyle="--", linewidth=1)
     ax.text(updated_min - 0.4, ax.get_ylim()[1] * 0.5, f" updated: {updated_min}+ commits", color="#C44E52",
             fontsize=8)
-    ax.set_xlabel("commits on main (log scale)")
-    ax.set_ylabel("repositories (log scale)")
+    ax.set_xlabel("commits on main (log scale; log-spaced bins, 0 counted as 1)")
+    ax.set_ylabel("repositories in the bin (log scale)")
     ax.set_title(f"Commit counts of {len(counts):,} found repositories")
     ax.grid(True, which="major", alpha=0.3)
     _save(fig, path)

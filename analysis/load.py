@@ -44,6 +44,7 @@ import orjson
 import pandas as pd
 
 from analysis.paths import shared_dir
+from hfcrawl import provenance
 
 #: The study's three company lists in its published folder.
 DEFAULT_ORGS: tuple[str, ...] = ("google", "facebook", "openai")
@@ -332,24 +333,46 @@ def _split_ids(ids: pd.Series) -> tuple[pd.Series, pd.Series]:
             pd.Series(pd.array(pc.list_element(parts, 1), dtype="str"), index=ids.index))
 
 
-#: The crawl writes its report (HFCRAWL_REPORT) beside its feed under this name by default.
-CRAWL_REPORT = "crawl-report.json"
+#: The origin of what is not a crawl: the study's published lists and the snapshots under ../shared/data are real
+#: Hub data as published; a feed no record names has an unknown origin.
+PUBLISHED = {"kind": "published", "endpoint": None, "server": None, "synthetic": False}
+UNKNOWN = {"kind": "unknown", "endpoint": None, "server": None, "synthetic": False}
 
 
-def crawl_endpoint(feed: Path) -> str | None:
-    """The Hub endpoint a feed was crawled from, read from the crawl report beside it when that report names this
-    feed (`models.jsonl` also for `models.jsonl.gz`); None when there is no such report or it cannot be read."""
+def _is_published(path: Path) -> bool:
     try:
-        report = orjson.loads((feed.parent / CRAWL_REPORT).read_bytes())
-    except (OSError, orjson.JSONDecodeError):
-        return None
-    if not isinstance(report, dict) or not isinstance(report.get("endpoint"), str) or not report["endpoint"]:
-        return None
-    names = {feed.name, feed.name.removesuffix(".gz")}
-    reported = report.get("feed")
-    if isinstance(reported, str) and Path(reported).name not in names:
-        return None
-    return report["endpoint"]
+        return path.resolve().is_relative_to((shared_dir() / "data").resolve())
+    except OSError:
+        return False
+
+
+def input_provenance(path: Path, kind: str) -> dict[str, Any]:
+    """Where one input came from: its crawl record (`hfcrawl.provenance.find_record`, under `record_path(feed)` or
+    any JSON file beside the feed naming it), its origin (the record's, or derived from its endpoint for records
+    written before `origin` existed), the crawl's dates and whether it completed; a list folder or a file under
+    ../shared/data is the published data; anything else without a record is `unknown` ("not recorded")."""
+    if kind == "lists" or _is_published(path):
+        return {"record": None, "origin": dict(PUBLISHED)}
+    found = provenance.find_record(path)
+    if found is None:
+        return {"record": None, "origin": dict(UNKNOWN)}
+    record_file, record = found
+    endpoint = record.get("endpoint") if isinstance(record.get("endpoint"), str) else None
+    origin = record.get("origin")
+    if not isinstance(origin, dict) or origin.get("kind") not in provenance.ORIGIN_KINDS:
+        origin = provenance.origin(endpoint or "")
+    origin = {**origin, "synthetic": bool(origin.get("synthetic")) or origin.get("kind") == "replay-hub"}
+    out = {"record": str(record_file), "endpoint": endpoint, "origin": origin,
+           "crawl_start": record.get("start"), "crawl_end": record.get("end"),
+           "complete": record.get("complete") if isinstance(record.get("complete"), bool) else None}
+    if isinstance(record.get("sample"), dict):
+        out["sample"] = record["sample"]
+    return out
+
+
+def is_synthetic(sources: Iterable[dict[str, Any]]) -> bool:
+    """Whether any of these inputs was served by the replay hub (synthetic data)."""
+    return any((s.get("origin") or {}).get("synthetic") for s in sources)
 
 
 def check_inputs(paths: list[Path]) -> None:
@@ -387,9 +410,7 @@ def load(inputs: Iterable[str | Path], orgs: Iterable[str] = DEFAULT_ORGS) -> Lo
         else:
             frame, kind = _read_feed(p, malformed, truncated), "feed"
         frames.append(frame)
-        sources.append({"path": str(p.resolve()), "kind": kind, "lines": len(frame)})
-        if kind == "feed" and (endpoint := crawl_endpoint(p)):
-            sources[-1]["endpoint"] = endpoint
+        sources.append({"path": str(p.resolve()), "kind": kind, "lines": len(frame), **input_provenance(p, kind)})
     parsed, bad_json = sum(len(f) for f in frames), malformed.count
     if not parsed:
         raise InputError("no valid model line in " + ", ".join(map(str, paths)))
@@ -412,5 +433,6 @@ def load(inputs: Iterable[str | Path], orgs: Iterable[str] = DEFAULT_ORGS) -> Lo
         "truncated_lines": truncated.as_dict(),
         "duplicate_ids": duplicates.as_dict(),
         "org_lists": orgs,
+        "synthetic": is_synthetic(sources),
     }
     return LoadResult(models=models, provenance=provenance)

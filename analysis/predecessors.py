@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import detector, markdown
+from analysis.intervals import with_wilson_pct
 from analysis.parallel import fork_map, worth_forking
 
 #: Ajibode et al., EMSE 2025 (arXiv 2409.10472): share of major / minor versions whose predecessor is on the Hub.
@@ -169,8 +170,13 @@ def predecessors_table(models: pd.DataFrame, versioned: np.ndarray | pd.Series, 
                      "major_ge2": major, "major_with_predecessor_pct": _pct(int(f["major_has_predecessor"].sum()),
                                                                             major),
                      "minor": minor, "minor_with_predecessor_pct": _pct(int(f["minor_has_predecessor"].sum()),
-                                                                        minor)})
-    return pd.DataFrame(rows, columns=PREDECESSOR_COLUMNS)
+                                                                        minor),
+                     "major_with_predecessor": int(f["major_has_predecessor"].sum()),
+                     "minor_with_predecessor": int(f["minor_has_predecessor"].sum())})
+    out = pd.DataFrame(rows, columns=PREDECESSOR_COLUMNS + ["major_with_predecessor", "minor_with_predecessor"])
+    # each share's successes and 95% Wilson interval, after the columns the section quotes
+    out = with_wilson_pct(out, "major_with_predecessor", "major_ge2", prefix="major_")
+    return with_wilson_pct(out, "minor_with_predecessor", "minor", prefix="minor_")
 
 
 def lineages_table(models: pd.DataFrame, versions: pd.DataFrame, flags: pd.DataFrame) -> pd.DataFrame:
@@ -211,18 +217,19 @@ def md_table(df: pd.DataFrame, max_rows: int = 15) -> str:
     return markdown.table(df, max_rows=max_rows, floatfmt="{:,.2f}", na="")
 
 
-def _pct_text(value: float) -> str:
-    return "n/a" if pd.isna(value) else f"{value:.1f}%"
+def names_markdown(pred: pd.DataFrame, lineages: pd.DataFrame, weights: pd.DataFrame | None, task_names: int,
+                   synthetic: bool = False) -> str:
+    """The section's text: definitions, this input's figures next to the published ones (on synthetic data, a
+    note instead of the published figures: analysis.labels)."""
+    from analysis.intervals import format_share
+    from analysis.labels import NOTE
 
-
-def names_markdown(pred: pd.DataFrame, lineages: pd.DataFrame, weights: pd.DataFrame | None, task_names: int) -> str:
-    """The section's text: definitions, this input's figures next to the published ones."""
     a = pred.iloc[0]
-    share = 100.0 * a["versioned"] / task_names if task_names else float("nan")
-    md = [(f"Read from the names alone, with the version detector's spans. **{int(a['versioned']):,} of "
-          f"{task_names:,} names listed under a task ({share:.1f}%)** carry a version. Jiang et al. (arXiv "
-          "2310.01642) found a version element in **12.7% of 14,178** labelled names, while **48%** of the users "
-          "they surveyed say they put versions in names."), "",
+    jiang = ("Jiang et al. (arXiv 2310.01642) found a version element in **12.7% of 14,178** labelled names, while "
+             "**48%** of the users they surveyed say they put versions in names.")
+    md = [(f"Read from the names alone, with the version detector's spans. "
+          f"**{format_share(int(a['versioned']), task_names)}** of the names listed under a task carry a version. "
+          + (f"_{NOTE}_" if synthetic else jiang)), "",
           ("**Predecessors** (Ajibode et al.'s measure). A name's version is the last version span the detector finds "
           "that holds a digit: its major is the span's first number, its minor the second (`v1.2` is 1.2, `2-1` is "
           "2.1, `v2` is 2.0). A *family* is one owner and the name with that span (and the one separator before it) "
@@ -232,10 +239,11 @@ def names_markdown(pred: pd.DataFrame, lineages: pd.DataFrame, weights: pd.DataF
           "version `X.Y` (Y >= 1) when its family holds `X.Z` with Z < Y (`X` alone is `X.0`). Families are formed "
           "over every id of the input; the scopes count the versioned names of all tasks, then of each studied "
           "task."), "",
-          (f"Here **{_pct_text(a['major_with_predecessor_pct'])}** of {int(a['major_ge2']):,} major versions and "
-          f"**{_pct_text(a['minor_with_predecessor_pct'])}** of {int(a['minor']):,} minor versions have their "
-          f"predecessor in the input; Ajibode et al. (EMSE 2025, 52,227 LLM repositories) found **{AJIBODE_MAJOR_PCT:.0f}%** "
-          f"and **{AJIBODE_MINOR_PCT:.0f}%**."), "", md_table(pred), "",
+          (f"Here **{format_share(int(a['major_with_predecessor']), int(a['major_ge2']))}** of the major versions "
+          f"and **{format_share(int(a['minor_with_predecessor']), int(a['minor']))}** of the minor versions have their "
+          "predecessor in the input" + ("." if synthetic else "; Ajibode et al. (EMSE 2025, 52,227 LLM repositories) "
+                                         f"found **{AJIBODE_MAJOR_PCT:.0f}%** and **{AJIBODE_MINOR_PCT:.0f}%**.")),
+          "", md_table(pred), "",
           f"**Lineages**: {len(lineages):,} families hold two or more versions (`-` is the bare name); the largest:",
           "", md_table(lineages.assign(series=lineages["series"].str.slice(0, 80)), 12)]
     if weights is not None:
@@ -302,10 +310,12 @@ def names_section(models: pd.DataFrame, tasks: list[str], cfg: Any, reading: Nam
             df.to_csv(out / rel, index=False)
             tables.append(Path(rel))
     fig = Path("figures/predecessors.png")
-    jobs = [(figures.predecessor_bars, (pred, out / fig, AJIBODE_MAJOR_PCT, AJIBODE_MINOR_PCT))]
+    synthetic = bool(getattr(cfg, "synthetic", False))  # no published figure beside synthetic data
+    refs = (None, None) if synthetic else (AJIBODE_MAJOR_PCT, AJIBODE_MINOR_PCT)
+    jobs = [(figures.predecessor_bars, (pred, out / fig, *refs))]
     task_names = int(models["task"].notna().sum())
     section = Section(title="Versions and their predecessors (names only)",
-                      markdown=names_markdown(pred, reading.lineages, reading.weights, task_names),
+                      markdown=names_markdown(pred, reading.lineages, reading.weights, task_names, synthetic),
                       figures=[fig] if cfg.make_figures else [], tables=tables, key="predecessors")
     summary = {"predecessors": pred.to_dict(orient="records"), "lineages": len(reading.lineages),
                "weights_vs_names": None if reading.weights is None else reading.weights.to_dict(orient="records")}

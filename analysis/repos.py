@@ -29,7 +29,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis.load import InputError, json_line
+from analysis import labels, sampling
+from analysis.intervals import format_share, with_wilson_pct
+from analysis.load import InputError, input_provenance, json_line
 
 STATUSES = ("ok", "not_found")
 SEMVER_TAG = r"^v?\d+(\.\d+){0,2}$"
@@ -37,6 +39,9 @@ UPDATED_MIN_COMMITS = 3
 MODES = ("name_and_git", "name_only", "git_only", "in_place", "never_updated")
 BY_TASK_COLUMNS = ["task", "repos", "found", "updated_pct", "tagged_pct", "semver_tag_pct", "branched_pct",
                    "successor_pct", "median_commits", "p90_commits"]
+#: The measures of repos_by_task: each `{m}_pct` of `found`, with `{m}_repos` (successes) and its 95% interval.
+MEASURES = ("updated", "tagged", "semver_tag", "branched", "successor")
+CI_COLUMNS = [c for m in MEASURES for c in (f"{m}_repos", f"{m}_ci_low_pct", f"{m}_ci_high_pct")]
 MAX_EXAMPLES = 10
 #: Castaño et al., MSR 2024 / TOSEM: formal releases found for 202 of 100,000 models.
 CASTANO_RELEASES = (202, 100_000)
@@ -269,7 +274,8 @@ def read_repos(path: Path) -> RepoFeed:
     df = _latest_per_id(df, duplicates)
     prov = {"path": str(path.resolve()), "lines_valid": valid, "repos": len(df),
             "malformed_lines": vars(malformed), "truncated_lines": vars(truncated),
-            "duplicate_ids": vars(duplicates), "carried_over": int(df["carried_over"].sum())}
+            "duplicate_ids": vars(duplicates), "carried_over": int(df["carried_over"].sum()),
+            **input_provenance(path, "feed")}
     for kind, d in (("malformed", malformed), ("truncated", truncated)):
         if d.count:
             print(f"warning: --repos {path}: {d.count:,} {kind} line(s) skipped (first: {d.first}); counted in "
@@ -331,11 +337,13 @@ def repos_by_task(repos: pd.DataFrame) -> pd.DataFrame:
     n_found = per_task(found)
     out = pd.DataFrame({"task": tasks + ["all"], "repos": per_task(np.ones(len(repos), dtype=bool)),
                         "found": n_found})
+    hits = {}
     with np.errstate(invalid="ignore", divide="ignore"):
-        for name, hit in (("updated_pct", counts >= UPDATED_MIN_COMMITS), ("tagged_pct", repos["tagged"]),
-                          ("semver_tag_pct", repos["semver_tagged"]), ("branched_pct", repos["branched"]),
-                          ("successor_pct", repos["successor"])):
-            out[name] = np.round(100.0 * per_task(found & np.asarray(hit, dtype=bool)) / n_found, 4)
+        for name, hit in (("updated", counts >= UPDATED_MIN_COMMITS), ("tagged", repos["tagged"]),
+                          ("semver_tag", repos["semver_tagged"]), ("branched", repos["branched"]),
+                          ("successor", repos["successor"])):
+            hits[name] = per_task(found & np.asarray(hit, dtype=bool))
+            out[f"{name}_pct"] = np.round(100.0 * hits[name] / n_found, 4)
     # quantiles per task on the found repositories sorted by (task, commits): one slice per task, no loop over rows
     order = np.lexsort((counts[found], codes[found]))
     sorted_counts, bounds = counts[found][order], np.concatenate([[0], np.cumsum(n_found[:-1])])
@@ -343,8 +351,11 @@ def repos_by_task(repos: pd.DataFrame) -> pd.DataFrame:
              for i in range(k)]
     quant.append(np.percentile(sorted_counts, [50, 90]) if len(sorted_counts) else [np.nan] * 2)
     out["median_commits"], out["p90_commits"] = [q[0] for q in quant], [q[1] for q in quant]
+    for name, hit in hits.items():  # each share's n is `found`; its successes and 95% Wilson interval after it
+        out[f"{name}_repos"] = hit
+        out = with_wilson_pct(out, f"{name}_repos", "found", prefix=f"{name}_")
     rest = out.iloc[:k].sort_values(["repos", "task"], ascending=[False, True], kind="stable")
-    return pd.concat([out.iloc[k:], rest], ignore_index=True)[BY_TASK_COLUMNS]
+    return pd.concat([out.iloc[k:], rest], ignore_index=True)[BY_TASK_COLUMNS + CI_COLUMNS]
 
 
 def repo_modes(repos: pd.DataFrame) -> np.ndarray:
@@ -365,11 +376,13 @@ def modes_table(repos: pd.DataFrame, modes: np.ndarray) -> tuple[pd.DataFrame, p
     total = grid.sum(axis=0)
     overall = pd.DataFrame({"mode": list(MODES), "repos": total})
     overall["pct"] = (100.0 * overall["repos"] / max(int(total.sum()), 1)).round(4)
+    overall = with_wilson_pct(overall.assign(found=int(total.sum())), "repos", "found")
     order = np.lexsort((np.array(tasks, dtype=object).astype(str), -grid.sum(axis=1)))
     long = pd.DataFrame({"task": np.repeat(np.array(tasks, dtype=object)[order], len(MODES)),
                          "mode": np.tile(list(MODES), len(tasks)), "repos": grid[order].ravel()})
     sums = np.repeat(np.maximum(grid[order].sum(axis=1), 1), len(MODES))
     long["pct"] = (100.0 * long["repos"] / sums).round(4)
+    long = with_wilson_pct(long.assign(found=grid[order].sum(axis=1).repeat(len(MODES))), "repos", "found")
     return overall, long
 
 
@@ -381,10 +394,14 @@ def _provenance_lines(prov: dict[str, Any]) -> list[str]:
     def where(d: dict) -> str:
         return f" (first lines: {', '.join(map(str, d['first']))})" if d["count"] else ""
 
+    from analysis.study import describe_origin  # noqa: PLC0415 - analysis.study imports this module
+
     absent = prov["absent_from_models"]
+    record = f"`{Path(prov['record']).name}`" if prov.get("record") else "not recorded"
     return [
         (f"- repos feed `{prov['path']}`: {prov['lines_valid']:,} valid lines, {prov['repos']:,} repositories "
-        f"({prov['carried_over']:,} carried over from a previous crawl)"),
+        f"({prov['carried_over']:,} carried over from a previous crawl); crawl record: {record}; origin: "
+        f"{describe_origin(prov.get('origin') or {})}"),
         (f"- malformed lines skipped: {prov['malformed_lines']['count']:,}{where(prov['malformed_lines'])}; "
         f"truncated last lines: {prov['truncated_lines']['count']:,}{where(prov['truncated_lines'])}; duplicate "
         f"ids (the latest line kept): {prov['duplicate_ids']['count']:,}{where(prov['duplicate_ids'])}"),
@@ -394,38 +411,69 @@ def _provenance_lines(prov: dict[str, Any]) -> list[str]:
         f"of the {prov['models_in_input']:,} models listed under a task")]
 
 
-def _pc(value: float, digits: int = 2) -> str:
-    return "n/a" if pd.isna(value) else f"{value:.{digits}f}%"
+def _est(est: pd.DataFrame, measure: str) -> str:
+    """A population estimate as the report quotes it: `2.6% [2.1, 3.2]`."""
+    r = est.set_index("measure").loc[measure]
+    if pd.isna(r["share_pct"]):
+        return "n/a"
+    return f"{r['share_pct']:.2f}% [{r['ci_low_pct']:.2f}, {r['ci_high_pct']:.2f}]"
 
 
-def repos_markdown(by_task: pd.DataFrame, modes: pd.DataFrame, prov: dict[str, Any]) -> str:
-    """The section's text: the definitions, the input's provenance, the figures next to the published ones."""
+def shares_table(by_task: pd.DataFrame) -> pd.DataFrame:
+    """The report's view of repos_by_task: each share with its 95% interval, beside its n (`found`)."""
+    view = by_task[["task", "repos", "found"]].copy()
+    for m in MEASURES:
+        cell = by_task[f"{m}_pct"].map("{:.1f}".format) + " [" + by_task[f"{m}_ci_low_pct"].map("{:.1f}".format) \
+            + ", " + by_task[f"{m}_ci_high_pct"].map("{:.1f}".format) + "]"
+        view[f"{m} % [95% CI]"] = cell.where(by_task["found"] > 0, "n/a")
+    return view.assign(median_commits=by_task["median_commits"], p90_commits=by_task["p90_commits"])
+
+
+def population_estimates(by_task: pd.DataFrame, prov: dict[str, Any]) -> pd.DataFrame:
+    """repos_estimates.csv: each measure's share for the population the repositories were drawn from (the repos
+    crawl record's `sample`; analysis.sampling)."""
+    counts = by_task.iloc[1:].rename(columns={f"{m}_repos": m for m in MEASURES})
+    return sampling.estimates(counts, list(MEASURES), sampling.design(prov.get("sample")))
+
+
+def repos_markdown(by_task: pd.DataFrame, modes: pd.DataFrame, prov: dict[str, Any],
+                   est: pd.DataFrame | None = None, synthetic: bool = False) -> str:
+    """The section's text: the definitions, the input's provenance and sampling design, the shares with their
+    intervals; the published figures beside them only on data that is not synthetic."""
     from analysis.predecessors import md_table
+
+    est = population_estimates(by_task, prov) if est is None else est
 
     a = by_task.iloc[0]
     mode = modes.set_index("mode")
     released, of = CASTANO_RELEASES
     md = ["From the repos feed (`scrapy crawl repos`), joined to the models input on `id` for each model's task.",
-          "", *_provenance_lines(prov), "",
+          "", *_provenance_lines(prov), "", sampling.describe(sampling.design(prov.get("sample")), int(a["found"])),
+          "",
           (f"Of **{int(a['repos']):,}** repositories, **{int(a['found']):,}** were found and "
           f"**{int(a['repos'] - a['found']):,}** were not (deleted or made private since the listing: counted, left "
-          "out of the shares). Of those found: "
-          f"**{_pc(a['updated_pct'], 1)}** were updated (at least {UPDATED_MIN_COMMITS} commits on `main`: the Hub's "
-          f"initial commit, the upload, and at least one change), **{_pc(a['tagged_pct'])}** carry a git tag, "
-          f"**{_pc(a['semver_tag_pct'])}** a tag `v?N`, `v?N.N` or `v?N.N.N`, **{_pc(a['branched_pct'])}** a branch "
-          f"other than `main`, and **{_pc(a['successor_pct'])}** name a successor (`new_version` on the card). "
-          f"Median commits {a['median_commits']:g}, 90th percentile {a['p90_commits']:g}."), "",
-          (f"Castaño et al. (MSR 2024, TOSEM; 380k models' commit histories) found formal releases for only "
-          f"**{released} of {of:,}** models ({100 * released / of:.2f}%); here {_pc(a['semver_tag_pct'])} of the "
-          "found repositories carry a version-like git tag."), "", md_table(by_task, 50), "",
-          ("**Modes** (each found repository in exactly one): `name_and_git` a version in the name (detector) and a "
-          "tag or a branch other than `main`; `name_only` a version in the name only; `git_only` a tag or extra "
-          "branch only; `in_place` neither, but updated; `never_updated` neither, fewer than "
-          f"{UPDATED_MIN_COMMITS} commits. **{mode.loc['in_place', 'pct']:.1f}%** of the found repositories were "
-          "updated in place with no version in their name and no tag or branch. Ajibode et al. report that "
-          "40.87% of weight-file changes are reflected neither in the version name nor in the documentation: a "
-          "different measure (changes of weight files, cards read too), set beside this one, not equal to it."), "",
-          md_table(modes)]
+          "out of the shares). Of those found (95% intervals for the population above): "
+          f"**{_est(est, 'updated')}** were updated (at least {UPDATED_MIN_COMMITS} commits on `main`: the Hub's "
+          f"initial commit, the upload, and at least one change), **{_est(est, 'tagged')}** carry a git tag, "
+          f"**{_est(est, 'semver_tag')}** a tag `v?N`, `v?N.N` or `v?N.N.N`, **{_est(est, 'branched')}** a branch "
+          f"other than `main`, and **{_est(est, 'successor')}** name a successor (`new_version` on the card). "
+          f"Median commits {a['median_commits']:g}, 90th percentile {a['p90_commits']:g}."), ""]
+    if synthetic:
+        md += [f"_{labels.NOTE}_", ""]
+    else:
+        md += [(f"Castaño et al. (MSR 2024, TOSEM; 380k models' commit histories) found formal releases for only "
+                f"**{released} of {of:,}** models ({100 * released / of:.2f}%); here {_est(est, 'semver_tag')} of "
+                "the found repositories carry a version-like git tag."), ""]
+    in_place = mode.loc["in_place"]
+    md += [md_table(shares_table(by_task), 50), "",
+           ("**Modes** (each found repository in exactly one): `name_and_git` a version in the name (detector) and a "
+            "tag or a branch other than `main`; `name_only` a version in the name only; `git_only` a tag or extra "
+            "branch only; `in_place` neither, but updated; `never_updated` neither, fewer than "
+            f"{UPDATED_MIN_COMMITS} commits. **{format_share(int(in_place['repos']), int(in_place['found']))}** of "
+            "the found repositories were updated in place with no version in their name and no tag or branch."
+            + ("" if synthetic else " Ajibode et al. report that 40.87% of weight-file changes are reflected "
+               "neither in the version name nor in the documentation: a different measure (changes of weight "
+               "files, cards read too), set beside this one, not equal to it.")), "", md_table(modes)]
     return "\n".join(md)
 
 
@@ -442,31 +490,38 @@ def prepare(cfg: Any, models: pd.DataFrame) -> tuple[RepoFeed, pd.DataFrame] | N
 
 
 def repos_section(prepared: tuple[RepoFeed, pd.DataFrame], versioned: np.ndarray, cfg: Any, progress: Any):
-    """Write the repositories' tables; return (Section, summary dict, figure jobs)."""
+    """Write the repositories' tables; return (Section, summary dict, figure jobs). On replay-hub data (the repos
+    feed's or the models input's) heading, tables and figure titles say synthetic."""
     from analysis import figures
     from analysis.section import Section
 
     out = Path(cfg.out)
     feed, repos = prepared
+    synthetic = bool(getattr(cfg, "synthetic", False)) or labels.synthetic(feed.provenance)
     with progress.step("versioning in the repositories (--repos)"):
         repos = repos.assign(versioned=np.asarray(versioned, dtype=bool)[repos["model_row"].to_numpy()])
         by_task = repos_by_task(repos)
         overall, per_task = modes_table(repos, repo_modes(repos))
+        est = population_estimates(by_task, feed.provenance)
         tables = []
         for df, rel in ((by_task, "tables/repos_by_task.csv"), (overall, "tables/repos_modes.csv"),
-                        (per_task, "tables/repos_modes_by_task.csv")):
+                        (per_task, "tables/repos_modes_by_task.csv"), (est, "tables/repos_estimates.csv")):
             (out / rel).parent.mkdir(parents=True, exist_ok=True)
-            df.to_csv(out / rel, index=False)
+            (labels.label_table(df) if synthetic else df).to_csv(out / rel, index=False)
             tables.append(Path(rel))
         figs = [Path("figures/repos_modes.png"), Path("figures/repos_commit_counts.png")]
-        counts = repos["commit_count"].to_numpy(dtype="float64")[repos["found"].to_numpy(dtype=bool)]
+        commits = repos["commit_count"].to_numpy(dtype="float64")[repos["found"].to_numpy(dtype=bool)]
         jobs = [(figures.repos_modes_stacked, (per_task, out / figs[0])),
-                (figures.commit_count_histogram, (counts, out / figs[1], UPDATED_MIN_COMMITS))]
-    section = Section(title="Versioning in the repositories", markdown=repos_markdown(by_task, overall,
-                                                                                      feed.provenance),
+                (figures.commit_count_histogram, (commits, out / figs[1], UPDATED_MIN_COMMITS))]
+        if synthetic:
+            jobs = [labels.labelled_job(j) for j in jobs]
+    section = Section(title="Versioning in the repositories",
+                      markdown=repos_markdown(by_task, overall, feed.provenance, est, synthetic),
                       figures=figs if cfg.make_figures else [], tables=tables, key="repos")
-    return section, {"provenance": feed.provenance, "all": by_task.iloc[0].to_dict(),
-                     "modes": overall.to_dict(orient="records")}, jobs
+    if synthetic:
+        section = labels.mark_section(section)
+    return section, {"provenance": feed.provenance, "synthetic": synthetic, "all": by_task.iloc[0].to_dict(),
+                     "estimates": est.to_dict(orient="records"), "modes": overall.to_dict(orient="records")}, jobs
 
 
 @dataclass

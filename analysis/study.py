@@ -16,14 +16,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pandas as pd
 
-from analysis import compare, figures, markdown, pareto, report, tokens, version_share
+from analysis import compare, figures, labels, markdown, pareto, report, tokens, version_share
 from analysis import repos as repos_analysis
 from analysis.groups import group_counts, groups_table, pairwise_group_counts
-from analysis.load import CRAWL_REPORT, DEFAULT_ORGS, InputError, LoadResult, check_inputs, load
+from analysis.load import DEFAULT_ORGS, InputError, LoadResult, check_inputs, load
 from analysis.names import safe_name
 from analysis.organisations import org_models, org_sizes
 from analysis.parallel import Forked, fork_map, worth_forking
@@ -67,6 +66,7 @@ class StudyConfig:
     make_figures: bool = True
     command: str = ""
     repos: Path | None = None  # the repos feed (`scrapy crawl repos`): adds "Versioning in the repositories"
+    synthetic: bool = False  # set once loaded: a models input came from the replay hub (analysis.labels)
 
 
 class ConfigError(ValueError):
@@ -113,39 +113,55 @@ def _git_commit() -> str | None:
 # Sections
 
 
-def describe_endpoint(endpoint: str) -> str:
-    """Where a feed was crawled from, as a reader must see it: a local replay hub is not the Hub."""
-    host = (urlsplit(endpoint).hostname or "").lower()
-    if host == "huggingface.co" or host.endswith(".huggingface.co"):
+def describe_origin(origin: dict[str, Any]) -> str:
+    """Where an input came from, as a reader must see it: the replay hub's data are synthetic, a server on this
+    machine is not the Hub, a feed no record names is not recorded."""
+    kind, endpoint = origin.get("kind"), origin.get("endpoint")
+    at = f" at {endpoint}" if endpoint else ""
+    if kind == "replay-hub":
+        return f"**synthetic** (the replay hub{at}, not the Hugging Face Hub)"
+    if kind == "hub":
         return f"the Hugging Face Hub ({endpoint})"
-    if host in ("127.0.0.1", "localhost", "::1") or host.startswith("127."):
-        return f"replay hub at {endpoint} (a local server, not the Hugging Face Hub)"
-    return f"{endpoint} (not the Hugging Face Hub)"
+    if kind == "loopback":
+        return f"a server on this machine{at}, not the Hub (unknown data)"
+    if kind == "other":
+        return f"{endpoint} (not the Hugging Face Hub)"
+    if kind == "published":
+        return "the published data (the study's lists or a snapshot of the Hub)"
+    return "not recorded (no crawl record beside the feed names it)"
 
 
-def _crawled_from(inputs: list[dict[str, Any]]) -> str | None:
-    """The provenance line on the feeds' endpoints; None when no feed was read."""
-    feeds = [s for s in inputs if s["kind"] == "feed"]
-    if not feeds:
-        return None
-    parts = [f"`{Path(s['path']).name}`: " + (describe_endpoint(s["endpoint"]) if s.get("endpoint") else
-                                              f"not recorded (no {CRAWL_REPORT} naming this feed beside it)")
-             for s in feeds]
-    return "- **crawled from**: " + "; ".join(parts)
+def provenance_table(inputs: list[dict[str, Any]]) -> pd.DataFrame:
+    """One row per input: file, kind, lines, its crawl record, the crawl's dates, endpoint, origin, complete."""
+    def dates(s: dict[str, Any]) -> str:
+        return f"{s['crawl_start']} to {s['crawl_end']}" if s.get("crawl_start") else ""
+
+    def complete(s: dict[str, Any]) -> str:
+        return "" if s.get("complete") is None else ("yes" if s["complete"] else "**no**")
+
+    return pd.DataFrame({
+        "input": [f"`{s['path']}`" for s in inputs], "kind": [s["kind"] for s in inputs],
+        "lines with an id": [s["lines"] for s in inputs],
+        "record": [f"`{Path(s['record']).name}`" if s.get("record") else "not recorded" for s in inputs],
+        "crawl dates": [dates(s) for s in inputs], "endpoint": [s.get("endpoint") or "" for s in inputs],
+        "origin": [s["origin"]["kind"] for s in inputs], "complete": [complete(s) for s in inputs]})
+
+
+def _crawled_from(inputs: list[dict[str, Any]]) -> str:
+    """The provenance line on every input's origin."""
+    return "- **origin**: " + "; ".join(f"`{Path(s['path']).name}`: {describe_origin(s['origin'])}" for s in inputs)
 
 
 def _provenance_section(loaded: LoadResult, cfg: StudyConfig) -> Section:
     p = loaded.provenance
-    inputs = pd.DataFrame({"input": [f"`{s['path']}`" for s in p["inputs"]], "kind": [s["kind"] for s in p["inputs"]],
-                           "lines with an id": [s["lines"] for s in p["inputs"]]})
-    lines = [markdown.table(inputs, max_rows=None), ""]
+    lines = [markdown.table(provenance_table(p["inputs"]), max_rows=None), "", _crawled_from(p["inputs"])]
+    if p.get("synthetic"):
+        lines.append(f"- **{labels.NOTE}**")
     lines.append(f"- **models** (distinct ids): {p['models']:,}; listed under a task: {p['models_with_task']:,} "
                  f"in {p['tasks']} tasks; listed under an organisation: {p['models_with_org']:,}")
     crawl = (f"{p['crawled_from']} to {p['crawled_to']}" if p["crawled_from"]
-             else "not recorded in the input (the 2024 lists were scraped about 2024-02-01)")
-    if crawled_from := _crawled_from(p["inputs"]):
-        lines.append(crawled_from)
-    lines.append(f"- **crawl date**: {crawl}")
+             else "no line carries a crawl time (the 2024 lists were scraped about 2024-02-01)")
+    lines.append(f"- **crawl date** (of the lines): {crawl}")
     lines.append(f"- **lines read**: {p['lines_read']:,}; valid: {p['valid_lines']:,}")
     for key, label in (("malformed_lines", "malformed lines skipped"),
                        ("truncated_lines", "truncated last lines dropped (the writer stopped mid-line)"),
@@ -217,7 +233,11 @@ def _reproduction_section(e1: pd.DataFrame, e2: pd.DataFrame, par: pd.DataFrame,
 
 
 def _compare_section(models: pd.DataFrame, cfg: StudyConfig) -> Section:
-    return compare.run(models, cfg.out, cfg.orgs)
+    if not cfg.synthetic:
+        return compare.run(models, cfg.out, cfg.orgs)
+    section = figures.with_title_prefix(labels.FIGURE, compare.run, models, cfg.out, cfg.orgs)
+    labels.label_csvs(cfg.out, section.tables)
+    return labels.mark_section(section)
 
 
 # Up to this many models the comparison runs on a forked process alongside the study (see run_study).
@@ -241,6 +261,7 @@ def run_study(cfg: StudyConfig, progress: Progress | None = None) -> dict[str, A
 def _load_and_run(cfg: StudyConfig, progress: Progress, started: float) -> dict[str, Any]:
     with progress.step("load"):
         loaded = load(cfg.inputs, cfg.orgs)
+    cfg = dataclasses.replace(cfg, synthetic=bool(loaded.provenance["synthetic"]))
     models = loaded.models
     if not models["task"].notna().any():
         raise InputError("no model in the input is listed under a task: nothing to study")
@@ -333,15 +354,17 @@ def _pareto_section(e2: pd.DataFrame, cfg: StudyConfig) -> tuple[pd.DataFrame, S
 def _token_sections(tasks: ScopeResults, orgs: ScopeResults, sizes: pd.DataFrame) -> list[Section]:
     """The sections of experiments 2b, 2c (tasks) and 3 (organisations)."""
     return [
-        Section(title="Experiment 2b: version tokens per task",
+        Section(title="Experiment 2b: the most frequent tokens per task",
                 markdown=("Family = first token of the name; families of two models or more; token frequency = number "
-                          "of families whose token set holds the token.\n\n" + tasks.per_scope("distinct tokens")),
+                          "of families whose token set holds the token. The study calls them version tokens: they "
+                          "are every token after the family (`base`, `large`, `7b`), versions or not.\n\n" + tasks.per_scope("distinct tokens")),
                 figures=[Path("figures/e2b_tokens.png")], tables=tasks.files[0::2], key="e2b"),
         Section(title="Experiment 2c: token groups",
                 markdown=("For every pair of families of a task, the set of tokens they share; `count` = family pairs "
                           "whose token sets intersect in exactly that group. Groups of 2 tokens and of 3 or more.\n\n"
                           + tasks.per_scope("groups", groups=True)),
-                figures=[Path("figures/e2c_groups.png"), Path("figures/e2c_groups_by_size.png")],
+                figures=[Path("figures/e2c_groups.png"), Path("figures/e2c_groups_3plus.png"),
+                         Path("figures/e2c_groups_by_size.png")],
                 tables=tasks.files[1::2], key="e2c"),
         Section(title="Experiment 3: organisations",
                 markdown=("Experiments 2b and 2c on each organisation's models (its list or stream, or the models it "
@@ -357,15 +380,18 @@ def _figure_jobs(cfg: StudyConfig, e1: pd.DataFrame, e2: pd.DataFrame, tasks: Sc
     fig, top = cfg.out / "figures", cfg.top
     return [
         [(figures.group_bars, (tasks.groups, fig / "e2c_groups.png", min(top, 15),
-                               "Experiment 2c: most shared token groups per task")),
+                               "Experiment 2c: most shared groups of 2 tokens per task", ("2",))),
+         (figures.group_bars, (tasks.groups, fig / "e2c_groups_3plus.png", min(top, 15),
+                               "Experiment 2c: most shared groups of 3 tokens or more per task", ("3+",))),
          (figures.token_bars, (tasks.tokens, fig / "e2b_tokens.png", top,
-                               f"Experiment 2b: top {top} version tokens per task")),
+                               f"Experiment 2b: the {top} most frequent tokens per task (not all are versions)")),
          (figures.pie_version_share, (e1, fig / "e1_version_share.png", method_label))],
         [(figures.scatter_share_by_task, (e2, fig / "e2_share_by_task.png", method_label)),
          (figures.group_bars, (orgs.groups, fig / "e3_organisations_groups.png", min(top, 15),
                                "Experiment 3: most shared token groups per organisation")),
          (figures.token_bars, (orgs.tokens, fig / "e3_organisations_tokens.png", top,
-                               f"Experiment 3: top {top} version tokens per organisation")),
+                               f"Experiment 3: the {top} most frequent tokens per organisation (not all are "
+                               "versions)")),
          (figures.groups_by_size_stacked, (tasks.groups, fig / "e2c_groups_by_size.png",
                                            "Experiment 2c: family pairs by size of the shared group"))]]
 
@@ -400,6 +426,27 @@ def _summary(cfg: StudyConfig, loaded: LoadResult, e1: pd.DataFrame, e2: pd.Data
     }
 
 
+#: Sections that describe the run rather than compute from its data: never labelled synthetic.
+_UNLABELLED = ("input", "notes")
+
+
+def _label_synthetic(cfg: StudyConfig, sections: list[Section]) -> list[Section]:
+    """On replay-hub data: every section computed from it says "synthetic" in its heading and its tables, and the
+    reproduction table (the paper's figures beside this run's) is replaced by the note."""
+    if not cfg.synthetic:
+        return sections
+    out = []
+    for s in sections:
+        if s.key in _UNLABELLED:
+            out.append(s)
+            continue
+        if s.key == "reproduction":
+            s = dataclasses.replace(s, markdown="No published figure is set beside synthetic data.")
+        labels.label_csvs(cfg.out, s.tables)
+        out.append(labels.mark_section(s))
+    return out
+
+
 def _run_experiments(cfg: StudyConfig, progress: Progress, loaded: LoadResult, comparison: Forked | None,
                      started: float) -> dict[str, Any]:
     """Every experiment in the study's order, then the figures, the notes, the comparison and the report."""
@@ -427,7 +474,8 @@ def _run_experiments(cfg: StudyConfig, progress: Progress, loaded: LoadResult, c
     if cfg.make_figures:
         with progress.step("figures"):
             jobs = _figure_jobs(cfg, e1, e2, tasks, orgs, method_label)
-            fork_map(_draw, [jobs[0] + extra_jobs, jobs[1]])
+            jobs = [jobs[0] + extra_jobs, jobs[1]]
+            fork_map(_draw, [[labels.labelled_job(j) for j in js] for js in jobs] if cfg.synthetic else jobs)
     else:
         for s in sections:
             s.figures = []
@@ -437,6 +485,10 @@ def _run_experiments(cfg: StudyConfig, progress: Progress, loaded: LoadResult, c
     repro, summary["reproduction"] = _reproduction_section(e1, e2, par, tasks.tokens, sizes, tasks.groups)
     sections.append(repro)
     sections += extra  # the versioning sections; the comparison stays last
+    sections = _label_synthetic(cfg, sections)
+    if cfg.synthetic:
+        summary["reproduction"] = "not compared: synthetic data"
+    summary["synthetic"] = cfg.synthetic or bool((versioning_summary.get("repos") or {}).get("synthetic"))
     if comparison is not None:  # the detector's figures always come side by side with the regex's
         step = "comparison: study regex vs version detector" + (" (waiting for its process)" if comparison.forked
                                                                else "")

@@ -18,8 +18,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis import snapshots, trend_figures
-from analysis.load import InputError
+from analysis import labels, snapshots, trend_figures
+from analysis.figures import with_title_prefix
+from analysis.intervals import with_wilson_pct
+from analysis.load import InputError, input_provenance
 from analysis.progress import Progress
 from analysis.trend_report import write_report
 from analysis.version_share import regex_has_version
@@ -51,10 +53,15 @@ PLACEHOLDER_LABEL = "placeholder 2022-03-02"
 #: Month codes: months since 1970-01; the placeholder and "no creation time" get codes of their own.
 PLACEHOLDER_MONTH, NO_MONTH = -1, -2
 
-OVERALL_COLUMNS = ["snapshot", "models", "with_task", "regex_pct", "detector_pct", "population"]
-BY_TASK_COLUMNS = ["snapshot", "task", "models", "regex_pct", "detector_pct"]
-COHORT_COLUMNS = ["created_month", "models", "regex_pct", "detector_pct"]
-COHORT_TASK_COLUMNS = ["created_quarter", "task", "models", "regex_pct", "detector_pct"]
+#: Every share's 95% Wilson interval (of `models`, or `with_task` overall), after the columns of each table.
+CI_COLUMNS = ["regex_ci_low_pct", "regex_ci_high_pct", "detector_ci_low_pct", "detector_ci_high_pct"]
+OVERALL_COLUMNS = ["snapshot", "models", "with_task", "regex_pct", "detector_pct", "population", *CI_COLUMNS]
+BY_TASK_COLUMNS = ["snapshot", "task", "models", "regex_pct", "detector_pct", *CI_COLUMNS]
+#: `from`: the snapshots whose lines the month's models are (a month can pool populations: cohorts_by_snapshot
+#: keeps them apart).
+COHORT_COLUMNS = ["created_month", "models", "regex_pct", "detector_pct", *CI_COLUMNS, "from"]
+COHORT_TASK_COLUMNS = ["created_quarter", "task", "models", "regex_pct", "detector_pct", *CI_COLUMNS]
+COHORT_SNAPSHOT_COLUMNS = ["created_month", "snapshot", "models", "regex_pct", "detector_pct", *CI_COLUMNS]
 
 Detector = Callable[[pd.Series], pd.Series]
 
@@ -113,7 +120,12 @@ def _shares(grouped: pd.core.groupby.DataFrameGroupBy) -> pd.DataFrame:
     agg = grouped.agg(models=("regex", "size"), regex=("regex", "sum"), detector=("detector", "sum"))
     agg["regex_pct"] = (100.0 * agg["regex"] / agg["models"]).round(4)
     agg["detector_pct"] = (100.0 * agg["detector"] / agg["models"]).round(4)
-    return agg.drop(columns=["regex", "detector"])
+    return _intervals(agg, "models").drop(columns=["regex", "detector"])
+
+
+def _intervals(table: pd.DataFrame, n: str) -> pd.DataFrame:
+    """The 95% Wilson interval of both shares, from the counts `regex` and `detector` of `n`."""
+    return with_wilson_pct(with_wilson_pct(table, "regex", n, prefix="regex_"), "detector", n, prefix="detector_")
 
 
 def overall_row(label: str, scored: pd.DataFrame, population: str) -> dict:
@@ -124,8 +136,11 @@ def overall_row(label: str, scored: pd.DataFrame, population: str) -> dict:
     def pct(col: str) -> float:
         return round(100.0 * int(tasked[col].sum()) / n, 4) if n else float("nan")
 
+    counts = pd.DataFrame({"regex": [int(tasked["regex"].sum())], "detector": [int(tasked["detector"].sum())],
+                           "n": [n]})
+    cis = _intervals(counts, "n").iloc[0]
     return {"snapshot": label, "models": len(scored), "with_task": n, "regex_pct": pct("regex"),
-            "detector_pct": pct("detector"), "population": population}
+            "detector_pct": pct("detector"), "population": population, **{c: cis[c] for c in CI_COLUMNS}}
 
 
 def by_task(label: str, scored: pd.DataFrame) -> pd.DataFrame:
@@ -137,13 +152,14 @@ def by_task(label: str, scored: pd.DataFrame) -> pd.DataFrame:
     return agg[BY_TASK_COLUMNS]
 
 
-def fold_cohorts(pooled: pd.DataFrame | None, scored: pd.DataFrame) -> pd.DataFrame | None:
+def fold_cohorts(pooled: pd.DataFrame | None, scored: pd.DataFrame, label: str = "") -> pd.DataFrame | None:
     """Add one input's dated models to the pool of the inputs read before: one row per id, this input's line kept
-    where both have it. Models without a creation time are left out (they neither count nor replace)."""
+    where both have it (its `snapshot` is `label`). Models without a creation time are left out (they neither
+    count nor replace)."""
     dated = scored.loc[scored["month"] != NO_MONTH, ["id", "task", "month", "regex", "detector"]]
     if dated.empty:
         return pooled
-    dated = dated.assign(task=dated["task"].astype(str).where(dated["task"].notna()))
+    dated = dated.assign(task=dated["task"].astype(str).where(dated["task"].notna()), snapshot=label)
     if pooled is None:
         return dated.reset_index(drop=True)
     both = pd.concat([pooled, dated], ignore_index=True)
@@ -171,7 +187,21 @@ def cohorts(pooled: pd.DataFrame | None) -> pd.DataFrame:
         return pd.DataFrame(columns=COHORT_COLUMNS)
     agg = _shares(pooled.groupby("month")).reset_index().sort_values("month")
     agg.insert(0, "created_month", month_label(agg["month"].to_numpy()))
+    sources = pooled.groupby("month")["snapshot"].unique().map(lambda labels: " + ".join(sorted(map(str, labels))))
+    agg["from"] = agg["month"].map(sources)
     return agg[COHORT_COLUMNS].reset_index(drop=True)
+
+
+def cohorts_by_snapshot(pooled: pd.DataFrame | None) -> pd.DataFrame:
+    """cohorts_by_snapshot.csv: cohorts.csv per population (the snapshot whose line each model is), so that a
+    figure never joins two populations with one line; snapshots in the order given, months oldest first."""
+    if pooled is None or pooled.empty:
+        return pd.DataFrame(columns=COHORT_SNAPSHOT_COLUMNS)
+    order = {label: i for i, label in enumerate(pd.unique(pooled["snapshot"]))}
+    agg = _shares(pooled.groupby(["snapshot", "month"])).reset_index()
+    agg = agg.assign(rank=agg["snapshot"].map(order)).sort_values(["rank", "month"])
+    agg.insert(0, "created_month", month_label(agg["month"].to_numpy()))
+    return agg[COHORT_SNAPSHOT_COLUMNS].reset_index(drop=True)
 
 
 def cohorts_by_task(pooled: pd.DataFrame | None, top: int = 6) -> pd.DataFrame:
@@ -226,6 +256,7 @@ class TrendResult:
     cohorts_by_task: pd.DataFrame
     inputs: list[dict[str, Any]] = field(default_factory=list)
     not_today: dict[str, int] = field(default_factory=dict)  # tasks not in today's list, not renamed: models
+    cohorts_by_snapshot: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=COHORT_SNAPSHOT_COLUMNS))
 
 
 def compute(inputs: list[tuple[str, Path]], detect: Detector | None = None,
@@ -243,14 +274,14 @@ def compute(inputs: list[tuple[str, Path]], detect: Detector | None = None,
             scored = score(snap.models, snapshots.created_times(snap.models["created_at"]), detect)
         rows.append(overall_row(label, scored, fmt.population))
         tables.append(by_task(label, scored))
-        pooled = fold_cohorts(pooled, scored)
+        pooled = fold_cohorts(pooled, scored, label)
         infos.append(_input_info(snap, scored))
         for task, n in snap.models["task"].value_counts().items():
             if task not in TODAY_TASKS and task not in TASK_RENAMES:
                 not_today[str(task)] = not_today.get(str(task), 0) + int(n)
         del snap, scored
     return TrendResult(pd.DataFrame(rows, columns=OVERALL_COLUMNS), pd.concat(tables, ignore_index=True),
-                       cohorts(pooled), cohorts_by_task(pooled), infos, not_today)
+                       cohorts(pooled), cohorts_by_task(pooled), infos, not_today, cohorts_by_snapshot(pooled))
 
 
 def _input_info(snap: snapshots.Snapshot, scored: pd.DataFrame) -> dict[str, Any]:
@@ -262,18 +293,24 @@ def _input_info(snap: snapshots.Snapshot, scored: pd.DataFrame) -> dict[str, Any
             "placeholder": int((month == PLACEHOLDER_MONTH).sum()),
             "created_from": month_label(dated.min(keepdims=True))[0] if len(dated) else "",
             "created_to": month_label(dated.max(keepdims=True))[0] if len(dated) else "",
-            "malformed": snap.dropped.get("malformed", 0), "duplicates": snap.dropped.get("duplicates", 0)}
+            "malformed": snap.dropped.get("malformed", 0), "duplicates": snap.dropped.get("duplicates", 0),
+            "origin": input_provenance(Path(snap.path), "lists" if Path(snap.path).is_dir() else "feed")["origin"]}
+
+
+def synthetic(result: TrendResult) -> bool:
+    """Whether an input is replay-hub data: then every table, figure and heading of the trend says so."""
+    return any(i.get("origin", {}).get("synthetic") for i in result.inputs)
 
 
 def write_tables(result: TrendResult, out: Path) -> list[Path]:
     """tables/trend_overall.csv, trend_by_task.csv, cohorts.csv, cohorts_by_task.csv under `out`."""
     (out / "tables").mkdir(parents=True, exist_ok=True)
     names = {"trend_overall": result.overall, "trend_by_task": result.by_task, "cohorts": result.cohorts,
-             "cohorts_by_task": result.cohorts_by_task}
+             "cohorts_by_task": result.cohorts_by_task, "cohorts_by_snapshot": result.cohorts_by_snapshot}
     paths = []
     for name, df in names.items():
         paths.append(Path("tables") / f"{name}.csv")
-        df.to_csv(out / paths[-1], index=False)
+        (labels.label_table(df) if synthetic(result) else df).to_csv(out / paths[-1], index=False)
     return paths
 
 
@@ -295,7 +332,8 @@ def run_trend(inputs: list[tuple[str, Path]], out: Path, make_figures: bool = Tr
         figs = []
         if make_figures:
             with progress.step("figures"):
-                figs = trend_figures.draw_all(result, tmp / "figures")
+                prefix = labels.FIGURE if synthetic(result) else ""
+                figs = with_title_prefix(prefix, trend_figures.draw_all, result, tmp / "figures")
         with progress.step("report"):
             write_report(result, tmp, [f.relative_to(tmp) for f in figs], command)
         _replace_dir(tmp, out)

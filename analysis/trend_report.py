@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from analysis.intervals import MIN_N as MIN_MONTH_MODELS
 from analysis.markdown import table as markdown_table
 from analysis.report import STYLE, html_page, markdown_to_html
-from analysis.trend_figures import MIN_MONTH_MODELS
 
 if TYPE_CHECKING:  # pragma: no cover
     from analysis.trend import TrendResult
@@ -34,7 +34,8 @@ def _inputs_md(result: TrendResult) -> str:
         "models": i["models"], "with a task": i["with_task"],
         "with a creation time": i["dated"], "created": (f"{i['created_from']} to {i['created_to']}"
                                                         if i["created_from"] else "no creation time"),
-        "dropped lines": i["malformed"] + i["duplicates"]} for i in result.inputs])
+        "dropped lines": i["malformed"] + i["duplicates"],
+        "origin": (i.get("origin") or {}).get("kind", "unknown")} for i in result.inputs])
     files = "\n".join(f"- {i['snapshot']}: `{i['input']}`" for i in result.inputs)
     return md_table(rows) + "\n\nFiles read:\n\n" + files
 
@@ -101,7 +102,8 @@ def _cohort_task_md(result: TrendResult) -> str:
 
 def markdown(result: TrendResult, figures: list[Path], command: str) -> str:
     """The whole report in Markdown."""
-    from analysis.trend import TASK_RENAMES, largest_tasks  # noqa: PLC0415 - analysis.trend imports this module
+    from analysis.labels import HEADING, NOTE  # noqa: PLC0415
+    from analysis.trend import TASK_RENAMES, largest_tasks, synthetic  # noqa: PLC0415 - analysis.trend imports this
 
     fig = {p.stem: p for p in figures}
 
@@ -135,9 +137,14 @@ def markdown(result: TrendResult, figures: list[Path], command: str) -> str:
         "Per creation quarter, the largest tasks of the pooled dated models (the placeholder-date models in a row "
         "of their own per task). " + _cohort_task_md(result),
         "Tables: [trend_overall.csv](tables/trend_overall.csv), [trend_by_task.csv](tables/trend_by_task.csv), "
-        "[cohorts.csv](tables/cohorts.csv), [cohorts_by_task.csv](tables/cohorts_by_task.csv). Method: "
+        "[cohorts.csv](tables/cohorts.csv), [cohorts_by_task.csv](tables/cohorts_by_task.csv), "
+        "[cohorts_by_snapshot.csv](tables/cohorts_by_snapshot.csv) (each month per population). Every share with "
+        "its 95% Wilson interval (`*_ci_low_pct`, `*_ci_high_pct`). Method: "
         "`docs/trend.md`.",
     ]
+    if synthetic(result):  # every heading and the first words say so; the inputs' table names the origin
+        parts = [f"{p} ({HEADING})" if p.startswith("#") else p for p in parts]
+        parts.insert(1, f"> **{NOTE}**")
     return "\n\n".join(parts) + "\n"
 
 

@@ -6,6 +6,8 @@ from collections.abc import Callable
 
 import pandas as pd
 
+from analysis.intervals import with_wilson_pct
+
 #: The study's version regex, searched anywhere in the full id (owner included). The one definition: the detector,
 #: the comparison and the evaluation use it from here.
 VERSION_REGEX = r"[vV]\d[.-]?\d?[.-]?\d?"
@@ -41,19 +43,20 @@ def _share(models: int, matching: int) -> float:
 
 
 def version_share(models: pd.DataFrame, has_version: Detector = regex_has_version) -> pd.DataFrame:
-    """e1: `scope, models, matching, share_pct` over every model with a task (scope `all`)."""
+    """e1: `scope, models, matching, share_pct` (+ its 95% Wilson interval) over every model with a task (scope `all`)."""
     scoped = task_models(models)
     matching = int(has_version(scoped["id"]).sum())
-    return pd.DataFrame([{"scope": "all", "models": len(scoped), "matching": matching,
-                          "share_pct": _share(len(scoped), matching)}])
+    return with_wilson_pct(pd.DataFrame([{"scope": "all", "models": len(scoped), "matching": matching,
+                                          "share_pct": _share(len(scoped), matching)}]), "matching", "models")
 
 
 def share_by_task(models: pd.DataFrame, has_version: Detector = regex_has_version) -> pd.DataFrame:
-    """e2a: `task, models, matching, share_pct` per task, largest task first (ties by name)."""
+    """e2a: `task, models, matching, share_pct` (+ its 95% Wilson interval) per task, largest task first (ties by name)."""
     scoped = task_models(models)
     hits = has_version(scoped["id"]).astype(bool)
     grouped = hits.groupby(scoped["task"]).agg(["size", "sum"])
     out = pd.DataFrame({"task": grouped.index.astype(str), "models": grouped["size"].to_numpy(),
                         "matching": grouped["sum"].to_numpy().astype(int)})
     out["share_pct"] = (100.0 * out["matching"] / out["models"]).round(4)
+    out = with_wilson_pct(out, "matching", "models")
     return out.sort_values(["models", "task"], ascending=[False, True], kind="stable").reset_index(drop=True)

@@ -59,12 +59,14 @@ def test_version_share_by_hand():
         ("google/t5-v1_1", None, "google"),  # organisation-only: outside experiment 1's scope
     ])
     e1 = version_share(models)
-    assert e1.to_dict(orient="records") == [{"scope": "all", "models": 5, "matching": 3, "share_pct": 60.0}]
+    # the study's columns, then the 95% Wilson interval of the share (3 of 5: [23.07, 88.24], as tabulated)
+    assert e1.to_dict(orient="records") == [{"scope": "all", "models": 5, "matching": 3, "share_pct": 60.0,
+                                             "ci_low_pct": 23.07, "ci_high_pct": 88.24}]
     e2 = share_by_task(models)
-    assert list(e2.columns) == ["task", "models", "matching", "share_pct"]
+    assert list(e2.columns) == ["task", "models", "matching", "share_pct", "ci_low_pct", "ci_high_pct"]
     assert e2.to_dict(orient="records") == [
-        {"task": "A", "models": 3, "matching": 2, "share_pct": 66.6667},
-        {"task": "B", "models": 2, "matching": 1, "share_pct": 50.0},
+        {"task": "A", "models": 3, "matching": 2, "share_pct": 66.6667, "ci_low_pct": 20.77, "ci_high_pct": 93.85},
+        {"task": "B", "models": 2, "matching": 1, "share_pct": 50.0, "ci_low_pct": 9.45, "ci_high_pct": 90.55},
     ]
 
 
@@ -408,7 +410,8 @@ def test_cli_writes_every_output(small_study):
     assert proc.returncode == 0, proc.stderr
     assert "load" in proc.stderr and "done in" in proc.stderr  # the progress display
     t = out / "tables"
-    assert pd.read_csv(t / "e1_version_share.csv").columns.tolist() == ["scope", "models", "matching", "share_pct"]
+    assert pd.read_csv(t / "e1_version_share.csv").columns.tolist() == ["scope", "models", "matching", "share_pct",
+                                                                       "ci_low_pct", "ci_high_pct"]
     e2 = pd.read_csv(t / "e2_share_by_task.csv")
     assert e2["task"].tolist() == ["fill-mask", "text-generation", "../../evil"]  # largest first (40, 40, 2)
     assert pd.read_csv(t / "pareto_tasks.csv").columns.tolist() == ["task", "models", "cumulative_pct", "selected",
@@ -425,7 +428,8 @@ def test_cli_writes_every_output(small_study):
     evil = [p.name for p in t.iterdir() if "evil" in p.name]
     assert len(evil) == 2 and all(re.fullmatch(r"e2[bc]_\w+_[-\w]+\.csv", n) for n in evil)
     assert not (out.parent / "evil").exists()
-    for fig in ("e1_version_share", "e2_share_by_task", "e2b_tokens", "e2c_groups", "e2c_groups_by_size",
+    for fig in ("e1_version_share", "e2_share_by_task", "e2b_tokens", "e2c_groups", "e2c_groups_3plus",
+                "e2c_groups_by_size",
                 "e3_organisations_tokens", "e3_organisations_groups"):
         assert (out / "figures" / f"{fig}.png").stat().st_size > 5000
     summary = json.loads((out / "summary.json").read_text())
@@ -764,25 +768,6 @@ def test_loader_refuses_ids_longer_than_the_hub_allows(tmp_path):
                                                                       for n in (3, 4, 5)]}
 
 
-@pytest.mark.parametrize("endpoint,says", [
-    ("http://127.0.0.1:8765", "replay hub at http://127.0.0.1:8765 (a local server, not the Hugging Face Hub)"),
-    ("https://huggingface.co", "the Hugging Face Hub (https://huggingface.co)"),
-    ("https://hf-mirror.example", "https://hf-mirror.example (not the Hugging Face Hub)"),
-])
-def test_provenance_names_the_crawled_endpoint(capsys, tmp_path, endpoint, says):
-    feed = small_feed(tmp_path / "models.jsonl")
-    (tmp_path / "crawl-report.json").write_text(json.dumps({"endpoint": endpoint, "feed": "output/models.jsonl",
-                                                            "complete": True}))
-    other = small_feed(tmp_path / "other.jsonl")  # the report does not name it
-    out = tmp_path / "out"
-    rc, err = study_in_process(capsys, str(feed), str(other), "--out", str(out), *QUICK)
-    assert rc == 0, err
-    md = (out / "report.md").read_text()
-    assert f"- **crawled from**: `models.jsonl`: {says}; `other.jsonl`: not recorded" in md
-    inputs = json.loads((out / "summary.json").read_text())["input"]["inputs"]
-    assert [i.get("endpoint") for i in inputs] == [endpoint, None]
-
-
 def png_size(path: Path) -> tuple[int, int]:
     head = path.read_bytes()[16:24]
     return int.from_bytes(head[:4], "big"), int.from_bytes(head[4:], "big")
@@ -793,8 +778,8 @@ def test_group_figure_rows_fit_their_bars_and_long_groups_say_how_many_tokens_mo
 
     one = groups_table(pairwise_group_counts([frozenset({"base", "large"}), frozenset({"base", "large", "x"})] * 1))
     many = groups_table(pairwise_group_counts([frozenset({f"t{i}", f"t{i + 1}", "common"}) for i in range(40)]))
-    figures.group_bars({"few": one, "few2": one}, tmp_path / "few.png", 15, "t")
-    figures.group_bars({"many": many, "many2": many}, tmp_path / "many.png", 15, "t")
+    figures.group_bars({"few": one, "few2": one}, tmp_path / "few.png", 15, "t", ("2",))
+    figures.group_bars({"many": many, "many2": many}, tmp_path / "many.png", 15, "t", ("2",))
     assert png_size(tmp_path / "few.png")[1] < 0.6 * png_size(tmp_path / "many.png")[1]  # no tall empty panels
     tokens = " ".join(f"lang{i}" for i in range(30))
     label = figures._group_label(tokens)
@@ -809,5 +794,11 @@ def test_study_of_a_replay_hub_crawl_says_it_was_not_the_hub(capsys, crawl, tmp_
     rc, err = study_in_process(capsys, str(crawl.feed), "--out", str(out), *QUICK)
     assert rc == 0, err
     md = (out / "report.md").read_text()
-    assert f"- **crawled from**: `models.jsonl`: replay hub at {crawl.endpoint} (a local server" in md
     assert crawl.endpoint.startswith("http://127.0.0.1:")
+    # a crawler that records `origin` names the replay hub (synthetic); an older record only its local endpoint
+    origin = json.loads((out / "summary.json").read_text())["input"]["inputs"][0]["origin"]
+    if origin["kind"] == "replay-hub":
+        assert f"- **origin**: `models.jsonl`: **synthetic** (the replay hub at {crawl.endpoint}" in md
+    else:
+        assert origin["kind"] == "loopback"
+        assert f"- **origin**: `models.jsonl`: a server on this machine at {crawl.endpoint}, not the Hub" in md

@@ -81,7 +81,7 @@ def expected_repos_by_task(records: list[dict], task_of: dict[str, str | None]) 
 def assert_repos_by_task(out_dir: Path, expected: dict[str, dict]) -> None:
     """repos_by_task.csv under `out_dir` holds exactly the expected rows (shares to the CSV's 4 decimals)."""
     table = pd.read_csv(out_dir / "tables" / "repos_by_task.csv").set_index("task")
-    assert list(table.columns) == R.BY_TASK_COLUMNS[1:]
+    assert list(table.columns) == R.BY_TASK_COLUMNS[1:] + R.CI_COLUMNS  # the study's columns, then n and intervals
     assert set(table.index) == set(expected)
     assert table.index[0] == "all"
     for task, row in expected.items():
@@ -212,7 +212,8 @@ def test_without_repos_the_section_is_absent_and_the_rest_identical(small_run):
     without = {p.relative_to(out) for p in out.rglob("*") if p.is_file()}
     added = {p.relative_to(with_repos) for p in with_repos.rglob("*") if p.is_file()} - without
     assert added == {Path("tables/repos_by_task.csv"), Path("tables/repos_modes.csv"),
-                     Path("tables/repos_modes_by_task.csv"), Path("figures/repos_modes.png"),
+                     Path("tables/repos_modes_by_task.csv"), Path("tables/repos_estimates.csv"),
+                     Path("figures/repos_modes.png"),
                      Path("figures/repos_commit_counts.png")}
     for rel in without - {Path("report.md"), Path("report.html"), Path("summary.json")}:
         assert (out / rel).read_bytes() == (with_repos / rel).read_bytes(), rel
@@ -325,8 +326,11 @@ def test_predecessors_by_hand():
     # versioned: all but p/tool and r/plain; majors >= 2: painter_v2 (has v1), PainterV3 (has v1), solo-v2 (none),
     # tool-v2.1 and tool-v2 (the bare p/tool) -> 4 of 5; minors: tool-v2.1 (has v2 = 2.0), lm-v1.1 (none), lm-v1.2
     # (has 1.1), other-1.3 (none) -> 2 of 4
+    # then the successes and the 95% Wilson intervals of both shares (4 of 5: [37.55, 96.38]; 2 of 4: [15.0, 85.0])
     assert row == {"scope": "all", "versioned": 10, "major_ge2": 5, "major_with_predecessor_pct": 80.0, "minor": 4,
-                   "minor_with_predecessor_pct": 50.0}
+                   "minor_with_predecessor_pct": 50.0, "major_with_predecessor": 4, "minor_with_predecessor": 2,
+                   "major_ci_low_pct": 37.55, "major_ci_high_pct": 96.38, "minor_ci_low_pct": 15.0,
+                   "minor_ci_high_pct": 85.0}
     lineages = P.lineages_table(models, versions, flags).set_index("family")
     assert lineages.loc["painter-{v}", ["owner", "versions", "repos", "series"]].tolist() == ["o", 3, 3, "1 2 3"]
     assert lineages.loc["tool-{v}", "series"] == "- 2 2.1"
@@ -379,10 +383,16 @@ def test_real_predecessors_table_on_the_2024_lists(lists_2024):
     tasks = ["text-classification", "text-generation"]
     table = P.predecessors_table(models, versions["versioned"], flags, tasks)
     assert table["scope"].tolist() == ["all", *tasks]
-    assert list(table.columns) == P.PREDECESSOR_COLUMNS
+    assert list(table.columns)[:len(P.PREDECESSOR_COLUMNS)] == P.PREDECESSOR_COLUMNS
     a = table.iloc[0]
     assert a["versioned"] == int(versions.loc[models["task"].notna(), "versioned"].sum())
     assert (table.loc[1:, "major_ge2"] <= a["major_ge2"]).all() and 0 < a["major_with_predecessor_pct"] < 100
+    # each share's successes and 95% Wilson interval follow the study's columns
+    for kind, n in (("major", "major_ge2"), ("minor", "minor")):
+        k = table[f"{kind}_with_predecessor"]
+        assert (100 * k / table[n]).round(1).tolist() == table[f"{kind}_with_predecessor_pct"].round(1).tolist()
+        assert (table[f"{kind}_ci_low_pct"] < table[f"{kind}_with_predecessor_pct"]).all()
+        assert (table[f"{kind}_with_predecessor_pct"] < table[f"{kind}_ci_high_pct"]).all()
     # Llama-2 names are versioned by the detector (family-int), so meta-llama's 2 counts as a major
     assert versions.loc[models["id"] == "meta-llama/Llama-2-7b-hf", "versioned"].item()
 

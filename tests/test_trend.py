@@ -209,7 +209,7 @@ def test_command_on_the_real_snapshots_writes_every_table(tmp_path):
                            "--out", str(out), "-q"], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     tables = {p.stem: pd.read_csv(p) for p in (out / "tables").glob("*.csv")}
-    assert set(tables) == {"trend_overall", "trend_by_task", "cohorts", "cohorts_by_task"}
+    assert set(tables) == {"trend_overall", "trend_by_task", "cohorts", "cohorts_by_task", "cohorts_by_snapshot"}
     assert list(tables["trend_overall"].columns) == trend.OVERALL_COLUMNS
     assert tables["trend_overall"]["snapshot"].tolist() == [k for k, _ in inputs]
     assert tables["trend_overall"]["models"].tolist() == [len(read_input(k, v).models) for k, v in inputs]
