@@ -82,7 +82,9 @@ EXTENSIONS = {
     "hfcrawl.ledger.Ledger": 400,  # the streams and the checkpoint: found with hfcrawl.ledger.ledger_of(crawler)
     "hfcrawl.extensions.CrawlProgress": 500,
     "hfcrawl.extensions.CrawlReport": 510,
+    "hfcrawl.runtime.GcTuning": 600,  # the garbage collector's thresholds for a crawl of many small dicts
 }
+HFCRAWL_GC_THRESHOLD = 50_000  # new objects between two young-generation collections; 0: the interpreter's 700
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "hfcrawl.middlewares.BackoffRetryMiddleware": 550,
