@@ -15,6 +15,7 @@ USER_AGENT = "hfcrawl/1.0 (research crawler of model names; Scrapy)"
 # (set ROBOTSTXT_OBEY=True to consult it).
 ROBOTSTXT_OBEY = False
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
 LOG_LEVEL = "INFO"
 
 # Politeness: a few requests at a time to the Hub; the RateLimit headers and 429s decide the pace beyond that.
@@ -79,6 +80,9 @@ ITEM_PIPELINES = {
 EXTENSIONS = {
     "scrapy.extensions.feedexport.FeedExporter": None,  # the feed is written by JsonLinesFeedPipeline
     "scrapy.extensions.telnet.TelnetConsole": None,
+    # Scrapy 2.19's remote control opens an HTTP port on every crawl that runs code sent to it (token-protected):
+    # not wanted for a crawler that only reads the Hub
+    "scrapy.extensions.remote_control.RemoteControl": None,
     "hfcrawl.ledger.Ledger": 400,  # the streams and the checkpoint: found with hfcrawl.ledger.ledger_of(crawler)
     "hfcrawl.extensions.CrawlProgress": 500,
     "hfcrawl.extensions.CrawlReport": 510,
