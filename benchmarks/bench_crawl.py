@@ -20,6 +20,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -114,6 +115,95 @@ def read_tsv(path: Path) -> tuple[Counter, int, dict[str, list[str]]]:
     return per_tag, dups, ids
 
 
+class Expected:
+    """What the hub holds for the asked tags: counts per tag, and the ids (None when not checked)."""
+
+    def __init__(self, tags: list[str], counts: dict[str, int], ids: dict[str, set] | None):
+        self.tags, self.counts, self.ids = tags, counts, ids
+
+    def problems(self, per_tag: Counter, dups: int, got_ids: dict[str, list[str]]) -> list[str]:
+        wrong = [t for t in self.tags if per_tag[t] != self.counts[t]]
+        out = []
+        if wrong:
+            out.append(f"{len(wrong)} tag(s) with a wrong count, e.g. {wrong[0]}: "
+                       f"{per_tag[wrong[0]]:,} != {self.counts[wrong[0]]:,}")
+        if dups:
+            out.append(f"{dups:,} duplicates")
+        if self.ids is not None and not wrong:
+            off = [t for t in self.tags if set(got_ids.get(t, ())) != self.ids[t]]
+            if off:
+                out.append(f"{len(off)} tag(s) with other ids, e.g. {off[0]}")
+        return out
+
+
+def contender_command(name: str, feed: Path, work: Path, tags: list[str], a: argparse.Namespace) -> list[str]:
+    if name in CRAWLERS:
+        tag_arg = ["-a", "tags=" + ",".join(tags)] if a.tags else []
+        return [sys.executable, "-m", "scrapy", "crawl", "models", "-a", f"source={CRAWLERS[name]}", "-O", str(feed),
+                "-s", "LOG_LEVEL=INFO", "-s", f"HFCRAWL_REPORT={work / f'{name}-report.json'}", *tag_arg]
+    return [sys.executable, "-m", "benchmarks._peers", name, "--endpoint", "$HF_ENDPOINT", "--tags", ",".join(tags),
+            "--out", str(feed), "--bs4-parser", a.bs4_parser]
+
+
+def run_contender(name: str, hub: ReplayHub, work: Path, env: dict, a: argparse.Namespace, check: Expected,
+                  round_: int) -> dict:
+    """One measured run of one contender: its process's wall, CPU and peak memory, the hub's requests and CPU
+    during it, and whether its models are exactly the hub's."""
+    hub.reset_stats()
+    log = work / f"{name}-{round_}.log"
+    feed = work / (f"{name}.jsonl" if name in CRAWLERS else f"{name}.tsv")
+    if feed.exists():
+        feed.unlink()
+    cmd = [hub.url if c == "$HF_ENDPOINT" else c for c in contender_command(name, feed, work, check.tags, a)]
+    if round_ == 0:
+        print(f"[{name}] {CONTENDERS[name]}: {' '.join(cmd[1:])}", flush=True)
+    run_env = dict(env, SPLASH_URL=env["BENCH_SPLASH_URL"]) if name == "splash" else env
+    m = run_measured(cmd, run_env, ROOT, log, a.timeout)
+    st = hub.stats()
+    per_tag, dups, got_ids = read_feed(feed) if name in CRAWLERS else read_tsv(feed)
+    models = sum(per_tag[t] for t in check.tags)
+    problems = [f"exit code {m['returncode']}" + (" (timed out)" if m["timed_out"] else "")] \
+        if m["returncode"] != 0 else []
+    problems += check.problems(per_tag, dups, got_ids)
+    if m["returncode"] != 0:
+        print("    " + "\n    ".join(log.read_text(errors="replace").splitlines()[-15:]), flush=True)
+    return {"name": name, "label": CONTENDERS[name], "ok": not problems, "problems": problems,
+            "wall_s": round(m["wall_s"], 3), "requests": st["requests"], "models": models,
+            "expected": sum(check.counts.values()),
+            "models_per_s": round(models / m["wall_s"], 1) if m["wall_s"] else None,
+            "peak_rss_mb": round(m["peak_rss_mb"], 1), "client_cpu_s": round(m["cpu_s"], 2),
+            "server_cpu_s": st["cpu_seconds"], "http_statuses": st["statuses"], "sent_429": st["sent_429"],
+            "bytes_received": st["bytes_sent"], "hub_peak_rss_mb": round(st.get("vmhwm_kb", 0) / 1024, 1)}
+
+
+def summarise_runs(runs: list[dict]) -> dict:
+    """One row per contender: the run of median wall time, with the spread of wall and CPU over all runs."""
+    ordered = sorted(runs, key=lambda r: r["wall_s"])
+    r = dict(ordered[(len(ordered) - 1) // 2])
+    walls, cpus = [x["wall_s"] for x in runs], [x["client_cpu_s"] for x in runs]
+    r.update(runs=len(runs), ok=all(x["ok"] for x in runs),
+             problems=sorted({p for x in runs for p in x["problems"]}),
+             wall_s=round(statistics.median(walls), 3), wall_min=min(walls), wall_max=max(walls),
+             client_cpu_s=round(statistics.median(cpus), 2), cpu_min=min(cpus), cpu_max=max(cpus),
+             server_cpu_s=round(statistics.median(x["server_cpu_s"] for x in runs), 3))
+    r["models_per_s"] = round(r["models"] / r["wall_s"], 1) if r["wall_s"] else None
+    return r
+
+
+
+def per_round_ratios(runs: dict[str, list[dict]]) -> dict[str, dict[str, list[float]]]:
+    """Each other contender's wall and client CPU over this crawler's (API), round by round (both ran in it)."""
+    base = runs.get(BASELINE) or []
+    out = {}
+    for name, rs in runs.items():
+        if name == BASELINE or not base:
+            continue
+        pairs = [(r, b) for r, b in zip(rs, base) if r["ok"] and b["ok"] and b["wall_s"] and b["client_cpu_s"]]
+        out[name] = {"wall": [round(r["wall_s"] / b["wall_s"], 2) for r, b in pairs],
+                     "cpu": [round(r["client_cpu_s"] / b["client_cpu_s"], 2) for r, b in pairs]}
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--multiply", type=int, default=1, help="synthetic hub K times larger (13: ~3.1M models)")
@@ -127,6 +217,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json-out", default=None, help="also write the JSON result to this file")
     ap.add_argument("--no-warm-up", action="store_true",
                     help="skip the untimed walk that warms the hub's caches before the first contender")
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="runs of each contender, in turn (the table gives the median and the spread)")
     ap.add_argument("--record", action="store_true", help="write the table into docs/benchmarks.md (if all ok)")
     a = ap.parse_args(argv)
 
@@ -147,8 +239,10 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(a.workdir) if a.workdir else Path(tempfile.mkdtemp(prefix="bench-crawl-"))
     work.mkdir(parents=True, exist_ok=True)
     print(f"starting the replay hub (multiply={a.multiply}) in a child process ...", flush=True)
+    load_start = os.getloadavg()
     hub = ReplayHub(multiply=a.multiply, seed=0).start_process()
-    results = []
+    results: list[dict] = []
+    runs: dict[str, list[dict]] = {}
     try:
         s = requests.Session()
         info = s.get(hub.url + "/_replay/info").json()
@@ -173,53 +267,20 @@ def main(argv: list[str] | None = None) -> int:
             print(f"warmed the hub's caches (every listing once, untimed): {warmed} s", flush=True)
         env = {k: v for k, v in os.environ.items() if k not in ("HF_TOKEN", "SPLASH_URL")}
         env.update({"HF_ENDPOINT": hub.url, "HF_HUB_DISABLE_TELEMETRY": "1"})
-        tag_arg = ["-a", "tags=" + ",".join(tags)] if a.tags else []
-        for name in names:
-            hub.reset_stats()
-            log = work / f"{name}.log"
-            if name in CRAWLERS:
-                feed = work / f"{name}.jsonl"
-                if feed.exists():
-                    feed.unlink()
-                cmd = [sys.executable, "-m", "scrapy", "crawl", "models", "-a", f"source={CRAWLERS[name]}", "-O",
-                       str(feed),
-                       "-s", "LOG_LEVEL=INFO", "-s", f"HFCRAWL_REPORT={work / f'{name}-report.json'}", *tag_arg]
-            else:
-                feed = work / f"{name}.tsv"
-                cmd = [sys.executable, "-m", "benchmarks._peers", name, "--endpoint", hub.url, "--tags",
-                       ",".join(tags), "--out", str(feed), "--bs4-parser", a.bs4_parser]
-            print(f"[{name}] {CONTENDERS[name]}: {' '.join(cmd[1:])}", flush=True)
-            m = run_measured(cmd, dict(env, SPLASH_URL=a.splash_url) if name == "splash" else env, ROOT, log,
-                             a.timeout)
-            st = hub.stats()
-            per_tag, dups, got_ids = read_feed(feed) if name in CRAWLERS else read_tsv(feed)
-            models = sum(per_tag[t] for t in tags)
-            problems = []
-            if m["returncode"] != 0:
-                problems.append(f"exit code {m['returncode']}" + (" (timed out)" if m["timed_out"] else ""))
-            wrong = [t for t in tags if per_tag[t] != expected[t]]
-            if wrong:
-                problems.append(f"{len(wrong)} tag(s) with a wrong count, e.g. {wrong[0]}: "
-                                f"{per_tag[wrong[0]]:,} != {expected[wrong[0]]:,}")
-            if dups:
-                problems.append(f"{dups:,} duplicates")
-            if check_ids and not wrong:
-                off = [t for t in tags if set(got_ids.get(t, ())) != expected_ids[t]]
-                if off:
-                    problems.append(f"{len(off)} tag(s) with other ids, e.g. {off[0]}")
-            r = {"name": name, "label": CONTENDERS[name], "ok": not problems, "problems": problems,
-                 "wall_s": round(m["wall_s"], 3), "requests": st["requests"], "models": models,
-                 "expected": total, "models_per_s": round(models / m["wall_s"], 1) if m["wall_s"] else None,
-                 "peak_rss_mb": round(m["peak_rss_mb"], 1), "client_cpu_s": round(m["cpu_s"], 2),
-                 "server_cpu_s": st["cpu_seconds"], "http_statuses": st["statuses"], "sent_429": st["sent_429"],
-                 "bytes_received": st["bytes_sent"], "hub_peak_rss_mb": round(st.get("vmhwm_kb", 0) / 1024, 1)}
-            results.append(r)
-            status = "ok" if r["ok"] else "FAILED: " + "; ".join(problems)
-            print(f"[{name}] {status}; {r['wall_s']:.1f}s, {r['requests']:,} requests, {models:,} models, "
-                  f"{r['peak_rss_mb']:.0f} MB", flush=True)
-            if m["returncode"] != 0:
-                tail = log.read_text(errors="replace").splitlines()[-15:]
-                print("    " + "\n    ".join(tail), flush=True)
+        if a.splash_url:
+            env["BENCH_SPLASH_URL"] = a.splash_url
+        check = Expected(tags, expected, expected_ids if check_ids else None)
+        runs = {n: [] for n in names}
+        for round_ in range(a.repeat):  # contenders in turn, round after round: the machine's load hits all alike
+            for name in names:
+                r = run_contender(name, hub, work, env, a, check, round_)
+                runs[name].append(r)
+                status = "ok" if r["ok"] else "FAILED: " + "; ".join(r["problems"])
+                print(f"[{name}] run {round_ + 1}/{a.repeat} {status}; {r['wall_s']:.1f}s wall, "
+                      f"{r['client_cpu_s']:.2f}s client CPU, {r['server_cpu_s']:.2f}s hub CPU, "
+                      f"{r['requests']:,} requests, {r['models']:,} models, {r['peak_rss_mb']:.0f} MB", flush=True)
+        results = [summarise_runs(runs[n]) for n in names]
+        load_end = os.getloadavg()
     finally:
         hub.stop()
         if not a.workdir:
@@ -232,6 +293,9 @@ def main(argv: list[str] | None = None) -> int:
             r["requests_x"] = round(r["requests"] / base["requests"], 2)
             r["rss_x"] = round(r["peak_rss_mb"] / base["peak_rss_mb"], 2)
             r["speed_x"] = round(r["models_per_s"] / base["models_per_s"], 3) if base["models_per_s"] else None
+            r["cpu_x"] = round(r["client_cpu_s"] / base["client_cpu_s"], 2) if base["client_cpu_s"] else None
+            r["hub_cpu_share"] = round(r["server_cpu_s"] / r["client_cpu_s"], 3) if r["client_cpu_s"] else None
+    per_round = per_round_ratios(runs)
 
     head = (f"{'contender':<30} {'ok':>3} {'wall s':>8} {'requests':>9} {'models':>10} {'models/s':>10} "
             f"{'peak MB':>8} {'srv CPU':>8} {'wall x':>7} {'req x':>7} {'RSS x':>6}")
@@ -243,7 +307,12 @@ def main(argv: list[str] | None = None) -> int:
               f"{r['server_cpu_s']:>8.2f} {x('wall_x'):>7} {x('requests_x'):>7} {x('rss_x'):>6}")
     print("(x = ratio to this crawler (API): wall time, requests, peak RSS; srv CPU = the hub's CPU seconds)")
     out = {"bench": "crawl", "multiply": a.multiply, "tags": len(tags), "expected_models": total,
-           "warm_up_s": warmed, "results": results}
+           "warm_up_s": warmed, "results": results, "repeat": a.repeat, "per_round_ratios": per_round,
+           "load_avg_start": [round(x, 2) for x in load_start], "load_avg_end": [round(x, 2) for x in load_end]}
+    for name, ratios in per_round.items():
+        print(f"{CONTENDERS[name]} / this crawler (API), per round: wall {ratios['wall']}, client CPU "
+              f"{ratios['cpu']}")
+    print(f"load average at start {load_start}, at end {load_end}")
     line = json.dumps(out)
     print(line)
     if a.json_out:

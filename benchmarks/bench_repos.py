@@ -188,7 +188,9 @@ def main() -> None:
     if args.record:
         from benchmarks.record import record_section
 
-        notes = ("Histories are synthetic (hubreplay/repos.py). `quota`: scaled-down quota of "
+        notes = ("Histories are synthetic (hubreplay/repos.py). Concurrency: the crawl 8 requests at a time "
+                 "(CONCURRENT_REQUESTS=8, all to the one host), huggingface_hub "
+                 f"{args.workers} threads. `quota`: scaled-down quota of "
                  f"{args.quota} calls per {args.window} s. Ratios: " + json.dumps(
                      {k: v for k, v in extra.items() if k.startswith("ratio")}))
         record_section("Repository crawl (scrapy crawl repos) vs huggingface_hub", rows, notes=notes)

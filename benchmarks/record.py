@@ -196,7 +196,13 @@ def record_bench_crawl(out: Mapping[str, Any], path: Path = BENCHMARKS_MD) -> No
              "pages": _pages(r), "wall s / page": round(r["wall_s"] / _pages(r), 3) if _pages(r) else None,
              "models": r["models"], "models/s": r["models_per_s"], "peak memory MB": r["peak_rss_mb"],
              "client CPU s": r.get("client_cpu_s"), "hub CPU s": r.get("server_cpu_s"),
-             "wall / this crawler (API)": r.get("wall_x")} for r in out["results"]]
+             "wall / this crawler (API)": r.get("wall_x"), "client CPU / this crawler (API)": r.get("cpu_x"),
+             "hub CPU / client CPU": r.get("hub_cpu_share")}
+            for r in out["results"]]
+    if out.get("repeat", 1) > 1:
+        for row, r in zip(rows, out["results"]):
+            row["wall s"] = f"{r['wall_s']} ({r['wall_min']}-{r['wall_max']})"
+            row["client CPU s"] = f"{r['client_cpu_s']} ({r['cpu_min']}-{r['cpu_max']})"
     name = (f"Crawl: {out['tags']} tags" + (f", synthetic hub x{out['multiply']}" if out["multiply"] > 1 else "")
             + ", " + " ".join(r["name"] for r in out["results"]))
     problems = [f"{r['label']}: {'; '.join(r['problems'])}" for r in out["results"] if r["problems"]]
@@ -204,14 +210,22 @@ def record_bench_crawl(out: Mapping[str, Any], path: Path = BENCHMARKS_MD) -> No
              "replay hub; requests are counted by the hub; peak memory is the contender's own `ru_maxrss`. The hub "
              "and the contender share the machine's 2 cores, so the hub's CPU (`hub CPU s`) weighs on every wall "
              "time. " + (f"Before the first contender, an untimed walk of every listing ({out['warm_up_s']} s) warmed "
-                         "the hub's caches (`sha` and `cardData`, rendered once per model), so no contender pays "
-                         "for them." if out.get("warm_up_s") is not None else
+                         "the hub's caches (`sha` and `cardData`, rendered once per model, and each rendered page), so "
+                         "no contender pays for them." if out.get("warm_up_s") is not None else
                          "The hub's caches were cold (`--no-warm-up`): the first contender pays for rendering `sha` "
                          "and `cardData` once per model."))
     if any(r["name"] == "splash" for r in out["results"]):
         notes += (" Through Splash each page also waits `HFCRAWL_SPLASH_WAIT` (default 1 s) in the browser, several"
                   " pages rendering at a time (`CONCURRENT_REQUESTS_PER_DOMAIN`); the browser's requests for assets"
                   " the hub does not serve are counted in `requests`, not in `pages`.")
+    if out.get("repeat", 1) > 1:
+        rounds = "; ".join(f"{name}: wall {v['wall']}, client CPU {v['cpu']}"
+                           for name, v in out.get("per_round_ratios", {}).items())
+        notes += (f" Each contender ran {out['repeat']} times, in turn; a row gives the median run, with the range"
+                  f" (min-max) of its wall and CPU times. Ratios to this crawler (API) round by round: {rounds}.")
+    if out.get("load_avg_start"):
+        notes += (f" Load average at start {_loads(out['load_avg_start'])}, at end {_loads(out['load_avg_end'])} "
+                  f"(other developers' tests share the machine).")
     if out["multiply"] > 1:
         notes += f" The hub is synthetic: each model of the study copied {out['multiply']} times under new ids."
     record_section(name, rows, notes=notes + ("\n\nProblems: " + " · ".join(problems) if problems else ""),

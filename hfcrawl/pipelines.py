@@ -28,7 +28,7 @@ FEED_WRITTEN = "hfcrawl/feed_written"  # the stat that says the feed was opened 
 # Legacy names may start with "_" (huggingtweets/_rdo, Jackay/__ are real).
 _PART = r"[A-Za-z0-9_](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9_-])?"
 _ID_RE = re.compile(rf"(?:{_PART}/)?{_PART}")
-_SHA_RE = re.compile(r"[0-9a-f]{40}")  # a git commit id, as the Hub gives `sha`
+_HEX = "0123456789abcdef"  # a git commit id, as the Hub gives `sha`: 40 of these
 # A date as the Hub writes it (ISO-8601, `2022-03-02T23:29:04.000Z`); anything else is nulled and counted.
 _DATE_RE = re.compile(r"\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])"
                       r"(?:[T ](?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?")
@@ -98,7 +98,7 @@ class CleanModelsPipeline:
         source, crawled_at = page.source, page.crawled_at
         constants = {"crawl_tag": crawl_tag, "crawl_author": crawl_author, "source": source, "crawled_at": crawled_at}
         id_ok, clean_int, clean_tags = _ID_RE.fullmatch, _clean_int, _clean_tags
-        sha_ok = _SHA_RE.fullmatch
+        date_ok = _DATE_RE.fullmatch
         cleaned = []
         # Records come from hfcrawl.parsing with every feed key already in place: fill them in, in place. This loop
         # runs once per model of the crawl, so it is unrolled: a string is stripped, a count must be an int >= 0.
@@ -113,14 +113,20 @@ class CleanModelsPipeline:
             owner, _, name = model_id.rpartition("/")
             record["author"] = owner or None
             record["name"] = name
-            for key in _TEXT_FIELDS:
-                value = record[key]
-                if value is not None:
-                    record[key] = (value.strip() or None) if value.__class__ is str else self.bad_field(key, value)
-            for key in _DATE_FIELDS:
-                value = record[key]
-                if value is not None and (value.__class__ is not str or not _DATE_RE.fullmatch(value)):
-                    record[key] = self.bad_field(key, value)
+            value = record["pipeline_tag"]
+            if value is not None:
+                record["pipeline_tag"] = ((value.strip() or None) if value.__class__ is str
+                                          else self.bad_field("pipeline_tag", value))
+            value = record["library_name"]
+            if value is not None:
+                record["library_name"] = ((value.strip() or None) if value.__class__ is str
+                                          else self.bad_field("library_name", value))
+            value = record["created_at"]
+            if value is not None and (value.__class__ is not str or not date_ok(value)):
+                record["created_at"] = self.bad_field("created_at", value)
+            value = record["last_modified"]
+            if value is not None and (value.__class__ is not str or not date_ok(value)):
+                record["last_modified"] = self.bad_field("last_modified", value)
             value = record["downloads"]
             if value is not None and (value.__class__ is not int or value < 0):
                 record["downloads"] = clean_int(value)
@@ -131,7 +137,8 @@ class CleanModelsPipeline:
             if value is not None:
                 record["tags"] = clean_tags(value)
             value = record["sha"]
-            if value is not None and (value.__class__ is not str or not sha_ok(value)):
+            # 40 characters, all lowercase hex: what strip() leaves of it is empty (a C scan, unlike a regex)
+            if value is not None and (value.__class__ is not str or len(value) != 40 or value.strip(_HEX)):
                 record["sha"] = self.bad_field("sha", value)
             record.update(constants)
             cleaned.append(record)

@@ -32,13 +32,15 @@ class SeenHashes:
         ordered = hashes[order]
         first = np.ones(hashes.size, dtype=bool)
         first[1:] = ordered[1:] != ordered[:-1]
-        new = np.zeros(hashes.size, dtype=bool)
-        new[order[first]] = True
+        # the levels are looked up with the sorted batch (searchsorted walks both in order), then mapped back
+        fresh = first
         for level in self.levels:
-            where = np.searchsorted(level, hashes)
+            where = np.searchsorted(level, ordered)
             np.minimum(where, level.size - 1, out=where)
-            new &= level[where] != hashes
-        added = np.sort(hashes[new])
+            fresh &= level[where] != ordered
+        new = np.zeros(hashes.size, dtype=bool)
+        new[order[fresh]] = True
+        added = ordered[fresh]  # sorted already
         if added.size:
             self._push(added)
         return new
@@ -50,7 +52,10 @@ class SeenHashes:
     def _push(self, level: np.ndarray) -> None:
         self.count += level.size
         while self.levels and self.levels[-1].size <= level.size:
-            level = np.union1d(self.levels.pop(), level)  # sorted, and both are disjoint
+            # both are sorted and disjoint: a stable sort of the two runs is a linear merge (np.union1d would
+            # hash or sort them afresh)
+            level = np.concatenate((self.levels.pop(), level))
+            level.sort(kind="stable")
         self.levels.append(level)
 
 

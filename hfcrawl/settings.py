@@ -20,6 +20,7 @@ USER_AGENT = "hfcrawl/1.0 (research crawler of model names; Scrapy)"
 # (set ROBOTSTXT_OBEY=True to consult it).
 ROBOTSTXT_OBEY = False
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
 LOG_LEVEL = "INFO"
 
 # Politeness: a few requests at a time to the Hub; the RateLimit headers and 429s decide the pace beyond that.
@@ -85,12 +86,16 @@ ITEM_PIPELINES = {
 EXTENSIONS = {
     "scrapy.extensions.feedexport.FeedExporter": None,  # the feed is written by JsonLinesFeedPipeline
     "scrapy.extensions.telnet.TelnetConsole": None,
-    "scrapy.extensions.remote_control.RemoteControl": None,  # an HTTP control port nobody here uses
+    # Scrapy 2.19's remote control opens an HTTP port on every crawl that runs code sent to it (token-protected):
+    # not wanted for a crawler that only reads the Hub
+    "scrapy.extensions.remote_control.RemoteControl": None,
     "hfcrawl.ledger.Ledger": 400,  # the streams and the checkpoint: found with hfcrawl.ledger.ledger_of(crawler)
     "hfcrawl.extensions.CrawlProgress": 500,
     "hfcrawl.extensions.OriginWatch": 505,  # what answers (the replay hub names itself): the record's origin
     "hfcrawl.extensions.CrawlReport": 510,
+    "hfcrawl.runtime.GcTuning": 600,  # the garbage collector's thresholds for a crawl of many small dicts
 }
+HFCRAWL_GC_THRESHOLD = 50_000  # new objects between two young-generation collections; 0: the interpreter's 700
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "hfcrawl.middlewares.BackoffRetryMiddleware": 550,

@@ -57,3 +57,37 @@ def save_state(lists_dir: Path, enrich: bool, state: dict) -> None:
         os.replace(tmp, p)
     except OSError:
         pass
+
+
+PAGE_CACHE_MB = 256  # default bound of the rendered-page cache; HUBREPLAY_PAGE_CACHE_MB moves it (0: off)
+
+
+class PageCache:
+    """Rendered answers kept by what they depend on, up to a bound in bytes, so a page asked again (a second
+    contender of a benchmark, a resumed crawl) costs a lookup instead of a rendering under the GIL the other
+    requests wait for. The universe is read-only, so an answer never goes stale. Once full it keeps what it holds
+    (a crawl walks pages in order: evicting the oldest would only make every page a miss)."""
+
+    def __init__(self, max_bytes: int | None = None):
+        if max_bytes is None:
+            max_bytes = int(float(os.environ.get("HUBREPLAY_PAGE_CACHE_MB", PAGE_CACHE_MB)) * 1024 * 1024)
+        self.max_bytes = max_bytes
+        self.bytes = 0
+        self.hits = self.misses = 0
+        self._pages: dict = {}
+
+    def get(self, key) -> bytes | None:
+        body = self._pages.get(key)
+        if body is None:
+            self.misses += 1
+        else:
+            self.hits += 1
+        return body
+
+    def put(self, key, body: bytes) -> None:
+        if key not in self._pages and self.bytes + len(body) <= self.max_bytes:
+            self._pages[key] = body
+            self.bytes += len(body)
+
+    def stats(self) -> dict:
+        return {"pages": len(self._pages), "bytes": self.bytes, "hits": self.hits, "misses": self.misses}

@@ -18,6 +18,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 import numpy as np
 import orjson
 
+from .cache import PageCache
 from .faults import Fault, FaultCounters, Faults
 from .ratelimit import RateLimits
 from .render_api import API_SORTS, EXPAND_KEYS, MAX_LIMIT, SORT_ALIASES, render_api, tags_by_type_payload
@@ -79,6 +80,7 @@ class HubCore:
         self.reset_stats()
         self._tags_payload: dict | None = None
         self.pages = PageRenderer(universe)
+        self.page_cache = PageCache()  # rendered /api/models pages (hubreplay.cache)
 
     # -- state
     def set_faults(self, faults: Any):
@@ -113,6 +115,7 @@ class HubCore:
         s["wall_seconds"] = round(time.time() - self._wall0, 4)
         s["faults"] = self.faults.to_json()
         s["repos"] = self.repos.stats()
+        s["page_cache"] = self.page_cache.stats()
         s["models"] = self.u.N * self.u.K
         s["multiply"] = self.u.K
         s["pid"] = os.getpid()
@@ -317,7 +320,13 @@ class HubCore:
         view = self._view_from(params, api=True, sort_param=sort)
         start = decode_cursor(params["cursor"][-1], view, sort) if params.get("cursor") else 0
         V = view.take(start, start + limit)
-        rep = Reply(200, render_api(self.u, V, view, expand or None, full, "noid" in kinds))
+        key = (_view_key(params, sort), start, limit, tuple(sorted(set(expand))) if expand else None, full,
+               "noid" in kinds)
+        body = self.page_cache.get(key)
+        if body is None:
+            body = render_api(self.u, V, view, expand or None, full, "noid" in kinds)
+            self.page_cache.put(key, body)
+        rep = Reply(200, body)
         with self.lock:
             self._stats["items_sent"] += len(V)
         end = start + len(V)
@@ -363,6 +372,13 @@ class HubCore:
         if "layout" in kinds:
             return Reply(200, self.pages.layout_changed_page([orjson.loads(f[0]) for f in frags], params), HTML)
         return Reply(200, self.pages.html_page(frags, view.n, page, params), HTML)
+
+
+def _view_key(params: dict, sort: str) -> tuple:
+    """What the view of an API listing depends on (see `HubCore._view_from`)."""
+    return (_one(params, "pipeline_tag") or None, _one(params, "author") or None,
+            tuple(s.lower() for s in params.get("search", []) if s), tuple(f for f in params.get("filter", []) if f),
+            sort)
 
 
 def _api_options(params) -> tuple[str, int, list[str], bool]:

@@ -563,3 +563,29 @@ def test_every_answer_names_the_replay_hub(fresh, s):
     statuses = {r.status_code for r in answers.values()}
     assert {200, 400, 404, 429, 503} <= statuses, statuses
     assert SERVER == "hubreplay/0.1"
+
+
+def test_a_cached_page_is_the_page_rendered_afresh_and_the_cache_is_bounded():
+    """The second contender of a benchmark gets its pages from the cache: the same bytes as a rendering, whatever
+    the order of the query's parameters; a full cache keeps what it holds and renders the rest."""
+    from hubreplay.cache import PageCache
+
+    universe = ReplayHub(seed=0).universe
+    cached, uncached = HubCore(universe), HubCore(universe)
+    uncached.page_cache = PageCache(max_bytes=0)
+    first = "/api/models?pipeline_tag=fill-mask&limit=50&expand=sha&expand=cardData&expand=tags"
+    reordered = "/api/models?expand=tags&expand=cardData&limit=50&expand=sha&pipeline_tag=fill-mask"
+    bodies = [cached.handle("GET", first).body, cached.handle("GET", reordered).body]
+    assert bodies == [uncached.handle("GET", first).body] * 2
+    assert cached.page_cache.stats()["hits"] == 1 and uncached.page_cache.stats()["pages"] == 0
+    nxt = cached.handle("GET", first)
+    link = dict(nxt.headers)["Link"]
+    second = link[link.index("/api/models"):link.index(">")]
+    assert cached.handle("GET", second).body == uncached.handle("GET", second).body != bodies[0]
+    other = cached.handle("GET", "/api/models?pipeline_tag=fill-mask&limit=50&expand=sha").body
+    assert other == uncached.handle("GET", "/api/models?pipeline_tag=fill-mask&limit=50&expand=sha").body
+    assert other != bodies[0]
+    small = PageCache(max_bytes=len(bodies[0]))
+    small.put("a", bodies[0])
+    small.put("b", b"x")
+    assert small.get("a") == bodies[0] and small.get("b") is None
