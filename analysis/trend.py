@@ -19,6 +19,8 @@ import numpy as np
 import pandas as pd
 
 from analysis import snapshots, trend_figures
+from analysis.generation import has_generation
+from analysis.intervals import wilson, with_wilson_pct
 from analysis.load import InputError
 from analysis.progress import Progress
 from analysis.trend_report import write_report
@@ -51,8 +53,10 @@ PLACEHOLDER_LABEL = "placeholder 2022-03-02"
 #: Month codes: months since 1970-01; the placeholder and "no creation time" get codes of their own.
 PLACEHOLDER_MONTH, NO_MONTH = -1, -2
 
-OVERALL_COLUMNS = ["snapshot", "models", "with_task", "regex_pct", "detector_pct", "population"]
-BY_TASK_COLUMNS = ["snapshot", "task", "models", "regex_pct", "detector_pct"]
+#: generation_*: names carrying a family's generation (`analysis.generation`), its share and 95% Wilson interval
+GENERATION_COLUMNS = ["generation", "generation_pct", "generation_ci_low_pct", "generation_ci_high_pct"]
+OVERALL_COLUMNS = ["snapshot", "models", "with_task", "regex_pct", "detector_pct", "population", *GENERATION_COLUMNS]
+BY_TASK_COLUMNS = ["snapshot", "task", "models", "regex_pct", "detector_pct", *GENERATION_COLUMNS]
 COHORT_COLUMNS = ["created_month", "models", "regex_pct", "detector_pct"]
 COHORT_TASK_COLUMNS = ["created_quarter", "task", "models", "regex_pct", "detector_pct"]
 
@@ -83,6 +87,7 @@ def score(models: pd.DataFrame, created_ns: np.ndarray, detect: Detector) -> pd.
         "month": month_codes(created_ns),
         "regex": regex_has_version(ids).fillna(False).to_numpy(dtype=bool),
         "detector": detect(ids).to_numpy(dtype=bool),
+        "generation": has_generation(ids).to_numpy(dtype=bool),
     })
 
 
@@ -110,10 +115,12 @@ class NameVerdicts:
 
 def _shares(grouped: pd.core.groupby.DataFrameGroupBy) -> pd.DataFrame:
     """models, regex_pct, detector_pct per group (percentages as the study's e2 rounds them)."""
-    agg = grouped.agg(models=("regex", "size"), regex=("regex", "sum"), detector=("detector", "sum"))
+    agg = grouped.agg(models=("regex", "size"), regex=("regex", "sum"), detector=("detector", "sum"),
+                      generation=("generation", "sum"))
     agg["regex_pct"] = (100.0 * agg["regex"] / agg["models"]).round(4)
     agg["detector_pct"] = (100.0 * agg["detector"] / agg["models"]).round(4)
-    return agg.drop(columns=["regex", "detector"])
+    agg["generation_pct"] = (100.0 * agg["generation"] / agg["models"]).round(4)
+    return with_wilson_pct(agg.drop(columns=["regex", "detector"]), "generation", "models", "generation_")
 
 
 def overall_row(label: str, scored: pd.DataFrame, population: str) -> dict:
@@ -124,8 +131,11 @@ def overall_row(label: str, scored: pd.DataFrame, population: str) -> dict:
     def pct(col: str) -> float:
         return round(100.0 * int(tasked[col].sum()) / n, 4) if n else float("nan")
 
+    low, high = wilson(int(tasked["generation"].sum()), n)
     return {"snapshot": label, "models": len(scored), "with_task": n, "regex_pct": pct("regex"),
-            "detector_pct": pct("detector"), "population": population}
+            "detector_pct": pct("detector"), "population": population, "generation": int(tasked["generation"].sum()),
+            "generation_pct": pct("generation"), "generation_ci_low_pct": round(100.0 * float(low), 2),
+            "generation_ci_high_pct": round(100.0 * float(high), 2)}
 
 
 def by_task(label: str, scored: pd.DataFrame) -> pd.DataFrame:
@@ -140,7 +150,7 @@ def by_task(label: str, scored: pd.DataFrame) -> pd.DataFrame:
 def fold_cohorts(pooled: pd.DataFrame | None, scored: pd.DataFrame) -> pd.DataFrame | None:
     """Add one input's dated models to the pool of the inputs read before: one row per id, this input's line kept
     where both have it. Models without a creation time are left out (they neither count nor replace)."""
-    dated = scored.loc[scored["month"] != NO_MONTH, ["id", "task", "month", "regex", "detector"]]
+    dated = scored.loc[scored["month"] != NO_MONTH, ["id", "task", "month", "regex", "detector", "generation"]]
     if dated.empty:
         return pooled
     dated = dated.assign(task=dated["task"].astype(str).where(dated["task"].notna()))
