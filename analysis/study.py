@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 import pandas as pd
 
-from analysis import compare, figures, markdown, pareto, report, tokens, version_share
+from analysis import compare, conclusion, figures, markdown, pareto, report, tokens, version_share
 from analysis import repos as repos_analysis
 from analysis.groups import group_counts, groups_table, pairwise_group_counts
 from analysis.load import CRAWL_REPORT, DEFAULT_ORGS, InputError, LoadResult, check_inputs, load
@@ -442,6 +442,7 @@ def _run_experiments(cfg: StudyConfig, progress: Progress, loaded: LoadResult, c
                                                                else "")
         with progress.step(step):
             sections.append(comparison.result())
+    sections.append(conclusion.section(cfg.out, summary))  # from the tables written above
     summary["sections"] = [s.key for s in sections]
     with progress.step("report"):
         summary["timings_s"] = {k: round(v, 2) for k, v in progress.timings.items()}
