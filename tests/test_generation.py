@@ -75,3 +75,21 @@ def test_explain_prints_the_generation_and_rules_list_them(capsys):
     out = capsys.readouterr().out
     for rule, _ in generation.RULES:
         assert f"| generation | {rule} |" in out
+
+
+def test_the_trend_reports_a_generation_share_beside_the_version_share():
+    import numpy as np
+
+    from analysis import detector as det
+    from analysis import trend
+
+    models = pd.DataFrame({"id": ["a/Qwen3-4B", "b/bert-base", "c/gpt2", "d/my-bert-v3"],
+                           "task": ["text-generation", "fill-mask", "text-generation", "fill-mask"]})
+    scored = trend.score(models, np.full(4, np.iinfo("int64").min), det.has_version)
+    row = trend.overall_row("x", scored, "all")
+    assert (row["generation"], row["generation_pct"]) == (2, 50.0)
+    assert row["generation_ci_low_pct"] < 50.0 < row["generation_ci_high_pct"]
+    table = trend.by_task("x", scored)
+    assert list(table.columns) == trend.BY_TASK_COLUMNS
+    by = table.set_index("task")
+    assert by.loc["text-generation", "generation"] == 2 and by.loc["fill-mask", "generation"] == 0
