@@ -22,7 +22,7 @@ import pandas as pd
 
 from analysis import detector, evaluation, figures, taxonomy, tokens
 from analysis.audit import ANNOTATORS, AUDIT_PATH, audit
-from analysis.intervals import format_share, with_wilson_pct
+from analysis.intervals import format_share, wilson, with_wilson_pct
 from analysis.markdown import table
 from analysis.section import Section
 from analysis.version_share import VERSION_RE as _STUDY_RE
@@ -173,12 +173,15 @@ def _taxonomy_table(df: pd.DataFrame, key: str, ef: pd.DataFrame) -> pd.DataFram
     models = np.bincount(codes[held], minlength=len(values))
     e = ef.loc[df.index]
     share = {c: np.bincount(codes[held], weights=e[c].to_numpy(dtype=np.float64)[held], minlength=len(values))
-             for c in taxonomy.ELEMENTS}
+             for c in taxonomy.ALL_ELEMENTS}
     rows = []
     for i, val in enumerate(values.tolist()):
         row = {key: val, "models": int(models[i])}
-        for c in taxonomy.ELEMENTS:
+        for c in taxonomy.ALL_ELEMENTS:
             row[f"pct_{c}"] = round(100.0 * float(share[c][i] / models[i]), 2)
+        gen = _generation_share(int(share["G"][i]), int(models[i]))
+        row.update({"names_G": gen["generation"], "G_ci_low_pct": gen["generation_ci_low_pct"],
+                    "G_ci_high_pct": gen["generation_ci_high_pct"]})
         row["study_top_tokens"] = _top_tokens_with_elements(by_key.get(val, empty))
         rows.append(row)
     out = pd.DataFrame(rows)
@@ -187,6 +190,9 @@ def _taxonomy_table(df: pd.DataFrame, key: str, ef: pd.DataFrame) -> pd.DataFram
             out = with_wilson_pct(out.assign(_k=share[c].round().astype(int)), "_k", "models", prefix=f"{c}_")
     out = out.drop(columns="_k", errors="ignore")
     return out.sort_values("models", ascending=False).reset_index(drop=True) if len(out) else out
+
+
+GENERATION_COLUMNS = ["generation", "generation_pct", "generation_ci_low_pct", "generation_ci_high_pct"]
 
 
 def _ensure_columns(models: pd.DataFrame) -> pd.DataFrame:
@@ -212,9 +218,10 @@ def _compare_frame(models: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, Ex
     # the columns read below only: every row selection copies each column it keeps
     df = _ensure_columns(models)[["id", "name", "task", "org"]]
     bits, explain = _read_ids(df["id"])
-    ef = taxonomy.bits_frame(bits, df.index, versioned=True)
+    ef = taxonomy.with_generation(taxonomy.bits_frame(bits, df.index, versioned=True), df["id"])
     df["regex"] = regex_has_version(df["id"]).to_numpy()
     df["detector"] = ef["versioned"].to_numpy()
+    df["generation"] = ef["G"].to_numpy()
     return df, ef, explain
 
 
@@ -227,7 +234,15 @@ def _global(tasked: pd.DataFrame) -> dict:
             "regex_only": int((tasked["regex"] & ~tasked["detector"]).sum()),
             "detector_only": int((~tasked["regex"] & tasked["detector"]).sum())}
     glob["diff_pct"] = round(glob["detector_pct"] - glob["regex_pct"], 2)
-    return glob
+    return {**glob, **_generation_share(int(tasked["generation"].sum()), len(tasked))}
+
+
+def _generation_share(k: int, n: int) -> dict:
+    """`generation` (names carrying a family's generation), its share of `n` in percent and its 95% Wilson
+    interval: the columns every comparison table carries beside the version shares."""
+    low, high = wilson(k, n)
+    return {"generation": k, "generation_pct": round(100.0 * k / n, 2) if n else float("nan"),
+            "generation_ci_low_pct": round(100.0 * float(low), 2), "generation_ci_high_pct": round(100.0 * float(high), 2)}
 
 
 def _disagreements(df: pd.DataFrame, explain: Explain) -> pd.DataFrame:
@@ -263,10 +278,11 @@ def _by_task(tasked: pd.DataFrame, dis: pd.DataFrame) -> pd.DataFrame:
                      "regex_only": len(ro), "detector_only": len(do),
                      "regex_only_top_rule": ro["rule"].value_counts().index[0] if len(ro) else "",
                      "detector_only_top_rule": do["rule"].value_counts().index[0] if len(do) else "",
-                     "regex_versioned": int(g["regex"].sum()), "detector_versioned": int(g["detector"].sum())})
+                     "regex_versioned": int(g["regex"].sum()), "detector_versioned": int(g["detector"].sum()),
+                     **_generation_share(int(g["generation"].sum()), len(g))})
     by_task = pd.DataFrame(rows, columns=["task", "models", "regex_pct", "detector_pct", "diff_pct", "regex_only",
                                           "detector_only", "regex_only_top_rule", "detector_only_top_rule",
-                                          "regex_versioned", "detector_versioned"])
+                                          "regex_versioned", "detector_versioned", *GENERATION_COLUMNS])
     return by_task.sort_values("models", ascending=False).reset_index(drop=True)
 
 
@@ -280,9 +296,11 @@ def _by_org(org_df: pd.DataFrame, orgs: list[str]) -> pd.DataFrame:
                          "diff_pct": round(_pct(g["detector"]) - _pct(g["regex"]), 2),
                          "regex_only": int((g["regex"] & ~g["detector"]).sum()),
                          "detector_only": int((~g["regex"] & g["detector"]).sum()),
-                         "regex_versioned": int(g["regex"].sum()), "detector_versioned": int(g["detector"].sum())})
-    return pd.DataFrame(org_rows, columns=["org", "models", "regex_pct", "detector_pct", "diff_pct",
-                                           "regex_only", "detector_only", "regex_versioned", "detector_versioned"])
+                         "regex_versioned": int(g["regex"].sum()), "detector_versioned": int(g["detector"].sum()),
+                         **_generation_share(int(g["generation"].sum()), len(g))})
+    return pd.DataFrame(org_rows, columns=["org", "models", "regex_pct", "detector_pct", "diff_pct", "regex_only",
+                                           "detector_only", "regex_versioned", "detector_versioned",
+                                           *GENERATION_COLUMNS])
 
 
 def _largest_differences(by_task: pd.DataFrame) -> pd.DataFrame:
@@ -448,7 +466,7 @@ def _orgs_markdown(by_org: pd.DataFrame) -> list[str]:
 
 
 def _elements_table(tax: pd.DataFrame, key: str, label: str) -> str:
-    codes = list(taxonomy.ELEMENTS)
+    codes = list(taxonomy.ALL_ELEMENTS)
     rows = [(r[key], f"{r['models']:,}", *(f"{r['pct_' + c]:.0f}" for c in codes)) for _, r in tax.iterrows()]
     return table(rows, [label, "models", *codes], "lr" + "r" * len(codes))
 
@@ -469,6 +487,19 @@ def _taxonomy_markdown(tax_task: pd.DataFrame, tax_org: pd.DataFrame | None) -> 
     return L
 
 
+def _generation_markdown(glob: dict, by_task: pd.DataFrame) -> list[str]:
+    """One paragraph: the generation share beside the version shares (docs/versions.md, "Generations")."""
+    top = by_task[by_task["models"] >= 1000].sort_values("generation_pct", ascending=False).head(3)
+    tops = "; ".join(f"{r['task']} {format_share(int(r['generation']), int(r['models']))}" for _, r in top.iterrows())
+    return [f"**Generations** (a family's release number, `Qwen3`, `Llama-2`, `mobilenet-v3`: its own element, "
+            "not a version by the detector's rules unless it is one): "
+            f"{format_share(int(glob['generation']), int(glob['models']))} of the names listed under a task carry "
+            f"one, beside {format_share(int(glob['detector_versioned']), int(glob['models']))} with a version by "
+            f"the detector. Highest among tasks of 1,000 names or more: {tops or 'none'}. Columns `generation_*` of "
+            "`tables/compare_*.csv`, `G` of `tables/taxonomy_by_*.csv`; the rules: `python -m analysis detect "
+            "--rules`.", ""]
+
+
 def _markdown(glob, by_task, by_org, dis, regex_rules, tax_task, tax_org=None) -> str:
     L = [f"The study counted a name as versioned when the regex `{VERSION_REGEX}` matched anywhere in "
          "the id. The version detector (`analysis/detector.py`) reads the name apart from the owner and decides "
@@ -476,6 +507,7 @@ def _markdown(glob, by_task, by_org, dis, regex_rules, tax_task, tax_org=None) -
          "sizes, dates and quantisation suffixes are not versions; `Llama-2`, `stable-diffusion-2-1`, "
          "`Qwen2.5`, `-1.5` are).", ""]
     L += _measured_markdown(measured())
+    L += _generation_markdown(glob, by_task)
     L += _regex_rules_markdown(glob, regex_rules)
     L += _tasks_markdown(by_task, dis)
     L += _orgs_markdown(by_org)

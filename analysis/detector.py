@@ -26,6 +26,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
+from analysis import generation as _generation
 from analysis import vocab as _vocab
 from analysis.version_share import VERSION_RE as _STUDY_RE
 from analysis.version_share import VERSION_REGEX as STUDY_REGEX  # noqa: F401 - the study's regex, beside the rules
@@ -40,6 +41,8 @@ class Detection:
     positions: list[tuple[int, int]] = field(default_factory=list)  # [start, end) offsets in the id
     reason: str = "no-digit"
     rejected: list[tuple[str, str]] = field(default_factory=list)  # (segment, rule) of candidates turned down
+    # the family's release number, a naming element of its own (`analysis.generation`): family, number, rule
+    generation: dict | None = None
 
     def to_json(self) -> dict:
         d = asdict(self)
@@ -814,7 +817,8 @@ def _claim_doc(rule: str) -> str:
 
 
 def rules() -> list[tuple[str, str, str, str]]:
-    """Every rule in the order it is applied: (pass, name, `version` or `not a version`, what it decides)."""
+    """Every rule in the order it is applied: (pass, name, what it decides, what it reads); the generation rules
+    (`analysis.generation`) are read apart from the version rules and last."""
     out = [("spans", "environment", "not a version", _claim_doc("environment")),
            ("spans", "date", "not a version", _claim_doc("date")),
            ("segments", "quantisation", "not a version", _claim_doc("quantisation"))]
@@ -822,6 +826,8 @@ def rules() -> list[tuple[str, str, str, str]]:
             for name, _, fn, finds in SEGMENT_RULES]
     out.append(("tags", "release-tag", "version", _claim_doc("release-tag")))
     out += [("no candidate", r, "not a version", _claim_doc(r)) for r in ("owner", "no-candidate", "no-digit")]
+    out += [("generation", r, "not a generation" if r == "no-generation" else "generation", doc)
+            for r, doc in _generation.RULES]
     return out
 
 
@@ -839,9 +845,11 @@ def detect(model_id: str) -> Detection:
     owner, sep, name = mid.rpartition("/")
     base = len(owner) + len(sep)
     found, rejected = _scan(name)
+    gen = _generation.generation(name)
+    gen_json = None if gen is None else {**gen.to_json(), "position": [base + gen.position[0], base + gen.position[1]]}
     if found:
         return Detection(mid, True, [f[0] for f in found], [(base + f[1], base + f[2]) for f in found],
-                         found[0][3], list(rejected))
+                         found[0][3], list(rejected), gen_json)
     if rejected:
         # the candidate the study's regex would have taken explains best why this is not a version
         reason = next((r for t, r in rejected if _STUDY_RE.search(t)), rejected[0][1])
@@ -851,7 +859,7 @@ def detect(model_id: str) -> Detection:
         reason = "no-candidate"
     else:
         reason = "no-digit"
-    return Detection(mid, False, [], [], reason, list(rejected))
+    return Detection(mid, False, [], [], reason, list(rejected), gen_json)
 
 
 # Every name the rules can find a version in matches this (a superset, checked by the tests on the 2024 lists): a `v`
@@ -918,6 +926,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.explain:
             obj["positions"] = [list(p) for p in d.positions]
             obj["rejected"] = [list(r) for r in d.rejected]
+            obj["generation"] = d.generation  # beside the version: the family's release number, or null
         if args.regex:
             obj["study_regex"] = bool(_STUDY_RE.search(d.id))
         out.write(json.dumps(obj, ensure_ascii=False) + "\n")

@@ -53,11 +53,21 @@ def label_csvs(out: Path, tables: Iterable[Path]) -> None:
             label_table(df).to_csv(path, index=False)
 
 
+def real_data(fn: Callable) -> Callable:
+    """Marks a figure function that draws only the real data of `../shared` (never the input): its figure is never
+    labelled synthetic, whatever the input's origin."""
+    fn.real_data = True
+    return fn
+
+
 def labelled_job(job: tuple[Callable, tuple]) -> tuple[Callable, tuple]:
-    """A figure job `(function, args)` whose figure's title starts with FIGURE."""
+    """A figure job `(function, args)` whose figure's title starts with FIGURE (a real-data figure is left as it
+    is)."""
     from analysis import figures
 
     fn, args = job
+    if getattr(fn, "real_data", False):
+        return job
     return figures.with_title_prefix, (FIGURE, fn, *args)
 
 

@@ -275,6 +275,7 @@ class NameReading:
     lineages: pd.DataFrame
     weights: pd.DataFrame | None  # weights_vs_names, None when Ajibode et al.'s data cannot be read
     weights_error: str = ""
+    real: Any = None  # analysis.real_data.RealReading: the sections on real data (input-independent)
 
 
 def read_names(models: pd.DataFrame) -> NameReading:
@@ -289,7 +290,9 @@ def read_names(models: pd.DataFrame) -> NameReading:
         wvn, error = weights.weights_vs_names(weights.changed_repositories()), ""
     except (OSError, ValueError, KeyError) as exc:  # the shared data is optional for the rest
         wvn, error = None, str(exc)
-    return NameReading(versions["versioned"].to_numpy(dtype=bool), flags, lineages, wvn, error)
+    from analysis import real_data
+
+    return NameReading(versions["versioned"].to_numpy(dtype=bool), flags, lineages, wvn, error, real_data.read())
 
 
 def names_section(models: pd.DataFrame, tasks: list[str], cfg: Any, reading: NameReading):

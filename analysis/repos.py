@@ -546,13 +546,15 @@ def start(cfg: Any, models: pd.DataFrame) -> Started:
 def study_sections(models: pd.DataFrame, tasks: list[str], cfg: Any, progress: Any, started: Started):
     """The hook before the study's figures: the names-only section (every input) and, with --repos, the
     repositories'. Returns (sections, summary dict, figure jobs `(function, args)` for the study's figure pool)."""
-    from analysis import predecessors
+    from analysis import predecessors, real_data
 
     wait = " (waiting for its process)" if started.names.forked else ""
     with progress.step(f"versions and predecessors in names{wait}"):
         reading = started.names.result()
         section, summary, jobs = predecessors.names_section(models, tasks, cfg, reading)
-    sections = [section]
+        real, summary["real"], real_jobs = real_data.sections(cfg, reading.real)  # real data, beside the input
+    sections = [section, *real]
+    jobs = jobs + real_jobs
     if started.prepared is not None:
         repo_section, summary["repos"], more = repos_section(started.prepared, reading.versioned, cfg, progress)
         sections.append(repo_section)

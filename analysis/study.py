@@ -19,7 +19,7 @@ from typing import Any
 
 import pandas as pd
 
-from analysis import compare, figures, labels, markdown, pareto, report, tokens, version_share
+from analysis import compare, conclusion, figures, labels, markdown, pareto, report, tokens, version_share
 from analysis import repos as repos_analysis
 from analysis.groups import group_counts, groups_table, pairwise_group_counts
 from analysis.load import DEFAULT_ORGS, InputError, LoadResult, check_inputs, load
@@ -426,8 +426,9 @@ def _summary(cfg: StudyConfig, loaded: LoadResult, e1: pd.DataFrame, e2: pd.Data
     }
 
 
-#: Sections that describe the run rather than compute from its data: never labelled synthetic.
-_UNLABELLED = ("input", "notes")
+#: Sections that describe the run rather than compute from its data, or that read only the real data of
+#: ../shared (Ajibode et al.'s population, real weight histories): never labelled synthetic.
+_UNLABELLED = ("input", "notes", "ajibode", "weights_real")
 
 
 def _label_synthetic(cfg: StudyConfig, sections: list[Section]) -> list[Section]:
@@ -494,6 +495,7 @@ def _run_experiments(cfg: StudyConfig, progress: Progress, loaded: LoadResult, c
                                                                else "")
         with progress.step(step):
             sections.append(comparison.result())
+    sections.append(conclusion.section(cfg.out, summary))  # from the tables written above
     summary["sections"] = [s.key for s in sections]
     with progress.step("report"):
         summary["timings_s"] = {k: round(v, 2) for k, v in progress.timings.items()}

@@ -15,6 +15,7 @@ Each token gets exactly one element, by the first rule that applies (explainable
   T  tasks: ner, qa, sentiment, summarization, chat ...      D  datasets (curated + the Hub's `dataset:` tags)
   A  architectures/families (curated + transformers model types + timm families), or the name's first token
   O  everything else
+and, over the whole name rather than a token, G: a family's generation (`Qwen3`, `Llama-2`; `analysis.generation`).
 """
 from __future__ import annotations
 
@@ -41,6 +42,11 @@ ELEMENTS = {
     "P": "parameter count", "O": "other", "Q": "quantisation",
 }
 LABEL_CODES = [c for c in ELEMENTS if c != "Q"]
+#: G: the family's release number (`analysis.generation`), read over whole names rather than per token (it sits
+#: inside a token, `Qwen3`, or across two, `Llama-2`), so a name can hold both G and the A of its family.
+GENERATION = {"G": "generation"}
+#: The elements the tables report: Jiang et al.'s, Q, and G.
+ALL_ELEMENTS = {**ELEMENTS, **GENERATION}
 
 _TOKEN = re.compile(r"[A-Za-z0-9]+(?:\.\d+[A-Za-z0-9]*)*")
 _CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+(?:\.\d+)?[A-Za-z]*")
@@ -201,8 +207,12 @@ def _tokens_of(name: str, vspans: tuple[tuple[int, int], ...]) -> tuple[tuple[st
 
 
 def elements(model_id: str) -> set[str]:
-    """The set of elements a name holds."""
-    return {el for _, el, _, _ in _name_tokens(str(model_id).strip().rpartition("/")[2])}
+    """The set of elements a name holds (`G` when it carries a family's generation)."""
+    from analysis.generation import generation
+
+    name = str(model_id).strip().rpartition("/")[2]
+    found = {el for _, el, _, _ in _name_tokens(name)}
+    return found | {"G"} if generation(name.strip()) is not None else found
 
 
 _BIT = {c: 1 << k for k, c in enumerate(ELEMENTS)}
@@ -380,7 +390,15 @@ def elements_frame(ids: pd.Series, versioned: bool = False, parallel: bool | Non
     bits = np.zeros(len(names.names), dtype=np.int64)
     for c, part in zip(chunks, read_chunks(name_bits, names, chunks)):
         bits[c] = part
-    return bits_frame(bits[names.codes], ids.index, versioned)
+    return with_generation(bits_frame(bits[names.codes], ids.index, versioned), ids)
+
+
+def with_generation(frame: pd.DataFrame, ids: pd.Series) -> pd.DataFrame:
+    """The element frame with its `G` column: does the id's name carry a family's generation (vectorised)."""
+    from analysis.generation import has_generation
+
+    frame["G"] = has_generation(ids).to_numpy(dtype=bool)
+    return frame
 
 
 def evaluate(ids: pd.Series, labels: pd.Series) -> dict:

@@ -20,7 +20,8 @@ import pandas as pd
 
 from analysis import labels, snapshots, trend_figures
 from analysis.figures import with_title_prefix
-from analysis.intervals import with_wilson_pct
+from analysis.generation import has_generation
+from analysis.intervals import wilson, with_wilson_pct
 from analysis.load import InputError, input_provenance
 from analysis.progress import Progress
 from analysis.trend_report import write_report
@@ -55,8 +56,11 @@ PLACEHOLDER_MONTH, NO_MONTH = -1, -2
 
 #: Every share's 95% Wilson interval (of `models`, or `with_task` overall), after the columns of each table.
 CI_COLUMNS = ["regex_ci_low_pct", "regex_ci_high_pct", "detector_ci_low_pct", "detector_ci_high_pct"]
-OVERALL_COLUMNS = ["snapshot", "models", "with_task", "regex_pct", "detector_pct", "population", *CI_COLUMNS]
-BY_TASK_COLUMNS = ["snapshot", "task", "models", "regex_pct", "detector_pct", *CI_COLUMNS]
+#: generation_*: names carrying a family's generation (`analysis.generation`), its share and 95% Wilson interval
+GENERATION_COLUMNS = ["generation", "generation_pct", "generation_ci_low_pct", "generation_ci_high_pct"]
+OVERALL_COLUMNS = ["snapshot", "models", "with_task", "regex_pct", "detector_pct", "population", *CI_COLUMNS,
+                   *GENERATION_COLUMNS]
+BY_TASK_COLUMNS = ["snapshot", "task", "models", "regex_pct", "detector_pct", *CI_COLUMNS, *GENERATION_COLUMNS]
 #: `from`: the snapshots whose lines the month's models are (a month can pool populations: cohorts_by_snapshot
 #: keeps them apart).
 COHORT_COLUMNS = ["created_month", "models", "regex_pct", "detector_pct", *CI_COLUMNS, "from"]
@@ -90,6 +94,7 @@ def score(models: pd.DataFrame, created_ns: np.ndarray, detect: Detector) -> pd.
         "month": month_codes(created_ns),
         "regex": regex_has_version(ids).fillna(False).to_numpy(dtype=bool),
         "detector": detect(ids).to_numpy(dtype=bool),
+        "generation": has_generation(ids).to_numpy(dtype=bool),
     })
 
 
@@ -117,9 +122,12 @@ class NameVerdicts:
 
 def _shares(grouped: pd.core.groupby.DataFrameGroupBy) -> pd.DataFrame:
     """models, regex_pct, detector_pct per group (percentages as the study's e2 rounds them)."""
-    agg = grouped.agg(models=("regex", "size"), regex=("regex", "sum"), detector=("detector", "sum"))
+    agg = grouped.agg(models=("regex", "size"), regex=("regex", "sum"), detector=("detector", "sum"),
+                      generation=("generation", "sum"))
     agg["regex_pct"] = (100.0 * agg["regex"] / agg["models"]).round(4)
     agg["detector_pct"] = (100.0 * agg["detector"] / agg["models"]).round(4)
+    agg["generation_pct"] = (100.0 * agg["generation"] / agg["models"]).round(4)
+    agg = with_wilson_pct(agg, "generation", "models", "generation_")
     return _intervals(agg, "models").drop(columns=["regex", "detector"])
 
 
@@ -139,8 +147,11 @@ def overall_row(label: str, scored: pd.DataFrame, population: str) -> dict:
     counts = pd.DataFrame({"regex": [int(tasked["regex"].sum())], "detector": [int(tasked["detector"].sum())],
                            "n": [n]})
     cis = _intervals(counts, "n").iloc[0]
+    low, high = wilson(int(tasked["generation"].sum()), n)
     return {"snapshot": label, "models": len(scored), "with_task": n, "regex_pct": pct("regex"),
-            "detector_pct": pct("detector"), "population": population, **{c: cis[c] for c in CI_COLUMNS}}
+            "detector_pct": pct("detector"), "population": population, **{c: cis[c] for c in CI_COLUMNS},
+            "generation": int(tasked["generation"].sum()), "generation_pct": pct("generation"),
+            "generation_ci_low_pct": round(100.0 * float(low), 2), "generation_ci_high_pct": round(100.0 * float(high), 2)}
 
 
 def by_task(label: str, scored: pd.DataFrame) -> pd.DataFrame:
@@ -156,7 +167,7 @@ def fold_cohorts(pooled: pd.DataFrame | None, scored: pd.DataFrame, label: str =
     """Add one input's dated models to the pool of the inputs read before: one row per id, this input's line kept
     where both have it (its `snapshot` is `label`). Models without a creation time are left out (they neither
     count nor replace)."""
-    dated = scored.loc[scored["month"] != NO_MONTH, ["id", "task", "month", "regex", "detector"]]
+    dated = scored.loc[scored["month"] != NO_MONTH, ["id", "task", "month", "regex", "detector", "generation"]]
     if dated.empty:
         return pooled
     dated = dated.assign(task=dated["task"].astype(str).where(dated["task"].notna()), snapshot=label)

@@ -577,11 +577,15 @@ def test_cli_method_both_and_detector(small_study, tmp_path):
     both = run_cli("study", str(feed), "--out", str(tmp_path / "both"), "--no-figures", "-q")
     assert both.returncode == 0, both.stderr
     summary = json.loads((tmp_path / "both" / "summary.json").read_text())
-    assert summary["sections"][-1] == "compare" and summary["experiments_use"] == "study regex"
+    assert summary["sections"][-2:] == ["compare", "conclusion"] and summary["experiments_use"] == "study regex"
+    assert {"ajibode", "weights_real"} <= set(summary["sections"])  # the real-data sections, on every input
+    report = (tmp_path / "both" / "report.md").read_text(encoding="utf-8")
+    conclusion = report[report.index(". Conclusion"):]
+    assert "Experiment 1: how many model names carry a version?" in conclusion and "(n = " in conclusion
     det = run_cli("study", str(feed), "--out", str(tmp_path / "det"), "--no-figures", "-q", "--method", "detector")
     assert det.returncode == 0, det.stderr
     summary = json.loads((tmp_path / "det" / "summary.json").read_text())
-    assert summary["experiments_use"] == "version detector" and summary["sections"][-1] == "compare"
+    assert summary["experiments_use"] == "version detector" and summary["sections"][-2:] == ["compare", "conclusion"]
     assert (tmp_path / "det" / "tables" / "compare_share_by_task.csv").exists()
     # the detector does not take "-v0"/"-v1" of these names for anything else than what they are
     assert 0 <= summary["e1"]["matching"] <= summary["e1"]["models"] == 82

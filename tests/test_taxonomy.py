@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import taxonomy
+from analysis import generation, taxonomy
 from analysis.vocab import LABELS_PATH, data_dir
 
 
@@ -42,8 +42,9 @@ def test_elements_frame():
     ids = pd.Series(["TheBloke/Llama-2-13B-chat-GPTQ", "bert-base-uncased"], index=[5, 9])
     f = taxonomy.elements_frame(ids)
     assert f.index.tolist() == [5, 9]
-    assert list(f.columns) == list(taxonomy.ELEMENTS)
+    assert list(f.columns) == list(taxonomy.ELEMENTS) + ["G"]
     assert f.loc[5, "V"] and f.loc[5, "Q"] and not f.loc[9, "V"] and f.loc[9, "S"]
+    assert f.loc[5, "G"] and not f.loc[9, "G"]  # Llama 2 is a generation; BERT numbers no release
 
 
 @pytest.mark.skipif(not (data_dir() / LABELS_PATH).exists(), reason="needs ../shared/data naming labels")
@@ -79,11 +80,12 @@ def test_elements_frame_is_the_per_name_reference(parallel, real_2024):
     ids = sample_ids(real_2024.ids)
     f = taxonomy.elements_frame(ids, versioned=True, parallel=parallel)
     assert f.index.equals(ids.index)
-    assert list(f.columns) == list(taxonomy.ELEMENTS) + ["versioned"]
+    assert list(f.columns) == list(taxonomy.ELEMENTS) + ["versioned", "G"]
     for i, mid in ids.items():
         want = taxonomy.elements("" if mid is None else mid)
-        got = {c for c in taxonomy.ELEMENTS if f.at[i, c]}
+        got = {c for c in taxonomy.ALL_ELEMENTS if f.at[i, c]}
         assert got == want, mid
+    assert f["G"].sum() > 100  # Llama-2, gpt2, wav2vec2 ...: the vectorised generation agrees with the per-name one
     assert f["V"].sum() > 100 and f["Q"].sum() > 10  # the sample holds versions for the pre-filter to keep
 
 
@@ -123,6 +125,8 @@ def test_elements_frame_is_tokens_of_on_every_real_name(real_names, real_2024):
     got = sum(f[c].to_numpy().astype("int64") << k for k, c in enumerate(taxonomy.ELEMENTS))
     bad = [(n, taxonomy.elements(n)) for n in pd.Series(names)[got != ref].head(5)]
     assert not bad, bad
+    per_name = np.array([generation.generation(n.strip()) is not None for n in names])
+    assert f["G"].to_numpy().tolist() == per_name.tolist()  # RE2 over the column = `re` name by name
     assert len(names) > 185_000 / real_2024.every
 
 
@@ -160,7 +164,7 @@ def test_plain_path_edge_names():
              "1.2.3.4.5.6", "a..1", "Bert-de", "de-bert", "my-en-model", "ÄÖ-bert-1.5x.2"]
     f = taxonomy.elements_frame(pd.Series(names), versioned=True, parallel=False)
     for i, n in enumerate(names):
-        assert {c for c in taxonomy.ELEMENTS if f.at[i, c]} == taxonomy.elements(n), n
+        assert {c for c in taxonomy.ALL_ELEMENTS if f.at[i, c]} == taxonomy.elements(n), n
     plain = [n for n in names if not re.search(taxonomy.PER_NAME_REGEX, n)]
     assert len(plain) == len(names) - 3  # `model.v1.0b`, `a.b.c` (timm tags) and the mark
     assert taxonomy._plain_bits(plain).tolist() == [taxonomy._bits(taxonomy._tokens_of(n, ())) for n in plain]

@@ -122,13 +122,20 @@ PUBLISHED = ("Castaño et al.", "Ajibode et al. (EMSE 2025, 52,227", "paper (Feb
              "Ajibode et al. report that 40.87% of weight-file")
 
 
+#: The tables of the sections that read only ../shared's real data (Ajibode et al.'s population, weight histories).
+REAL_TABLES = ("ajibode_predecessors.csv", "weight_changes_real.csv", "weight_intervals_real.csv")
+
+
 def test_replay_hub_models_every_section_says_synthetic_and_compares_nothing(capsys, tmp_path):
     out = _synthetic_run(capsys, tmp_path, REPLAY, REPLAY)
     summary = json.loads((out / "summary.json").read_text())
     assert summary["synthetic"] is True and summary["input"]["inputs"][0]["origin"]["kind"] == "replay-hub"
     md = (out / "report.md").read_text()
     headings = [line for line in md.splitlines() if line.startswith("## ")]
-    data = [h for h in headings if "Input and provenance" not in h and "Method notes" not in h]
+    # the sections that read only ../shared's real data (not the input) say so, and are not called synthetic
+    real = [h for h in headings if h.endswith("(real data)")]
+    assert len(real) == 2 and not any(labels.HEADING in h for h in real), headings
+    data = [h for h in headings if "Input and provenance" not in h and "Method notes" not in h and h not in real]
     assert data and all(h.endswith(f"({labels.HEADING})") for h in data), headings
     assert "## " in md and "Versioning in the repositories (synthetic: replay-hub data)" in md
     for published in PUBLISHED:
@@ -138,7 +145,9 @@ def test_replay_hub_models_every_section_says_synthetic_and_compares_nothing(cap
         if not csv.read_text().strip():
             continue  # an empty table (no group in a scope): no number in it
         df = pd.read_csv(csv, keep_default_na=False)
-        if len(df):
+        if csv.name in REAL_TABLES:  # ../shared's real data, whatever the input
+            assert "data" not in df.columns, csv.name
+        elif len(df):
             assert (df["data"] == labels.DATA).all(), csv.name
 
 
@@ -303,7 +312,8 @@ def test_cohorts_one_line_per_population_and_gaps_not_bridged(drawn, tmp_path):
         rows = [(f"{m}/{i}", m) for m in months for i in range(n)]
         ns = pd.to_datetime([m + "-15" for _, m in rows], utc=True).as_unit("ns").asi8
         return pd.DataFrame({"id": [r[0] for r in rows], "task": "t", "month": trend.month_codes(ns),
-                             "regex": [i % hit_every == 0 for i in range(len(rows))], "detector": False})
+                             "regex": [i % hit_every == 0 for i in range(len(rows))], "detector": False,
+                             "generation": False})
 
     pooled = trend.fold_cohorts(None, scored(["2021-01", "2021-02", "2021-04"], 40, 4), "2022-10")
     pooled = trend.fold_cohorts(pooled, scored(["2025-01", "2025-02"], 40, 2) , "2026-08")
@@ -402,3 +412,11 @@ def test_trend_of_a_replay_hub_feed_says_synthetic_in_headings_and_tables(tmp_pa
     assert labels.NOTE in md and "| replay-hub |" in md
     plain = trend.compute([("real", real)])
     assert not trend.synthetic(plain) and labels.HEADING not in trend_report.markdown(plain, [], "")
+
+
+def test_a_real_data_figure_is_never_titled_synthetic():
+    from analysis import weight_history
+
+    job = (weight_history.figure, ("changes", "path"))
+    assert labels.labelled_job(job) == job  # ../shared's real weight histories, whatever the input
+    assert labels.labelled_job((print, ("x",)))[1][0] == labels.FIGURE
