@@ -12,6 +12,7 @@ import re
 import threading
 import time
 from collections import Counter
+from functools import partial
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -21,7 +22,7 @@ import orjson
 from .cache import PageCache
 from .faults import Fault, FaultCounters, Faults
 from .ratelimit import RateLimits
-from .render_api import API_SORTS, EXPAND_KEYS, MAX_LIMIT, SORT_ALIASES, render_api, tags_by_type_payload
+from .render_api import API_SORTS, EXPAND_KEYS, MAX_LIMIT, SORT_ALIASES, model_info, render_api, tags_by_type_payload
 from .render_html import HTML_SORTS, PAGE_SIZE_HTML, PageRenderer
 from .render_js import js_page
 from .reply import ERROR_PAGE, HTML, BadRequest, Reply, json_error
@@ -289,7 +290,7 @@ class HubCore:
             return Reply(200, _HOME_PAGE, HTML)
         if path == "/api/whoami-v2":
             return json_error(401, "Invalid credentials in Authorization header")
-        found = self.repos.answer(path, params, self.base_url)
+        found = self.repos.answer(path, params, self.base_url, partial(model_info, self.u, self.repos))
         if found is not None:
             return Reply(found[0], found[1], headers=found[2])
         m = re.fullmatch(r"/api/models/(.+)", path)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import orjson
 
-from .repos import histories_of
+from .repos import RepoHistories, histories_of
 from .synthetic import LICENSES, iso, isos, oids
 from .views import TrendingView, View
 
@@ -130,3 +130,19 @@ def tags_by_type_payload(u: Universe) -> dict:
     lics = [{"id": x, "label": x.split(":", 1)[1], "type": "license"} for x in LICENSES if x]
     return {"pipeline_tag": pts, "library": libs, "license": lics, "language": [],
             "dataset": [], "region": [{"id": "region:us", "label": "🇺🇸 Region: US", "type": "region"}], "other": []}
+
+
+def model_info(u: Universe, repos: RepoHistories, b: int, params: dict[str, list[str]]
+               ) -> tuple[int, bytes, list[tuple[str, str]]]:
+    """GET /api/models/{id}: the listing's item with every key (and the card of `repos`), or only `expand`'s
+    keys."""
+    expand = params.get("expand", []) + params.get("expand[]", [])
+    bad = [e for e in expand if e not in EXPAND_KEYS]
+    if bad:
+        return 400, orjson.dumps({"error": f"Invalid expand value: {bad[0]!r}"}), []
+    body = render_api(u, np.asarray([b]), u.view(), expand or None, not expand, False)[1:-1]
+    if not expand:  # model info carries the card, unlike a listing item without expand
+        item = orjson.loads(body)
+        item["cardData"] = repos.card_data(b)
+        body = orjson.dumps(item)
+    return 200, body, []

@@ -27,6 +27,7 @@ import hashlib
 import re
 import threading
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote, unquote
 
@@ -220,9 +221,12 @@ class RepoHistories:
                re.compile(r"/api/models/(?P<id>.+?)/(?P<kind>commits)/(?P<rev>[^/]+)"),
                re.compile(r"/api/models/(?P<id>[^/]+(?:/[^/]+)?)(?P<kind>)"))
 
-    def answer(self, path: str, params: dict[str, list[str]],
-               base_url: str) -> tuple[int, bytes, list[tuple[str, str]]] | None:
-        """(status, body, headers) for a repository route; None for any other path."""
+    def answer(self, path: str, params: dict[str, list[str]], base_url: str,
+               model_info: Callable[[int, dict[str, list[str]]], tuple[int, bytes, list[tuple[str, str]]]],
+               ) -> tuple[int, bytes, list[tuple[str, str]]] | None:
+        """(status, body, headers) for a repository route; None for any other path. `model_info(base index,
+        params)` answers GET /api/models/{id} (hubreplay.render_api.model_info: the listing's renderer, which
+        itself reads the cards kept here)."""
         m = next((m for m in (r.fullmatch(path) for r in self._ROUTES) if m), None)
         if not m:
             return None
@@ -237,22 +241,7 @@ class RepoHistories:
             if unquote(m.group("rev")) not in ("main", "refs/heads/main", summary["sha"]):
                 return 404, orjson.dumps({"error": "Invalid rev id"}), [("X-Error-Code", "RevisionNotFound")]
             return self.commits_page(model_id, summary, params, base_url)
-        return self.model_info(self.base_index(model_id), params)
-
-    def model_info(self, b: int, params: dict[str, list[str]]) -> tuple[int, bytes, list[tuple[str, str]]]:
-        """GET /api/models/{id}: the listing's item with every key (and the card), or only `expand`'s keys."""
-        from .render_api import EXPAND_KEYS, render_api
-
-        expand = params.get("expand", []) + params.get("expand[]", [])
-        bad = [e for e in expand if e not in EXPAND_KEYS]
-        if bad:
-            return 400, orjson.dumps({"error": f"Invalid expand value: {bad[0]!r}"}), []
-        body = render_api(self.u, np.asarray([b]), self.u.view(), expand or None, not expand, False)[1:-1]
-        if not expand:  # model info carries the card, unlike a listing item without expand
-            item = orjson.loads(body)
-            item["cardData"] = self.card_data(b)
-            body = orjson.dumps(item)
-        return 200, body, []
+        return model_info(self.base_index(model_id), params)
 
     def refs_body(self, s: dict[str, Any]) -> dict[str, Any]:
         def ref(kind: str, name: str) -> dict[str, str]:
