@@ -19,7 +19,7 @@ from typing import Any
 
 import pandas as pd
 
-from analysis import compare, conclusion, figures, labels, markdown, pareto, report, tokens, version_share
+from analysis import compare, conclusion, detector, figures, labels, markdown, pareto, report, tokens, version_share
 from analysis import repos as repos_analysis
 from analysis.groups import group_counts, groups_table, pairwise_group_counts
 from analysis.load import DEFAULT_ORGS, InputError, LoadResult, check_inputs, load
@@ -113,24 +113,6 @@ def _git_commit() -> str | None:
 # Sections
 
 
-def describe_origin(origin: dict[str, Any]) -> str:
-    """Where an input came from, as a reader must see it: the replay hub's data are synthetic, a server on this
-    machine is not the Hub, a feed no record names is not recorded."""
-    kind, endpoint = origin.get("kind"), origin.get("endpoint")
-    at = f" at {endpoint}" if endpoint else ""
-    if kind == "replay-hub":
-        return f"**synthetic** (the replay hub{at}, not the Hugging Face Hub)"
-    if kind == "hub":
-        return f"the Hugging Face Hub ({endpoint})"
-    if kind == "loopback":
-        return f"a server on this machine{at}, not the Hub (unknown data)"
-    if kind == "other":
-        return f"{endpoint} (not the Hugging Face Hub)"
-    if kind == "published":
-        return "the published data (the study's lists or a snapshot of the Hub)"
-    return "not recorded (no crawl record beside the feed names it)"
-
-
 def provenance_table(inputs: list[dict[str, Any]]) -> pd.DataFrame:
     """One row per input: file, kind, lines, its crawl record, the crawl's dates, endpoint, origin, complete."""
     def dates(s: dict[str, Any]) -> str:
@@ -149,7 +131,8 @@ def provenance_table(inputs: list[dict[str, Any]]) -> pd.DataFrame:
 
 def _crawled_from(inputs: list[dict[str, Any]]) -> str:
     """The provenance line on every input's origin."""
-    return "- **origin**: " + "; ".join(f"`{Path(s['path']).name}`: {describe_origin(s['origin'])}" for s in inputs)
+    return "- **origin**: " + "; ".join(f"`{Path(s['path']).name}`: {labels.describe_origin(s['origin'])}"
+                                        for s in inputs)
 
 
 def _provenance_section(loaded: LoadResult, cfg: StudyConfig) -> Section:
@@ -318,6 +301,15 @@ def _scopes_2b_2c(scopes: dict[str, pd.Series], cfg: StudyConfig, tokens_file: s
     return res
 
 
+def version_reader(method: str) -> version_share.Detector:
+    """How experiments 1 and 2a find versions: `study` -> the study's regex; `detector` -> the version detector."""
+    if method == "study":
+        return version_share.regex_has_version
+    if method == "detector":
+        return detector.has_version
+    raise ValueError(f"unknown method {method!r}")
+
+
 def _version_share_sections(models: pd.DataFrame, cfg: StudyConfig, has_version: version_share.Detector,
                             method_label: str) -> tuple[pd.DataFrame, pd.DataFrame, list[Section]]:
     """Experiments 1 and 2a: their tables and sections."""
@@ -457,7 +449,7 @@ def _run_experiments(cfg: StudyConfig, progress: Progress, loaded: LoadResult, c
     versioning = repos_analysis.start(cfg, models)  # a bad --repos stops the run here; names read alongside
     sections: list[Section] = [_provenance_section(loaded, cfg)]
     with progress.step("experiments 1 and 2a (version share)"):
-        e1, e2, shares = _version_share_sections(models, cfg, version_share.detector_for(exp_method), method_label)
+        e1, e2, shares = _version_share_sections(models, cfg, version_reader(exp_method), method_label)
     sections += shares
     with progress.step("Pareto selection"):
         par, pareto_section = _pareto_section(e2, cfg)

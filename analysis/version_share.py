@@ -22,17 +22,6 @@ def regex_has_version(ids: pd.Series) -> pd.Series:
     return ids.astype("string").str.contains(VERSION_REGEX, regex=True).fillna(False).astype(bool)
 
 
-def detector_for(method: str) -> Detector:
-    """`study` -> the regex; `detector` -> `analysis.detector.has_version`."""
-    if method == "study":
-        return regex_has_version
-    if method == "detector":
-        from analysis.detector import has_version  # imported here: the detector imports this module's regex
-
-        return has_version
-    raise ValueError(f"unknown method {method!r}")
-
-
 def task_models(models: pd.DataFrame) -> pd.DataFrame:
     """The models of experiment 1's scope: those listed under a task (company-only lists excluded)."""
     return models[models["task"].notna()]
