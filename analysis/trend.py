@@ -24,29 +24,9 @@ from analysis.generation import has_generation
 from analysis.intervals import wilson, with_wilson_pct
 from analysis.load import InputError, input_provenance
 from analysis.progress import Progress
+from analysis.tasks import TASK_RENAMES, TODAY_TASKS, largest_tasks  # noqa: F401 - part of the trend's API
 from analysis.trend_report import write_report
 from analysis.version_share import regex_has_version
-
-#: Tasks the Hub retired since a snapshot was taken -> the task the same models carry today (huggingface.js
-#: `pipelines.ts`, copies in ../shared/data/pipeline-tags/: none of the keys is in today's list, every value is).
-TASK_RENAMES: dict[str, str] = {
-    "conversational": "text-generation",  # removed in Feb 2024; chat models are text-generation
-    "text2text-generation": "text-generation",  # removed in 2025, merged into text-generation
-    "structured-data-classification": "tabular-classification",  # 2021 name of tabular-classification
-}
-
-#: Today's task names (huggingface.js `pipelines.ts`, late 2025: ../shared/data/pipeline-tags/pipeline_tags_head_*.json).
-TODAY_TASKS: frozenset[str] = frozenset("""
-any-to-any audio-classification audio-text-to-text audio-to-audio automatic-speech-recognition depth-estimation
-document-question-answering feature-extraction fill-mask graph-ml image-classification image-feature-extraction
-image-segmentation image-text-to-image image-text-to-text image-text-to-video image-to-3d image-to-image image-to-text
-image-to-video keypoint-detection mask-generation multiple-choice object-detection other question-answering
-reinforcement-learning robotics sentence-similarity summarization table-question-answering table-to-text
-tabular-classification tabular-regression tabular-to-text text-classification text-generation text-ranking
-text-retrieval text-to-3d text-to-audio text-to-image text-to-speech text-to-video time-series-forecasting
-token-classification translation unconditional-image-generation video-classification video-text-to-text
-video-to-video visual-document-retrieval visual-question-answering voice-activity-detection zero-shot-classification
-zero-shot-image-classification zero-shot-object-detection""".split())
 
 #: Repositories created before March 2022 all carry this creation time on the Hub (seconds vary: :04, :05).
 PLACEHOLDER = pd.Timestamp("2022-03-02T23:29:00Z")
@@ -232,12 +212,6 @@ def cohorts_by_task(pooled: pd.DataFrame | None, top: int = 6) -> pd.DataFrame:
     return agg[COHORT_TASK_COLUMNS]
 
 
-def largest_tasks(by_task_table: pd.DataFrame, top: int = 6) -> list[str]:
-    """The tasks with the most models over every snapshot, largest first."""
-    totals = by_task_table.groupby("task")["models"].sum()
-    return sorted(totals.index, key=lambda t: (-totals[t], t))[:top]
-
-
 # ----------------------------------------------------------------------------------------------------------------
 # Running: one input at a time, tables and figures into a temporary folder moved into place at the end
 
@@ -268,6 +242,11 @@ class TrendResult:
     inputs: list[dict[str, Any]] = field(default_factory=list)
     not_today: dict[str, int] = field(default_factory=dict)  # tasks not in today's list, not renamed: models
     cohorts_by_snapshot: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=COHORT_SNAPSHOT_COLUMNS))
+
+    @property
+    def synthetic(self) -> bool:
+        """Whether an input is replay-hub data: then every table, figure and heading of the trend says so."""
+        return any(i.get("origin", {}).get("synthetic") for i in self.inputs)
 
 
 def compute(inputs: list[tuple[str, Path]], detect: Detector | None = None,
@@ -308,11 +287,6 @@ def _input_info(snap: snapshots.Snapshot, scored: pd.DataFrame) -> dict[str, Any
             "origin": input_provenance(Path(snap.path), "lists" if Path(snap.path).is_dir() else "feed")["origin"]}
 
 
-def synthetic(result: TrendResult) -> bool:
-    """Whether an input is replay-hub data: then every table, figure and heading of the trend says so."""
-    return any(i.get("origin", {}).get("synthetic") for i in result.inputs)
-
-
 def write_tables(result: TrendResult, out: Path) -> list[Path]:
     """tables/trend_overall.csv, trend_by_task.csv, cohorts.csv, cohorts_by_task.csv under `out`."""
     (out / "tables").mkdir(parents=True, exist_ok=True)
@@ -321,7 +295,7 @@ def write_tables(result: TrendResult, out: Path) -> list[Path]:
     paths = []
     for name, df in names.items():
         paths.append(Path("tables") / f"{name}.csv")
-        (labels.label_table(df) if synthetic(result) else df).to_csv(out / paths[-1], index=False)
+        (labels.label_table(df) if result.synthetic else df).to_csv(out / paths[-1], index=False)
     return paths
 
 
@@ -343,7 +317,7 @@ def run_trend(inputs: list[tuple[str, Path]], out: Path, make_figures: bool = Tr
         figs = []
         if make_figures:
             with progress.step("figures"):
-                prefix = labels.FIGURE if synthetic(result) else ""
+                prefix = labels.FIGURE if result.synthetic else ""
                 figs = with_title_prefix(prefix, trend_figures.draw_all, result, tmp / "figures")
         with progress.step("report"):
             write_report(result, tmp, [f.relative_to(tmp) for f in figs], command)

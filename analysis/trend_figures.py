@@ -19,6 +19,7 @@ import pandas as pd  # noqa: E402
 
 from analysis.figures import mark_title  # noqa: E402
 from analysis.intervals import MIN_N  # noqa: E402
+from analysis.tasks import largest_tasks  # noqa: E402
 
 if TYPE_CHECKING:  # pragma: no cover
     from analysis.trend import TrendResult
@@ -155,7 +156,6 @@ def task_shares(by_task: pd.DataFrame, tasks: list[str], order: list[str], path:
 
 def draw_all(result: TrendResult, fig_dir: Path) -> list[Path]:
     """Every trend figure under `fig_dir`; a figure with nothing to show is left out."""
-    from analysis.trend import largest_tasks  # noqa: PLC0415 - analysis.trend imports this module
 
     short = {i["snapshot"]: i["short"] for i in result.inputs}
     paths = [snapshot_shares(result.overall, short, fig_dir / "trend_overall.png")]

@@ -16,6 +16,7 @@ import pandas as pd
 from analysis.intervals import MIN_N as MIN_MONTH_MODELS
 from analysis.markdown import table as markdown_table
 from analysis.report import STYLE, html_page, markdown_to_html
+from analysis.tasks import TASK_RENAMES, largest_tasks
 
 if TYPE_CHECKING:  # pragma: no cover
     from analysis.trend import TrendResult
@@ -103,7 +104,6 @@ def _cohort_task_md(result: TrendResult) -> str:
 def markdown(result: TrendResult, figures: list[Path], command: str) -> str:
     """The whole report in Markdown."""
     from analysis.labels import HEADING, NOTE  # noqa: PLC0415
-    from analysis.trend import TASK_RENAMES, largest_tasks, synthetic  # noqa: PLC0415 - analysis.trend imports this
 
     fig = {p.stem: p for p in figures}
 
@@ -142,7 +142,7 @@ def markdown(result: TrendResult, figures: list[Path], command: str) -> str:
         "its 95% Wilson interval (`*_ci_low_pct`, `*_ci_high_pct`). Method: "
         "`docs/trend.md`.",
     ]
-    if synthetic(result):  # every heading and the first words say so; the inputs' table names the origin
+    if result.synthetic:  # every heading and the first words say so; the inputs' table names the origin
         parts = [f"{p} ({HEADING})" if p.startswith("#") else p for p in parts]
         parts.insert(1, f"> **{NOTE}**")
     return "\n\n".join(parts) + "\n"

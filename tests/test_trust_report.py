@@ -404,14 +404,14 @@ def test_trend_of_a_replay_hub_feed_says_synthetic_in_headings_and_tables(tmp_pa
     write_record(record_path(feed), record(feed, "http://127.0.0.1:8765", REPLAY))
     real = small_feed(tmp_path / "real.jsonl")
     result = trend.compute([("replayed", feed)])
-    assert result.inputs[0]["origin"]["kind"] == "replay-hub" and trend.synthetic(result)
+    assert result.inputs[0]["origin"]["kind"] == "replay-hub" and result.synthetic
     trend.write_tables(result, tmp_path)
     assert pd.read_csv(tmp_path / "tables/trend_overall.csv")["data"].eq(labels.DATA).all()
     md = trend_report.markdown(result, [], "")
     assert all(h.endswith(f"({labels.HEADING})") for h in md.splitlines() if h.startswith("#"))
     assert labels.NOTE in md and "| replay-hub |" in md
     plain = trend.compute([("real", real)])
-    assert not trend.synthetic(plain) and labels.HEADING not in trend_report.markdown(plain, [], "")
+    assert not plain.synthetic and labels.HEADING not in trend_report.markdown(plain, [], "")
 
 
 def test_a_real_data_figure_is_never_titled_synthetic():
