@@ -74,3 +74,21 @@ def labelled_job(job: tuple[Callable, tuple]) -> tuple[Callable, tuple]:
 def synthetic(*provenances: dict[str, Any] | None) -> bool:
     """Whether any of these inputs (each a provenance dict with `origin`) is replay-hub data."""
     return any(p and (p.get("origin") or {}).get("synthetic") for p in provenances)
+
+
+def describe_origin(origin: dict[str, Any]) -> str:
+    """Where an input came from, as a reader must see it: the replay hub's data are synthetic, a server on this
+    machine is not the Hub, a feed no record names is not recorded."""
+    kind, endpoint = origin.get("kind"), origin.get("endpoint")
+    at = f" at {endpoint}" if endpoint else ""
+    if kind == "replay-hub":
+        return f"**synthetic** (the replay hub{at}, not the Hugging Face Hub)"
+    if kind == "hub":
+        return f"the Hugging Face Hub ({endpoint})"
+    if kind == "loopback":
+        return f"a server on this machine{at}, not the Hub (unknown data)"
+    if kind == "other":
+        return f"{endpoint} (not the Hugging Face Hub)"
+    if kind == "published":
+        return "the published data (the study's lists or a snapshot of the Hub)"
+    return "not recorded (no crawl record beside the feed names it)"

@@ -290,9 +290,7 @@ def read_names(models: pd.DataFrame) -> NameReading:
         wvn, error = weights.weights_vs_names(weights.changed_repositories()), ""
     except (OSError, ValueError, KeyError) as exc:  # the shared data is optional for the rest
         wvn, error = None, str(exc)
-    from analysis import real_data
-
-    return NameReading(versions["versioned"].to_numpy(dtype=bool), flags, lineages, wvn, error, real_data.read())
+    return NameReading(versions["versioned"].to_numpy(dtype=bool), flags, lineages, wvn, error)
 
 
 def names_section(models: pd.DataFrame, tasks: list[str], cfg: Any, reading: NameReading):

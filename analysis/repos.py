@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import gzip
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -394,7 +394,7 @@ def _provenance_lines(prov: dict[str, Any]) -> list[str]:
     def where(d: dict) -> str:
         return f" (first lines: {', '.join(map(str, d['first']))})" if d["count"] else ""
 
-    from analysis.study import describe_origin  # noqa: PLC0415 - analysis.study imports this module
+    from analysis.labels import describe_origin
 
     absent = prov["absent_from_models"]
     record = f"`{Path(prov['record']).name}`" if prov.get("record") else "not recorded"
@@ -529,18 +529,25 @@ class Started:
     """The versioning sections once started: the repos feed read and joined, the names read on a forked process."""
 
     prepared: tuple[RepoFeed, pd.DataFrame] | None
-    names: Any  # analysis.parallel.Forked of predecessors.read_names
+    names: Any  # analysis.parallel.Forked of read_names_and_real
+
+
+def read_names_and_real(models: pd.DataFrame) -> Any:
+    """The names-only reading (`predecessors.read_names`) with the real data of ../shared beside it
+    (`real_data.read`, input-independent): both on the same forked process, alongside the study."""
+    from analysis import predecessors, real_data
+
+    return replace(predecessors.read_names(models), real=real_data.read())
 
 
 def start(cfg: Any, models: pd.DataFrame) -> Started:
     """The hook at the start of the study: a bad --repos stops the run here, before any output; the names-only
     reading (the detector over every distinct name) starts on a forked process, alongside the study (for enough
     names to be worth it, `analysis.parallel.worth_forking`)."""
-    from analysis import predecessors
     from analysis.parallel import Forked, worth_forking
 
     prepared = prepare(cfg, models)
-    return Started(prepared, Forked(predecessors.read_names, models, parallel=worth_forking(len(models))))
+    return Started(prepared, Forked(read_names_and_real, models, parallel=worth_forking(len(models))))
 
 
 def study_sections(models: pd.DataFrame, tasks: list[str], cfg: Any, progress: Any, started: Started):
