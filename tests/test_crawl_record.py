@@ -75,7 +75,8 @@ def test_what_answers_is_said_in_one_line(caplog, endpoint, said):
 
 def test_scrapy_splash_is_loaded_only_with_a_splash_url(monkeypatch):
     monkeypatch.delenv("SPLASH_URL", raising=False)
-    plain = _settings()
+    # hfcrawl.settings took SPLASH_URL from the environment when first imported (make test exports one)
+    plain = _settings(SPLASH_URL="")
     ModelsSpider.update_settings(plain)
     assert not any("scrapy_splash" in name for name in plain.getdict("DOWNLOADER_MIDDLEWARES"))
     assert "scrapy_splash" not in plain.get("DUPEFILTER_CLASS")

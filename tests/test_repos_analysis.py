@@ -78,10 +78,14 @@ def expected_repos_by_task(records: list[dict], task_of: dict[str, str | None]) 
     return out
 
 
-def assert_repos_by_task(out_dir: Path, expected: dict[str, dict]) -> None:
-    """repos_by_task.csv under `out_dir` holds exactly the expected rows (shares to the CSV's 4 decimals)."""
+def assert_repos_by_task(out_dir: Path, expected: dict[str, dict], synthetic: bool = False) -> None:
+    """repos_by_task.csv under `out_dir` holds exactly the expected rows (shares to the CSV's 4 decimals); from
+    replay-hub data, every row says so in a last `data` column."""
     table = pd.read_csv(out_dir / "tables" / "repos_by_task.csv").set_index("task")
-    assert list(table.columns) == R.BY_TASK_COLUMNS[1:] + R.CI_COLUMNS  # the study's columns, then n and intervals
+    columns = R.BY_TASK_COLUMNS[1:] + R.CI_COLUMNS  # the study's columns, then n and intervals
+    assert list(table.columns) == columns + (["data"] if synthetic else [])
+    if synthetic:
+        assert (table["data"] == "synthetic (replay hub)").all()
     assert set(table.index) == set(expected)
     assert table.index[0] == "all"
     for task, row in expected.items():
