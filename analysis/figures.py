@@ -97,9 +97,18 @@ def pie_version_share(e1: pd.DataFrame, path: Path, method_label: str) -> None:
 
 
 def _labelled_tasks(e2: pd.DataFrame) -> pd.DataFrame:
-    """The tasks a reader looks for: the largest ones, and those with the highest share (any size)."""
-    return pd.concat([e2.nlargest(LABELLED_LARGEST, "models"), e2.nlargest(LABELLED_HIGHEST, "share_pct")]) \
+    """The tasks a reader looks for: the largest ones, and those with the highest share (of MIN_N models or more:
+    the highest shares of a few models are noise)."""
+    sized = e2[e2["models"] >= MIN_N]
+    return pd.concat([e2.nlargest(LABELLED_LARGEST, "models"), sized.nlargest(LABELLED_HIGHEST, "share_pct")]) \
         .drop_duplicates("task")
+
+
+def _small_n_band(ax: plt.Axes, smallest: float) -> None:
+    """Shade the tasks of fewer than MIN_N models: their points are drawn faded, their shares say little."""
+    if smallest < MIN_N:
+        ax.axvspan(min(smallest, 1) * 0.7, MIN_N, color="0.93", zorder=0,
+                   label=f"under {MIN_N} models (faded): a share of so few is noise")
 
 
 def _share_of_task(r: pd.Series) -> str:
@@ -135,8 +144,13 @@ def scatter_share_by_task(e2: pd.DataFrame, path: Path, method_label: str) -> No
     fig, ax = plt.subplots(figsize=(8.4, 5.6))  # with the key beside it, within MAX_WIDTH_PX
     named = _labelled_tasks(e2).sort_values(["models", "task"], ascending=[False, True]) if n else e2
     rest = e2[~e2["task"].isin(named["task"])]
-    ax.scatter(rest["models"], rest["share_pct"], color="#9DB4D3", s=35, edgecolor="0.35", linewidth=0.4,
+    few = rest["models"] < MIN_N
+    ax.scatter(rest["models"][~few], rest["share_pct"][~few], color="#9DB4D3", s=35, edgecolor="0.35", linewidth=0.4,
                label="other tasks")
+    ax.scatter(rest["models"][few], rest["share_pct"][few], facecolors="none", s=35, edgecolor="0.6", linewidth=0.6,
+               alpha=0.6)
+    if n:
+        _small_n_band(ax, float(e2["models"].min()))
     ax.scatter(named["models"], named["share_pct"], color="#DD8452", s=45, edgecolor="black", linewidth=0.5,
                label=f"numbered: the {LABELLED_LARGEST} largest tasks and the {LABELLED_HIGHEST} highest shares")
     ax.set_xscale("log")
@@ -281,11 +295,13 @@ def groups_by_size_stacked(tables: dict[str, pd.DataFrame], path: Path, title: s
 # --- the version detector next to the study's regex (analysis/compare.py) ---------------------------------------------
 
 def _compare_named(by_task: pd.DataFrame) -> pd.DataFrame:
-    """The tasks a reader looks for: the largest, the largest differences and the highest shares."""
+    """The tasks a reader looks for: the largest, and of MIN_N models or more the largest differences and the
+    highest shares."""
     y = by_task[["regex_pct", "detector_pct"]].max(axis=1)
+    sized = by_task["models"] >= MIN_N
     picked = pd.concat([by_task.sort_values("models", ascending=False).head(6),
-                        by_task.reindex(by_task["diff_pct"].abs().sort_values(ascending=False).index).head(8),
-                        by_task.assign(y=y).sort_values("y", ascending=False).head(5)])
+                        by_task.reindex(by_task["diff_pct"].abs()[sized].sort_values(ascending=False).index).head(8),
+                        by_task.assign(y=y)[sized].sort_values("y", ascending=False).head(5)])
     named = picked.drop_duplicates("task").drop(columns="y", errors="ignore")
     return named.assign(y=y.loc[named.index]).sort_values(["models", "task"], ascending=[False, True])
 
@@ -300,11 +316,14 @@ def compare_share_by_task(by_task: pd.DataFrame, path: Path) -> None:
     fig, ax = plt.subplots(figsize=(8.4, 6))  # with the key beside it, within MAX_WIDTH_PX
     if len(by_task):
         x = by_task["models"]
-        for _, r in by_task.iterrows():
-            ax.plot([r["models"], r["models"]], [r["regex_pct"], r["detector_pct"]], color="0.8", lw=1, zorder=1)
-        ax.scatter(x, by_task["regex_pct"], marker="o", facecolors="none", edgecolors="tab:red",
-                   label="study regex", zorder=2)
-        ax.scatter(x, by_task["detector_pct"], marker="o", color="tab:blue", label="version detector", zorder=3)
+        ax.vlines(x, by_task["regex_pct"], by_task["detector_pct"], color="0.8", lw=1, zorder=1)
+        for few in (False, True):  # fewer than MIN_N models: drawn faded, in the shaded band
+            rows, alpha = by_task[(x < MIN_N) == few], 0.3 if few else 1.0
+            ax.scatter(rows["models"], rows["regex_pct"], marker="o", facecolors="none", edgecolors="tab:red",
+                       alpha=alpha, label=None if few else "study regex", zorder=2)
+            ax.scatter(rows["models"], rows["detector_pct"], marker="o", color="tab:blue", alpha=alpha,
+                       label=None if few else "version detector", zorder=3)
+        _small_n_band(ax, float(x.min()))
         ax.set_xscale("log")
         ax.xaxis.set_major_formatter(THOUSANDS)
         top = float(by_task[["regex_pct", "detector_pct"]].max().max())

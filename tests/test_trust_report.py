@@ -420,3 +420,28 @@ def test_a_real_data_figure_is_never_titled_synthetic():
     job = (weight_history.figure, ("changes", "path"))
     assert labels.labelled_job(job) == job  # ../shared's real weight histories, whatever the input
     assert labels.labelled_job((print, ("x",)))[1][0] == labels.FIGURE
+
+
+def test_task_scatters_fade_the_tasks_of_few_models_and_name_none_of_them(drawn, tmp_path):
+    """A 14-model task at 43% is drawn faded in a shaded band, and is not numbered among the highest shares."""
+    from analysis import figures
+    from analysis.intervals import MIN_N
+
+    sized = [f"t{i}" for i in range(10)]  # more than the figures number by size alone
+    by_task = pd.DataFrame({"task": ["big", *sized, "tiny"], "models": [34296, *range(1000, 100, -90), 14],
+                            "regex_pct": [68.8, *[10.0] * 10, 42.9], "detector_pct": [3.2, *[12.0] * 10, 42.9],
+                            "diff_pct": [-65.6, *[2.0] * 10, 0.0]})
+    figures.compare_share_by_task(by_task, tmp_path / "c.png")
+    ax = drawn[0].axes[0]
+    from matplotlib.collections import PathCollection
+
+    points = [c for c in ax.collections if isinstance(c, PathCollection) and len(c.get_offsets())]
+    faded = [c for c in points if c.get_alpha() == 0.3]
+    assert faded and all((c.get_offsets()[:, 0] < MIN_N).all() for c in faded)
+    assert all((c.get_offsets()[:, 0] >= MIN_N).all() for c in points if c not in faded)
+    key = next(t.get_text() for t in ax.texts if t.get_text().startswith("named tasks"))
+    assert "tiny" not in key and "big" in key
+    e2 = by_task.rename(columns={"regex_pct": "share_pct"})[["task", "models", "share_pct"]]
+    figures.scatter_share_by_task(e2, tmp_path / "e2.png", "study regex")
+    key = next(t.get_text() for t in drawn[1].axes[0].texts if t.get_text().startswith("named tasks"))
+    assert "tiny" not in key
