@@ -73,8 +73,8 @@ def mark_title(fig: plt.Figure, prefix: str | None = None) -> None:
     if sup is not None and sup.get_text():
         sup.set_text(f"{prefix}: {sup.get_text()}")
     elif fig.axes:
-        ax = fig.axes[0]
-        ax.set_title(f"{prefix}\n{ax.get_title()}" if ax.get_title() else prefix)
+        title = fig.axes[0].title  # its text only: set_title would reset the title's pad (a legend may sit there)
+        title.set_text(f"{prefix}\n{title.get_text()}" if title.get_text() else prefix)
 
 
 def _save(fig: plt.Figure, path: Path, tight: bool = True) -> None:

@@ -445,3 +445,18 @@ def test_task_scatters_fade_the_tasks_of_few_models_and_name_none_of_them(drawn,
     figures.scatter_share_by_task(e2, tmp_path / "e2.png", "study regex")
     key = next(t.get_text() for t in drawn[1].axes[0].texts if t.get_text().startswith("named tasks"))
     assert "tiny" not in key
+
+
+def test_the_synthetic_prefix_keeps_the_title_clear_of_a_legend_above_the_axes():
+    """repos_modes puts its legend between the axes and a padded title: the prefix must not pull the title down."""
+    import matplotlib.pyplot as plt
+
+    from analysis import figures
+
+    fig, ax = plt.subplots()
+    ax.set_title("How repositories are versioned", pad=28)
+    offset = ax.titleOffsetTrans.get_matrix().copy()
+    figures.mark_title(fig, labels.FIGURE)
+    assert ax.get_title() == f"{labels.FIGURE}\nHow repositories are versioned"
+    assert (ax.titleOffsetTrans.get_matrix() == offset).all()
+    plt.close(fig)
