@@ -16,12 +16,14 @@ from pathlib import Path
 import pandas as pd
 
 from analysis import detector
+from analysis.intervals import with_wilson_pct
 from analysis.paths import shared_dir
 from analysis.version_share import regex_has_version
 
 #: Ajibode et al., EMSE 2025: share of weight-file changes not reflected in the version name or documentation.
 AJIBODE_UNREFLECTED_CHANGES_PCT = 40.87
-WEIGHTS_COLUMNS = ["variant", "repos", "detector_versioned", "detector_pct", "regex_versioned", "regex_pct"]
+WEIGHTS_COLUMNS = ["variant", "repos", "detector_versioned", "detector_pct", "regex_versioned", "regex_pct",
+                   "detector_ci_low_pct", "detector_ci_high_pct", "regex_ci_low_pct", "regex_ci_high_pct"]
 
 
 def ajibode_dir() -> Path:
@@ -57,4 +59,5 @@ def weights_vs_names(repos: pd.DataFrame) -> pd.DataFrame:
     out = pd.concat([total, by]).rename_axis("variant").reset_index()
     for k in ("detector", "regex"):
         out[f"{k}_pct"] = (100.0 * out[f"{k}_versioned"] / out["repos"]).round(2)
+        out = with_wilson_pct(out, f"{k}_versioned", "repos", prefix=f"{k}_")
     return out.astype({"repos": int, "detector_versioned": int, "regex_versioned": int})[WEIGHTS_COLUMNS]

@@ -419,6 +419,8 @@ def test_weights_vs_names_on_the_shared_file():
                           "variant": ["quantized", "finetuned", "finetuned"]})
     t = W.weights_vs_names(small).set_index("variant")
     assert t.loc["all", ["repos", "detector_versioned", "regex_versioned"]].tolist() == [3, 2, 1]
+    # each share with its 95% Wilson interval: 2 of 3 -> [20.77, 93.85]
+    assert t.loc["all", ["detector_ci_low_pct", "detector_ci_high_pct"]].tolist() == [20.77, 93.85]
 
 
 def test_a_feed_of_deleted_repositories_only_has_no_shares(tmp_path):
