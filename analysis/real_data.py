@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,17 @@ class RealReading:
 
 
 def read() -> RealReading:
-    """Both experiments on the shared data; an unreadable source is named in `errors`, the other still runs."""
+    """Both experiments on the shared data; an unreadable source is named in `errors`, the other still runs.
+    Read once per process and shared folder: the data do not depend on the input, and a session running several
+    studies (tests, a notebook) would otherwise redo the same 1-2 s each time. Callers only write the tables out."""
+    from analysis.paths import shared_dir
+
+    return _read(shared_dir())
+
+
+@lru_cache(maxsize=2)
+def _read(shared: Path) -> RealReading:
+    """`read` for the shared folder `shared` (each source finds its files there through analysis.paths)."""
     from analysis import ajibode, weight_history
 
     out, errors = RealReading(), []
