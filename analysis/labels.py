@@ -71,11 +71,6 @@ def labelled_job(job: tuple[Callable, tuple]) -> tuple[Callable, tuple]:
     return figures.with_title_prefix, (FIGURE, fn, *args)
 
 
-def synthetic(*provenances: dict[str, Any] | None) -> bool:
-    """Whether any of these inputs (each a provenance dict with `origin`) is replay-hub data."""
-    return any(p and (p.get("origin") or {}).get("synthetic") for p in provenances)
-
-
 def describe_origin(origin: dict[str, Any]) -> str:
     """Where an input came from, as a reader must see it: the replay hub's data are synthetic, a server on this
     machine is not the Hub, a feed no record names is not recorded."""

@@ -370,9 +370,10 @@ def input_provenance(path: Path, kind: str) -> dict[str, Any]:
     return out
 
 
-def is_synthetic(sources: Iterable[dict[str, Any]]) -> bool:
-    """Whether any of these inputs was served by the replay hub (synthetic data)."""
-    return any((s.get("origin") or {}).get("synthetic") for s in sources)
+def is_synthetic(sources: Iterable[dict[str, Any] | None]) -> bool:
+    """Whether any of these inputs (each a provenance dict with `origin`, or None) was served by the replay hub
+    (synthetic data): the one test, for the study, the repos section and the trend."""
+    return any(s and (s.get("origin") or {}).get("synthetic") for s in sources)
 
 
 def check_inputs(paths: list[Path]) -> None:

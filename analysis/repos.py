@@ -31,7 +31,7 @@ import pandas as pd
 
 from analysis import labels, sampling
 from analysis.intervals import format_share, with_wilson_pct
-from analysis.load import InputError, input_provenance, json_line
+from analysis.load import InputError, input_provenance, is_synthetic, json_line
 
 STATUSES = ("ok", "not_found")
 SEMVER_TAG = r"^v?\d+(\.\d+){0,2}$"
@@ -497,7 +497,7 @@ def repos_section(prepared: tuple[RepoFeed, pd.DataFrame], versioned: np.ndarray
 
     out = Path(cfg.out)
     feed, repos = prepared
-    synthetic = bool(getattr(cfg, "synthetic", False)) or labels.synthetic(feed.provenance)
+    synthetic = bool(getattr(cfg, "synthetic", False)) or is_synthetic([feed.provenance])
     with progress.step("versioning in the repositories (--repos)"):
         repos = repos.assign(versioned=np.asarray(versioned, dtype=bool)[repos["model_row"].to_numpy()])
         by_task = repos_by_task(repos)

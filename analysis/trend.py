@@ -22,7 +22,7 @@ from analysis import labels, snapshots, trend_figures
 from analysis.figures import with_title_prefix
 from analysis.generation import has_generation
 from analysis.intervals import wilson, with_wilson_pct
-from analysis.load import InputError, input_provenance
+from analysis.load import InputError, input_provenance, is_synthetic
 from analysis.progress import Progress
 from analysis.tasks import TASK_RENAMES, TODAY_TASKS, largest_tasks  # noqa: F401 - part of the trend's API
 from analysis.trend_report import write_report
@@ -246,7 +246,7 @@ class TrendResult:
     @property
     def synthetic(self) -> bool:
         """Whether an input is replay-hub data: then every table, figure and heading of the trend says so."""
-        return any(i.get("origin", {}).get("synthetic") for i in self.inputs)
+        return is_synthetic(self.inputs)
 
 
 def compute(inputs: list[tuple[str, Path]], detect: Detector | None = None,
