@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import logging
 from collections.abc import AsyncIterator, Iterator
+from operator import itemgetter
 from typing import Any
 
 import scrapy
@@ -38,6 +39,7 @@ from hfcrawl.spidermiddlewares import StreamError
 from hfcrawl.spiders.base import HubSpider
 
 logger = logging.getLogger(__name__)
+_ID_OF = itemgetter("id")
 
 
 def _split(value: str | None) -> list[str] | None:
@@ -256,7 +258,7 @@ class ModelsSpider(HubSpider):
         if not records:
             return
         seen = self.listed.setdefault(response.meta["stream"], SeenHashes())
-        if not seen.add_new(id_hashes((r["id"] for r in records), len(records))).any():
+        if not seen.add_new(id_hashes(map(_ID_OF, records), len(records))).any():
             raise StreamError(f"{response.url}: page {response.meta['page']} lists no model this stream had not "
                               f"listed already: the Hub's pages repeat")
 
