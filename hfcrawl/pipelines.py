@@ -37,9 +37,8 @@ _DATE_RE = re.compile(r"\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])"
                       r"(?:[T ](?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?")
 
 
-# The same shapes for a whole column at once: one regex call a page instead of one a model (fullmatch on the ids or
-# dates of a page joined by "\n", which neither pattern can match, so the joined string splits back into them).
-_IDS_RE = re.compile(rf"(?:{_PART}/)?{_PART}(?:\n(?:{_PART}/)?{_PART})*")
+# The date's shape for a whole column at once: one regex call a page instead of one a model (fullmatch on the dates
+# joined by "\n", which the pattern cannot match, so the joined string splits back into them).
 _DATES_RE = re.compile(rf"{_DATE_RE.pattern}(?:\n{_DATE_RE.pattern})*")
 _STR_OR_NONE = frozenset({str, type(None)})
 _INT_OR_NONE = frozenset({int, type(None)})
