@@ -62,7 +62,7 @@ class Detection:
 # A name is read in passes. Spans that cross separators are claimed first (environment ids, dates: rules/spans.py);
 # the rest is cut into segments (quantisation formats are turned down as they are cut); each segment that holds a
 # digit is then decided by the first rule of SEGMENT_RULES that takes it; release tags (`-latest`, `-beta`) close
-# the reading. Rules that turn a candidate down share names (`architecture` is decided in several places).
+# the reading. Rules that turn a candidate down share names (`architecture` is decided in five shapes).
 
 #: The segment rules in the order they are tried: (name, shapes it reads, rule, finds a version?), the tables of
 #: `analysis.versions.rules.MODULES` one after the other. The name is the detection's `reason`; the first rule that

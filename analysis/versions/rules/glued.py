@@ -82,12 +82,6 @@ def _glued_v_word(r: Reading, i: int, m: re.Match) -> Hit | None:
     return r.whole(i) if m.group(3) and m.group(3)[0].islower() and m.group(1)[-1].islower() else None
 
 
-@TABLE.rule("other", {"glued-v"}, False)
-def _glued_v_short(r: Reading, i: int, m: re.Match) -> Hit | None:
-    """`xv2`: one letter before the `v` is no word to version."""
-    return r.whole(i) if len(m.group(1)) < 2 else None
-
-
 @TABLE.rule("glued-v", {"glued-v"}, True, "kqj5uj/ADRv1", "sail-rvc/HayleyWilliams700v2", "khursani8/mesollama2v2")
 def _glued_v(r: Reading, i: int, m: re.Match) -> Hit:
     """`OnlyAnimeV2`, `modelv3`: a `v`-version glued to a word that is not an architecture or a dataset."""
