@@ -105,3 +105,23 @@ def test_the_rule_modules_never_import_the_detector():
     assert [m for m, targets in graph.items() if m.startswith("analysis.versions.rules")
             and "analysis.versions.detector" in targets] == []
     assert {f"analysis.versions.rules.{p.stem}" for p in RULES_DIR.glob("*.py") if p.stem != "__init__"} <= set(graph)
+
+
+@pytest.mark.e2e  # runs the command in a child process
+def test_the_examples_hold_with_the_curated_core_alone(tmp_path):
+    """Without ../shared the data-driven vocabulary is empty: every example still gets its verdict and reason."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, HFCRAWL_SHARED=str(tmp_path / "missing"), HFCRAWL_OUTPUT=str(tmp_path / "out"))
+    table, examples = detector.rules(), detector.examples()
+    p = subprocess.run([sys.executable, "-m", "analysis", "detect", "--explain"], input="".join(
+        f"{e.id}\n" for _, e in examples), capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
+    assert p.returncode == 0, p.stderr
+    got = [json.loads(x) for x in p.stdout.splitlines()]
+    wrong = [(e.id, d["has_version"], d["reason"]) for (row, e), d in zip(examples, got)
+             if (d["has_version"], (d["generation"] or {}).get("rule", "no-generation")
+                 if table[row][0] == "generation" else d["reason"]) != (e.has_version, e.reason)]
+    assert len(got) == len(examples) and wrong == []

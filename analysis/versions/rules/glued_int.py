@@ -19,7 +19,7 @@ def _glued_int_architecture(r: Reading, i: int, m: re.Match) -> Hit | None:
 
 
 @TABLE.rule("dataset", {"glued-int"}, False, "pranav4205/distilbert-base-uncased-finetuned-sst2",
-            "SGrannemann/marian-finetuned-kde4-en-to-fr")
+            "AdapterHub/bert-base-uncased-pf-conll2003")
 def _glued_int_dataset(r: Reading, i: int, m: re.Match) -> Hit | None:
     """`squad2`, `cv7`, `conll2003`: a dataset name."""
     return r.whole(i) if is_dataset(r.low(i)) or is_dataset(m.group(1).lower()) else None
