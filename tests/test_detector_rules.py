@@ -82,6 +82,7 @@ def test_the_command_shows_each_rule_with_an_example_it_decides(capsys):
     shown = [ln.rstrip(" |").rsplit(" | ", 1)[1].strip("`") for ln in lines[2:]]
     table = detector.rules()
     assert [_verdict(k, i)[1] for k, i in enumerate(shown)] == [r[1] for r in table]
+    assert [k for k, i in enumerate(shown) if table[k][0] != "generation" and detector.decided_by(i) != k] == []
 
 
 def _functions(path: Path):

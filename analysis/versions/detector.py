@@ -56,7 +56,6 @@ class Detection:
         return d
 
 
-
 # --- the rules --------------------------------------------------------------------------------------------------------
 #
 # A name is read in passes. Spans that cross separators are claimed first (environment ids, dates: rules/spans.py);
@@ -215,6 +214,9 @@ _GENERATION_EXAMPLES = {
 }
 
 
+_FIRST_SEGMENT_ROW = 3  # rules(): three span rows, then the segment rules
+
+
 def _doc(fn) -> str:
     return " ".join((fn.__doc__ or "").split())
 
@@ -250,8 +252,6 @@ def examples() -> list[tuple[int, Example]]:
     return out
 
 
-_FIRST_SEGMENT_ROW = 3  # rules(): three span rows, then the segment rules
-
 
 def decided_by(model_id: str) -> int:
     """The row of `rules()` whose rule gave `detect(model_id)` its reason (the generation rules aside)."""
@@ -270,8 +270,9 @@ def rules_markdown() -> str:
     table_rules = rules()
     first: dict[int, str] = {}
     for k, e in examples():
-        if e.reason == table_rules[k][1]:
-            first.setdefault(k, f"`{e.id}`")
+        kind, name = table_rules[k][:2]
+        if k not in first and e.reason == name and (kind == "generation" or decided_by(e.id) == k):
+            first[k] = f"`{e.id}`"
     return table([(k + 1, *r, first.get(k, "")) for k, r in enumerate(table_rules)],
                  ["#", "pass", "rule", "decides", "what it reads", "example"], "rlllll")
 
