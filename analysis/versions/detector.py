@@ -7,19 +7,20 @@ included). That regex takes architecture names (`wav2vec2`, `yolov8`, `mobilenet
 decides each segment with a small set of named rules, backed by vocabularies (`analysis.versions.vocab`) of architecture
 families, environments and datasets. Every decision carries the rule that made it.
 
-The rules are a table (`SEGMENT_RULES`, in the order they are tried, after the spans claimed by `environment` and
-`date` and the `quantisation` formats cut out with the segments); `rules()` lists them all with what each decides,
-and `python -m analysis detect --rules` prints that list. A rule's name is the `reason` of the detection it decides
-and what `--explain` prints. A negative detection's reason is the rule that turned down the candidate the study's
-regex would have taken, if any, else the first candidate turned down; `owner` when only the owner held a `v<digit>`,
-`no-candidate` / `no-digit` when the name held no candidate. A new rule is one function and one line of the table.
+The rules live in `analysis.versions.rules`, one module per kind of segment, each rule beside its examples; this
+module joins their tables into `SEGMENT_RULES` (in the order they are tried, after the spans claimed by
+`environment` and `date` and the `quantisation` formats cut out with the segments) and runs the passes. `rules()`
+lists them all with what each decides and an example, and `python -m analysis detect --rules` prints that list. A
+rule's name is the `reason` of the detection it decides and what `--explain` prints. A negative detection's reason
+is the rule that turned down the candidate the study's regex would have taken, if any, else the first candidate
+turned down; `owner` when only the owner held a `v<digit>`, `no-candidate` / `no-digit` when the name held no
+candidate. A new rule is one function, decorated with its row and its examples, in the module of its shape.
 """
 from __future__ import annotations
 
 import gc
 import re
 import sys
-from bisect import bisect_left, bisect_right
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 
@@ -27,10 +28,14 @@ import numpy as np
 import pandas as pd
 
 from analysis.versions import generation as _generation
-from analysis.versions import vocab as _vocab
 from analysis.versions.regex import VERSION_RE as _STUDY_RE
 from analysis.versions.regex import VERSION_REGEX as STUDY_REGEX  # noqa: F401 - the study's regex, beside the rules
 from analysis.versions.regex import regex_has_version  # noqa: F401 - the study's method, beside the detector's
+from analysis.versions.rules import MODULES as _RULE_MODULES
+from analysis.versions.rules import spans as _spans
+from analysis.versions.rules.reading import SHAPES as _SHAPES
+from analysis.versions.rules.reading import Example, Reading, Spans, shape
+from analysis.versions.rules.words import DIGIT as _DIGIT
 
 
 @dataclass
@@ -51,670 +56,50 @@ class Detection:
         return d
 
 
-# --- segmentation ----------------------------------------------------------------------------------------------------
+# --- the rules --------------------------------------------------------------------------------------------------------
+#
+# A name is read in passes. Spans that cross separators are claimed first (environment ids, dates: rules/spans.py);
+# the rest is cut into segments (quantisation formats are turned down as they are cut); each segment that holds a
+# digit is then decided by the first rule of SEGMENT_RULES that takes it; release tags (`-latest`, `-beta`) close
+# the reading. Rules that turn a candidate down share names (`architecture` is decided in five shapes).
+
+#: The segment rules in the order they are tried: (name, shapes it reads, rule, finds a version?), the tables of
+#: `analysis.versions.rules.MODULES` one after the other. The name is the detection's `reason`; the first rule that
+#: takes a segment decides it.
+SEGMENT_RULES: tuple[tuple[str, frozenset[str], object, bool], ...] = tuple(
+    row for module in _RULE_MODULES for row in module.TABLE.rows)
+
+_RULES_BY_SHAPE = {kind: tuple((name, rule, finds, k) for k, (name, shapes, rule, finds) in enumerate(SEGMENT_RULES)
+                               if kind in shapes) for kind in tuple(s for s, _ in _SHAPES) + ("other",)}
 
 # A segment: letters/digits, with decimal parts kept together (`2.1`, `v1.5`, `4.0bpw`, `1.4.1`).
 _SEG = re.compile(r"[A-Za-z0-9]+(?:\.\d+[A-Za-z0-9]*)*")
 
-_MONTHS = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*"
-_YEAR = r"(?:199\d|20[0-3]\d)"
-# Spans of the name decided before segmentation (they cross separators).
-_DATE_RE = re.compile(
-    rf"(?<![0-9]){_YEAR}[-_.]?(?:0[1-9]|1[0-2])[-_.]?(?:0[1-9]|[12]\d|3[01])(?![0-9])"   # 2023-06-16, 20210520
-    rf"|(?<![0-9])\d{{1,2}}[-_.]\d{{1,2}}[-_.]{_YEAR}(?![0-9])"                             # 09-04-2021
-    rf"|(?<![0-9]){_YEAR}[-_.](?:0[1-9]|1[0-2])(?![0-9.])"                                  # 2023-06
-    rf"|(?i:(?<![a-z]){_MONTHS}[-_]?(?:{_YEAR}|\d\d)(?![0-9]))"                             # dec2021, feb-23
-    rf"|(?<![0-9A-Za-z]){_YEAR}(?![0-9])")                                                  # 2022
-# Quantisation / precision formats, as one segment (`q4_k_m` is claimed segment by segment below).
-_QUANT_SEG = re.compile(
-    r"(?i)i?q[1-8](?:k|km|ks|kl|0|1)?|\d+(?:\.\d+)?bpw|\d+bits?|w\d+a\d+|(?:mx|nv)?fp(?:4|8|16|32)|bf16|f16|f32|"
-    r"int[2-8]|nf4|exl[23]|\d+g|gs\d+|g\d{2,3}|[248]b?it")
-_QUANT_TAIL = re.compile(r"(?i)k|[0-9]|[sml]|xs|xxs|xl|km|ks")
 
-
-_VNUM = re.compile(r"[-_]?[vV]\d+(?![0-9])")
-_WORD = re.compile(r"[A-Za-z0-9]+")
-
-
-@lru_cache(maxsize=1)
-def _env_keys() -> frozenset[str]:
-    """Known environments without separators, with and without their usual suffixes (`...noframeskip`)."""
-    base = {e.replace("-", "").replace("_", "") for e in _vocab.vocab()["environments"]}
-    base |= {a + e for a in _vocab.RL_ALGORITHMS for e in _vocab.AGENT_ONLY_ENVIRONMENTS}  # `ppo-merge-v0`
-    return frozenset(b + suf for b in base for suf in ("",) + _vocab.ENV_SUFFIXES)
-
-
-@lru_cache(maxsize=1)
-def _env_key_lengths() -> tuple[int, int]:
-    """The longest known environment key and the longest environment prefix: no longer key needs to be built."""
-    return max(map(len, _env_keys()), default=0), max(map(len, _vocab.ENV_PREFIXES), default=0)
-
-
-def _env_key(name: str, words: list[tuple[int, int]]) -> bool:
-    """Do these words of `name` (spans, joined without separators) name a known environment, or start like one?
-
-    Only as many characters are joined as a known key or prefix can hold, so a huge word costs no more than a
-    short one."""
-    longest, prefix = _env_key_lengths()
-    size = sum(b - a for a, b in words)
-    need = size if size <= longest else prefix
-    parts, have = [], 0
-    for a, b in words:
-        if have >= need:
-            break
-        parts.append(name[a:min(b, a + need - have)])
-        have += len(parts[-1])
-    key = "".join(parts).lower()
-    return (size <= longest and key in _env_keys()) or key.startswith(_vocab.ENV_PREFIXES)
-
-
-_ENV_SUFFIX_WORDS = ("NoFrameskip", "Deterministic", "BulletEnv", "Env", "Continuous", "Dense", "Sparse", "Hardcore")
-
-
-def _ends_like_env(name: str, a: int, b: int) -> bool:
-    """`name[a:b]` is a capitalised word ending like an environment (`SpaceInvadersNoFrameskip`, `AntBulletEnv`)."""
-    return "A" <= name[a] <= "Z" and any(b - a > len(s) and name.endswith(s, a, b) for s in _ENV_SUFFIX_WORDS)
-
-
-# The highest version of any registered Gym/Gymnasium/ALE/MuJoCo/Box2D/Bullet/panda-gym/Meta-World id (MuJoCo and ALE
-# ids stop at v5): `<Environment>-v<N>` with a larger N is not an environment id.
-ENV_MAX_VERSION = 5
-
-
-def _env_spans(name: str) -> list[tuple[int, int]]:
-    """Spans of `<Environment>-v<N>` (Gym/Atari/MuJoCo/Box2D/Bullet/panda-gym/Meta-World/ML-Agents ids): the words
-    before `-vN` (up to 4, joined) name a known environment, or end like one (`...NoFrameskip`, `...BulletEnv`).
-
-    The words of the name are found once; each `-vN` looks up the words before it (linear in the name's length)."""
-    if "v" not in name and "V" not in name or not _VNUM.search(name):
-        return []
-    words = [(w.start(), w.end()) for w in _WORD.finditer(name)]
-    starts = [a for a, _ in words]
-    out = []
-    for m in _VNUM.finditer(name):
-        if int(m.group().lstrip("-_vV")) > ENV_MAX_VERSION:
-            continue  # no registered environment id goes that far: `halfcheetah_v10` is the model's own version
-        last = bisect_left(starts, m.start()) - 1  # the last word starting before the `-vN`, cut at its start
-        if last < 0 or words[last][1] < m.start():
-            continue
-        before = words[max(0, last - 3):last] + [(words[last][0], m.start())]
-        # a version glued to its word (`Landerv2`) is only taken for an environment when the word is one
-        for k in range(len(before), 0, -1):
-            if _env_key(name, before[-k:]) or (k == 1 and _ends_like_env(name, *before[-1])):
-                out.append((before[-k][0], m.end()))
-                break
-    return out
-
-
-_YEAR_HINT = re.compile(r"199\d|20[0-3]\d")
-_MONTHS3 = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-_DIGIT = re.compile(r"\d")
-
-
-def _arch() -> frozenset[str]:
-    return _vocab.vocab()["arch"]
-
-
-def _datasets() -> frozenset[str]:
-    return _vocab.vocab()["datasets"]
-
-
-_SIZE_UNIT = re.compile(r"(?i)^\d+(?:\.\d+)?(?:[kmbt]|bn|mil|million|billion|params?)$")
-_SIZE_MUL = re.compile(r"(?i)^\d+x\d+(?:\.\d+)?[kmbt]?$|^\d+x\d+x\d+$|^x\d+$|^\d+x$")
-_HYPER_PREFIX = {"l", "h", "a", "e", "ep", "epoch", "epochs", "step", "steps", "seed", "fold", "checkpoint", "ckpt",
-                 "k", "top", "bs", "batch", "lr", "layer", "layers", "head", "heads", "p", "patch", "s", "b", "n",
-                 "d", "r", "t", "x", "w", "c", "f", "m", "g", "i", "u", "exp", "run", "trial", "iter", "it",
-                 "round", "sample", "samples", "shot", "shots", "class", "classes", "label", "labels", "unit",
-                 "len", "seq", "ctx", "window", "dim", "in", "cv", "ft", "lv", "tv", "sw", "ra", "fb", "mt", "st",
-                 "gen", "stage", "phase", "part", "chapter", "level", "lvl", "block", "blocks", "group", "char",
-                 "num", "no", "nr", "id", "bit", "bits", "page", "task", "rank", "alpha", "beta", "gamma",
-                 "lambda", "temp", "tau", "eps", "num_train_epochs", "fp", "int", "q", "grid", "res", "img", "px",
-                 # rates and ratios: `pruning-0.1`, `sparsity-0.9`, `dropout-0.1`
-                 "pruning", "pruned", "sparsity", "sparse", "dropout", "drop", "ratio", "rate", "threshold", "thresh",
-                 "decay", "wd", "noise", "prob", "margin", "smoothing", "temperature", "weight", "mask", "masking"}
-# Software whose release number is written into a name: `llama-65b-hf-transformers-4.29` (the library, not the model)
-_LIBRARY_WORDS = {"transformers", "torch", "pytorch", "tensorflow", "tf", "diffusers", "onnx", "onnxruntime", "python",
-                  "py", "cuda", "cudnn", "jax", "flax", "keras", "sklearn", "peft", "trl", "vllm", "openvino",
-                  "optimum", "tensorrt", "trt", "coreml", "mlx", "sb3", "accelerate", "deepspeed", "spacy"}
-_HYPER_WORDS = {"epoch", "epochs", "ep", "eps", "e", "step", "steps", "seed", "fold", "folds", "layer", "layers",
-                "l", "heads", "head", "h", "shot", "shots", "way", "class", "classes", "labels", "label", "k",
-                "bit", "bits", "d", "x", "px", "hz", "khz", "min", "mins", "sec", "s", "hrs", "days",
-                "experts", "gpu", "gpus", "percent", "pct", "of"}
-_TRAILING_INTS = {"2"}
-_VERSION_WORDS = re.compile(r"(?i)^(?:version|ver|rev|release|revision|vers|r)$")
-_VERSION_WORD_GLUED = re.compile(
-    r"(?i)^(?:version|ver|rev|revision|release|preview|beta|rc)[-_]?(\d{1,3}(?:\.\d+)*)$")
-_EXPLICIT_V = re.compile(r"^[vV](\d{1,4}(?:\.\d+)*)([A-Za-z][A-Za-z0-9]*)?$")
-_GLUED_V = re.compile(r"^([A-Za-z][A-Za-z0-9]*?[A-Za-z0-9])[vV](\d+(?:\.\d+)*)([A-Za-z]*)$")
-_GLUED_DEC = re.compile(r"^([A-Za-z]{2,})[-_]?(\d{1,2}(?:\.\d{1,3})+)([A-Za-z]*)$")
-_GLUED_INT = re.compile(r"^([A-Za-z]+)(\d+)$")
-_BARE_INT = re.compile(r"^\d+$")
-_BARE_DEC = re.compile(r"^(\d+)((?:\.\d+)+)([A-Za-z]*)$")
-_P_DEC = re.compile(r"^\d{1,2}p\d{1,2}$")  # `1p4`, `3p0`: a decimal written with a p
-
-
-@lru_cache(maxsize=1)
-def _arch_tables() -> tuple[frozenset[str], tuple[str, ...]]:
-    arch = _arch()
-    return frozenset(a for a in arch if any(c.isdigit() for c in a)), tuple(
-        f for f in _vocab.ARCH_V_FAMILIES if len(f) >= 3)
-
-
-@lru_cache(maxsize=4)
-def _longest(words: frozenset[str]) -> int:
-    return max(map(len, words), default=0)
-
-
-@lru_cache(maxsize=1 << 16)
-def _glued_arch(low: str, prefix: str) -> bool:
-    """Is a glued letters+digits token an architecture/family name (wav2vec2, yolov8, gpt2, resnet50 ...)?"""
-    arch = _arch()
-    if low in arch or prefix in _vocab.ARCH_V_FAMILIES:
-        return True
-    digit_arch, fams = _arch_tables()
-    # a known family with a size/depth suffix, or a class name starting with a digit-holding architecture
-    for k in range(min(len(low) - 1, _longest(digit_arch)), 2, -1):
-        if low[:k] in digit_arch:
-            return True
-    p = prefix.rstrip("_")
-    if p.endswith(fams):
-        return True
-    # the family of a glued arch ends like one (`mvitv2`, `poolformerv2`, `maxxvitv2`, `rut5`, `aragpt2`)
-    if p.endswith(_vocab.ARCH_SUFFIXES):
-        return True
-    for a in _vocab.ARCH_SUFFIX_TOKENS:
-        if low.endswith(a) and len(low) > len(a):
-            return True
-    return False
-
-
-def _is_dataset(low: str) -> bool:
-    ds = _datasets()
-    return low in ds or low.rstrip("0123456789") in ds and low.rstrip("0123456789") in _vocab.DATASETS
-
-
-class _Spans:
-    """Claimed `[start, end)` spans of a name, sorted by start, answering overlap questions in logarithmic time."""
-
-    def __init__(self, spans: list[tuple[int, int]]):
-        spans = sorted(spans)
-        self.starts = [a for a, _ in spans]
-        self.reach: list[int] = []  # the furthest end among the spans up to each one
-        for _, b in spans:
-            self.reach.append(max(b, self.reach[-1]) if self.reach else b)
-
-    def covers(self, at: int) -> bool:
-        """Does a span starting at or before `at` reach past it?"""
-        k = bisect_right(self.starts, at)
-        return k > 0 and self.reach[k - 1] > at
-
-    def overlaps(self, a: int, b: int) -> bool:
-        """Does any span share a position with `[a, b)`?"""
-        k = bisect_left(self.starts, b)
-        return k > 0 and self.reach[k - 1] > a
-
-    def first_start_in(self, a: int, b: int) -> int:
-        """The first span start inside `(a, b)`, else `b`."""
-        k = bisect_right(self.starts, a)
-        return self.starts[k] if k < len(self.starts) and self.starts[k] < b else b
-
-
-# A release tag standing as its own word, not followed by a number (`beta-2` is read by the version-word rule).
-_RELEASE_TAG = re.compile(r"(?i)(?:^|(?<=[-_ .]))(latest|beta)(?=$|[-_ .])(?![-_ .]\d+(?:\.\d+)*(?:$|[-_ .]))")
-
-
-def _release_tags(name: str) -> tuple[tuple[str, int, int, str], ...]:
-    if "eta" not in name and "ETA" not in name and "atest" not in name and "ATEST" not in name:
-        return ()
-    return tuple((m.group(), m.start(), m.end(), "release-tag") for m in _RELEASE_TAG.finditer(name))
-
-
-# --- the rules --------------------------------------------------------------------------------------------------------
-#
-# A name is read in three passes. Spans that cross separators are claimed first (SPAN_RULES: environment ids, dates);
-# the rest is cut into segments (quantisation formats are turned down as they are cut); each segment that holds a
-# digit is then decided by the first rule of SEGMENT_RULES that takes it; release tags (`-latest`, `-beta`) close
-# the reading. A rule's name is the `reason` of the detection it decides and what `--explain` prints; rules that
-# turn a candidate down share names (`architecture` is decided in several places).
-
-Hit = tuple  # (next segment, start, end): the segments read and the span of the name they decided
-
-
-class _Reading:
-    """The segments of one name and the state the segment rules share (which segments a rule already took)."""
-
-    __slots__ = ("_runs", "n", "name", "segs", "used")
-
-    def __init__(self, name: str, segs: list[tuple[str, int, int]]):
-        self.name, self.segs, self.n = name, segs, len(segs)
-        self.used = [False] * self.n
-        self._runs: dict[int, int] = {}
-
-    def sep_before(self, i: int) -> str:
-        return self.name[self.segs[i - 1][2]:self.segs[i][1]] if i > 0 else ""
-
-    def prev_low(self, i: int) -> str:
-        return self.segs[i - 1][0].lower() if i > 0 else ""
-
-    def low(self, i: int) -> str:
-        return self.segs[i][0].lower() if 0 <= i < self.n else ""
-
-    def after_dash(self, i: int) -> bool:
-        """Segment `i` follows another after `-` or `_` (or glued to it)."""
-        return i > 0 and self.sep_before(i) in "-_"
-
-    def run_end(self, i: int) -> int:
-        """The last segment of the run of small integers joined by `-`/`_` that starts at `i` (`2-1`, `1-0-2`)."""
-        if i not in self._runs:
-            j = i
-            while (j + 1 < self.n and _small_int(self.segs[j + 1][0]) and len(self.segs[j + 1][0]) <= 2
-                   and self.sep_before(j + 1) in ("-", "_") and not self.used[j + 1]):
-                j += 1
-            self._runs[i] = j
-        return self._runs[i]
-
-    def whole(self, i: int, step: int = 1) -> Hit:
-        """Segment `i` decided as it stands; reading goes on `step` segments later."""
-        return (i + step, self.segs[i][1], self.segs[i][2])
-
-
-def _small_int(t: str) -> bool:
-    return t.isdigit() and len(t) <= 2
-
-
-# Segment shapes, tried in this order; each segment rule applies to some shapes.
-_SHAPES = (("explicit-v", _EXPLICIT_V), ("version-word", _VERSION_WORD_GLUED), ("int", _BARE_INT),
-           ("dec", _BARE_DEC), ("glued-dec", _GLUED_DEC), ("glued-v", _GLUED_V), ("glued-int", _GLUED_INT))
-
-
-def _shape(text: str) -> tuple[str, re.Match | None]:
-    for shape, rx in _SHAPES:
-        m = rx.match(text)
-        if m:
-            return shape, m
-    return "other", None
-
-
-# -- explicit `v` --
-
-def _v_after_v_family(r: _Reading, i: int, m: re.Match) -> Hit | None:
-    """`mobilenet-v3`: the `v` generation of an architecture family written after it."""
-    pl = r.prev_low(i)
-    if r.after_dash(i) and (pl in _vocab.ARCH_V_FAMILIES or pl.rstrip("s") in _vocab.ARCH_V_FAMILIES):
-        return r.whole(i)
-    return None
-
-
-def _v_gpu(r: _Reading, i: int, m: re.Match) -> Hit | None:
-    """`v100s`: a GPU, not a version (a `v` with three digits or more and letters after)."""
-    return r.whole(i) if m.group(2) and len(m.group(1).split(".")[0]) > 2 else None
-
-
-def _explicit_v(r: _Reading, i: int, m: re.Match) -> Hit:
-    """`v2`, `V1.5`, `v0.1` as their own segment, with their dashed parts (`V1-1`, `v1_1`, `v1-2-2`)."""
-    s, e = r.segs[i][1], r.segs[i][2]
-    end = s + 1 + len(m.group(1)) if m.group(2) else e
-    j = i + 1
-    if "." not in m.group(1) and not m.group(2):
-        while j < r.n and _small_int(r.segs[j][0]) and len(r.segs[j][0]) == 1 and r.sep_before(j) in ("-", "_"):
-            end = r.segs[j][2]
-            r.used[j] = True
-            j += 1
-    return (i + 1, s, end)
-
-
-def _version_word_glued(r: _Reading, i: int, m: re.Match) -> Hit:
-    """`version2`, `rev2`, `beta2`, `Preview2`, `rc1`: a version word glued to its number."""
-    return r.whole(i)
-
-
-# -- numbers after a word that says what they are --
-
-def _library_release(r: _Reading, i: int, m: re.Match) -> Hit | None:
-    """`transformers-4.29`, `torch-2.0`: the release of a library written into the name, not the model's."""
-    return r.whole(i) if i > 0 and r.prev_low(i) in _LIBRARY_WORDS and r.sep_before(i) in "-_ " else None
-
-
-def _after_version_word(r: _Reading, i: int, m: re.Match) -> Hit | None:
-    """`rev-3`, `version-2`, `release_1.1`: a number after a version word."""
-    if i > 0 and _VERSION_WORDS.match(r.prev_low(i)) and r.sep_before(i) in "-_ " and len(r.segs[i][0]) <= 5:
-        return r.whole(i)
-    return None
-
-
-def _size(r: _Reading, i: int, m: re.Match | None) -> Hit | None:
-    """`7b`, `1.5b`, `125m`, `8x7b`, resolutions `512x512`: a size or parameter count."""
-    text = r.segs[i][0]
-    return r.whole(i) if _SIZE_UNIT.match(text) or _SIZE_MUL.match(text) else None
-
-
-# -- bare decimals: `2.1`, `0.1.0` --
-
-def _dec_parts(m: re.Match) -> tuple[list[str], str, bool]:
-    """The parts and suffix of a bare decimal, and whether it is shaped like a version (`2.1`, not `128.5`)."""
-    parts = (m.group(1) + m.group(2)).split(".")
-    suffix = m.group(3).lower()
-    return parts, suffix, suffix in ("", "v") and len(parts[0]) <= 2 and all(len(p) <= 3 for p in parts[1:])
-
-
-def _dec_score(r: _Reading, i: int, m: re.Match) -> Hit | None:
-    """`0.073`, `0.05`: a score or a rate, not a version."""
-    parts, _, versionish = _dec_parts(m)
-    return r.whole(i) if versionish and len(parts) == 2 and len(parts[1]) >= 2 and parts[1][0] == "0" else None
-
-
-def _dec_rate(r: _Reading, i: int, m: re.Match) -> Hit | None:
-    """`pruning-0.1`, `lr-1.5`, `dropout-0.1`: a decimal after a hyper-parameter word."""
-    pl = r.prev_low(i)
-    if _dec_parts(m)[2] and pl in _HYPER_PREFIX and r.sep_before(i) in "-_" and pl not in ("r",):
-        return r.whole(i)
-    return None
-
-
-def _decimal(r: _Reading, i: int, m: re.Match) -> Hit | None:
-    """`2.1`, `1.5`, `0.1.0`: a bare decimal number shaped like a version."""
-    return r.whole(i) if _dec_parts(m)[2] else None
-
-
-def _dec_other(r: _Reading, i: int, m: re.Match) -> Hit | None:
-    """`2.5d`, `128.5`: a decimal with a suffix or a long integer part."""
-    parts, suffix, _ = _dec_parts(m)
-    return r.whole(i) if suffix == "d" or len(parts[0]) > 2 else None
-
-
-def _dec_size(r: _Reading, i: int, m: re.Match) -> Hit:
-    """`1.5x`, `2.7bn`: a decimal with a unit."""
-    return r.whole(i)
-
-
-# -- bare integers --
-
-def _big_int(r: _Reading, i: int, m: re.Match) -> Hit | None:
-    """`1024`, `512`: three digits or more are a size, not a version."""
-    return None if _small_int(r.segs[i][0]) else r.whole(i)
-
-
-def _int_after_hyper_word(r: _Reading, i: int, m: re.Match) -> Hit | None:
-    """`epoch-2`, `seed-3`, `L-12`, or a number glued to the segment before: a hyper-parameter."""
-    pl = r.prev_low(i)
-    if pl in _HYPER_PREFIX or pl in _HYPER_WORDS or (i > 0 and r.sep_before(i) not in ("-", "_", " ")):
-        return (r.run_end(i) + 1, r.segs[i][1], r.segs[i][2])
-    return None
-
-
-def _int_bits(r: _Reading, i: int, m: re.Match) -> Hit | None:
-    """`4-bit`, `8_bits`: a quantisation written with a separator."""
-    j = r.run_end(i)
-    if r.low(j + 1) in ("bit", "bits", "bpw") and i + 1 < r.n:
-        return (j + 1, r.segs[i][1], r.segs[i][2])
-    return None
-
-
-def _int_before_hyper_word(r: _Reading, i: int, m: re.Match) -> Hit | None:
-    """`3-epochs`, `5-shot`, `10-layers`: a count of something named after it."""
-    j = r.run_end(i)
-    return (j + 1, r.segs[i][1], r.segs[i][2]) if j + 1 < r.n and r.low(j + 1) in _HYPER_WORDS else None
-
-
-def _int_sequence(r: _Reading, i: int, m: re.Match) -> Hit | None:
-    """`2-1` in `stable-diffusion-2-1`, `1-5`: one-digit integers joined by `-`/`_`, the first at most 5 (a larger
-    first is rather a layer pair of a distilled model: `distilbart-cnn-6-6`)."""
-    j = r.run_end(i)
-    if j > i and all(len(r.segs[k][0]) == 1 for k in range(i, j + 1)) and int(r.segs[i][0]) <= 5:
-        for k in range(i, j + 1):
-            r.used[k] = True
-        return (j + 1, r.segs[i][1], r.segs[j][2])
-    return None
-
-
-def _lone_digit_after_dash(r: _Reading, i: int) -> bool:
-    return r.run_end(i) == i and len(r.segs[i][0]) == 1 and i > 0 and r.sep_before(i) in ("-", "_")
-
-
-def _int_generation(r: _Reading, i: int, m: re.Match) -> Hit | None:
-    """`rwkv-4`: the generation of an architecture numbered with bare integers."""
-    return r.whole(i) if _lone_digit_after_dash(r, i) and r.prev_low(i) in _vocab.ARCH_INT_FAMILIES else None
-
-
-def _dash_size(r: _Reading, i: int, m: re.Match) -> Hit | None:
-    """`opt-6-7b`: a parameter count written with a dash (6.7B), for the families that write it so."""
-    if (_lone_digit_after_dash(r, i) and r.prev_low(i) in _vocab.SIZE_DASH_FAMILIES and i + 1 < r.n
-            and _SIZE_UNIT.match(r.segs[i + 1][0]) and re.fullmatch(r"\d[bBmM]", r.segs[i + 1][0])):
-        r.used[i + 1] = True
-        return (i + 2, r.segs[i][1], r.segs[i + 1][2])
-    return None
-
-
-def _family_int(r: _Reading, i: int, m: re.Match) -> Hit | None:
-    """`Llama-2-7b`, `kandinsky-2`: one digit right after the family word, when a parameter count follows or the
-    family is known to number its releases with bare integers (not after sizes, tasks, languages, reuse words)."""
-    pl = r.prev_low(i)
-    nxt_size = bool(_SIZE_UNIT.match(r.segs[i + 1][0])) if i + 1 < r.n else False
-    if (_lone_digit_after_dash(r, i) and re.fullmatch(r"[a-z]{2,}", pl) and pl not in _HYPER_WORDS
-            and pl not in _vocab.SIZE_WORDS and pl not in _vocab.TASK_WORDS and pl not in _vocab.LANGUAGES
-            and pl not in _vocab.REUSE_WORDS and (pl in _vocab.VERSIONED_FAMILIES or (nxt_size and len(pl) >= 3))):
-        return r.whole(i)
-    return None
-
-
-def _trailing_int(r: _Reading, i: int, m: re.Match) -> Hit | None:
-    """A lone `2` closing the name after a plain word: `whisper-medium-turkish-2` (a second release; not `gpt-2`,
-    `sst-2`, `epoch-2`. Dev labels: a closing `-2` is a version in 10 of 17 names, `-1` in 3 of 16 (a run or a first
-    try), `-3`..`-9` in 0 of 9 (runs, folds, classes): only the 2 is taken)."""
-    text, pl = r.segs[i][0], r.prev_low(i)
-    if (r.run_end(i) == i and i == r.n - 1 and text in _TRAILING_INTS and r.sep_before(i) in ("-", "_")
-            and len(pl) >= 2 and pl.isalpha() and pl not in _HYPER_WORDS and pl not in _HYPER_PREFIX
-            and pl not in _vocab.ARCH_INT_FAMILIES and not _is_dataset(pl + text) and pl + text not in _arch()):
-        return r.whole(i)
-    return None
-
-
-def _int_number(r: _Reading, i: int, m: re.Match) -> Hit:
-    """`distilbart-cnn-12-6`, `roberta_1`, `classifier-3`: a number that is none of the above."""
-    return (r.run_end(i) + 1, r.segs[i][1], r.segs[i][2])
-
-
-# -- a decimal glued to a word: `Qwen2.5` --
-
-def _glued_dec_unit(r: _Reading, i: int, m: re.Match) -> Hit | None:
-    """`llama3.1b`, `phi1.5m`: a glued decimal with a size unit."""
-    suffix = m.group(3).lower()
-    return r.whole(i) if suffix and suffix != "v" and suffix in ("b", "m", "k", "t", "x") else None
-
-
-def _glued_dec_suffix(r: _Reading, i: int, m: re.Match) -> Hit | None:
-    """`gpt3.5turbo`-like: a glued decimal with other letters after it."""
-    return r.whole(i) if m.group(3) and m.group(3).lower() != "v" else None
-
-
-def _glued_dec_hyper(r: _Reading, i: int, m: re.Match) -> Hit | None:
-    """`lr1.5`, `ep2.5`: a decimal glued to a hyper-parameter word."""
-    return r.whole(i) if m.group(1).lower() in _HYPER_PREFIX else None
-
-
-def _glued_dec_dataset(r: _Reading, i: int, m: re.Match) -> Hit | None:
-    """`squad2.0`, `AMR3.0`: a dataset's version."""
-    return r.whole(i) if _is_dataset(m.group(1).lower()) else None
-
-
-def _glued_decimal(r: _Reading, i: int, m: re.Match) -> Hit:
-    """`Qwen2.5`, `SD2.1`, `XuanYuan2.0`: a decimal glued to a word (the decimal is the version)."""
-    at = r.segs[i][1] + r.segs[i][0].index(m.group(2))
-    return (i + 1, at, at + len(m.group(2)))
-
-
-# -- a `v` glued to a word: `OnlyAnimeV2` --
-
-def _glued_v_span(r: _Reading, i: int, m: re.Match) -> Hit:
-    at = r.segs[i][1] + len(m.group(1))
-    return (i + 1, at, at + 1 + len(m.group(2)))
-
-
-def _glued_v_after_base(r: _Reading, i: int, m: re.Match) -> Hit | None:
-    """`sd14v1`: a version glued after a digit-holding base model (v1 of an adapter for SD 1.4)."""
-    prefix = m.group(1).lower()
-    return _glued_v_span(r, i, m) if _DIGIT.search(prefix) and prefix in _arch() and not m.group(3) else None
-
-
-def _glued_v_architecture(r: _Reading, i: int, m: re.Match) -> Hit | None:
-    """`yolov8`, `convnextv2`, `layoutlmv3`: an architecture whose name holds the `v` and digit."""
-    prefix = m.group(1).lower()
-    if _glued_arch(r.low(i), prefix) or _glued_arch(prefix + "v" + m.group(2), prefix):
-        return r.whole(i)
-    return None
-
-
-def _glued_v_dataset(r: _Reading, i: int, m: re.Match) -> Hit | None:
-    """`squadv2`: a dataset's version glued to it."""
-    prefix = m.group(1).lower()
-    return r.whole(i) if _is_dataset(prefix) or _is_dataset(r.low(i)) else None
-
-
-def _glued_v_word(r: _Reading, i: int, m: re.Match) -> Hit | None:
-    """`wav2vec`-like words: a `v` inside lower-case letters."""
-    return r.whole(i) if m.group(3) and m.group(3)[0].islower() and m.group(1)[-1].islower() else None
-
-
-def _glued_v_short(r: _Reading, i: int, m: re.Match) -> Hit | None:
-    """`xv2`: one letter before the `v` is no word to version."""
-    return r.whole(i) if len(m.group(1)) < 2 else None
-
-
-def _glued_v(r: _Reading, i: int, m: re.Match) -> Hit:
-    """`OnlyAnimeV2`, `modelv3`: a `v`-version glued to a word that is not an architecture or a dataset."""
-    return _glued_v_span(r, i, m)
-
-
-# -- digits glued to a word: `llama2` --
-
-def _glued_int_architecture(r: _Reading, i: int, m: re.Match) -> Hit | None:
-    """`gpt2`, `t5`, `resnet50`, `wav2vec2`: an architecture whose name holds the digits."""
-    return r.whole(i) if _glued_arch(r.low(i), m.group(1).lower()) else None
-
-
-def _glued_int_dataset(r: _Reading, i: int, m: re.Match) -> Hit | None:
-    """`squad2`, `cv7`, `conll2003`: a dataset name."""
-    return r.whole(i) if _is_dataset(r.low(i)) or _is_dataset(m.group(1).lower()) else None
-
-
-def _phase(r: _Reading, i: int, m: re.Match) -> Hit | None:
-    """`indobert-base-p2`: `p1`/`p2` closing the name after a size word (IndoBERT's phase-2 release)."""
-    if m.group(1).lower() == "p" and len(m.group(2)) == 1 and i == r.n - 1 and r.prev_low(i) in _vocab.SIZE_WORDS:
-        return r.whole(i)
-    return None
-
-
-def _glued_int_hyper(r: _Reading, i: int, m: re.Match) -> Hit | None:
-    """`L12`, `H384`, `ep10`, `e2`, `p16`: a hyper-parameter or variant code."""
-    prefix = m.group(1).lower()
-    return r.whole(i) if prefix in _HYPER_PREFIX or len(prefix) <= 2 else None
-
-
-def _glued_int_long(r: _Reading, i: int, m: re.Match) -> Hit | None:
-    """`model123`: three digits or more glued to a word."""
-    return r.whole(i) if len(m.group(2)) > 2 else None
-
-
-def _family_name(r: _Reading, i: int, m: re.Match) -> Hit:
-    """`llama2`, `norbert3`, `generator1`: a digit glued to a word is part of the family's name (separated, it would
-    be a version: `Llama-2`)."""
-    return r.whole(i)
-
-
-# -- the rest --
-
-def _p_decimal(r: _Reading, i: int, m: None) -> Hit | None:
-    """`1p4`, `3p0`: a decimal written with a `p` (`airoboros-mpt-30b-gpt4-1p4`)."""
-    pl = r.prev_low(i)
-    return r.whole(i) if _P_DEC.match(r.segs[i][0]) and not (pl in _HYPER_PREFIX or pl in _HYPER_WORDS) else None
-
-
-def _other_architecture(r: _Reading, i: int, m: None) -> Hit | None:
-    """`wav2vec2`, `m2m100`, `pix2struct`: an architecture name with digits inside."""
-    low = r.low(i)
-    return r.whole(i) if _glued_arch(low, re.sub(r"\d+[a-z]*$", "", low)) else None
-
-
-def _other(r: _Reading, i: int, m: re.Match | None) -> Hit:
-    """Letters and digits that are none of the above."""
-    return r.whole(i)
-
-
-_NUMBERS = frozenset({"int", "dec"})
-_NOT_V = frozenset({"int", "dec", "glued-dec", "glued-v", "glued-int", "other"})
-
-#: The segment rules in the order they are tried: (name, shapes it reads, rule, finds a version?). The name is the
-#: detection's `reason`; the first rule that takes a segment decides it.
-SEGMENT_RULES: tuple[tuple[str, frozenset[str], object, bool], ...] = (
-    ("architecture", frozenset({"explicit-v"}), _v_after_v_family, False),
-    ("other", frozenset({"explicit-v"}), _v_gpu, False),
-    ("explicit-v", frozenset({"explicit-v"}), _explicit_v, True),
-    ("version-word", frozenset({"version-word"}), _version_word_glued, True),
-    ("library", _NUMBERS, _library_release, False),
-    ("version-word", _NUMBERS, _after_version_word, True),
-    ("size", _NOT_V, _size, False),
-    ("number", frozenset({"dec"}), _dec_score, False),
-    ("hyperparameter", frozenset({"dec"}), _dec_rate, False),
-    ("decimal", frozenset({"dec"}), _decimal, True),
-    ("other", frozenset({"dec"}), _dec_other, False),
-    ("size", frozenset({"dec"}), _dec_size, False),
-    ("size", frozenset({"int"}), _big_int, False),
-    ("hyperparameter", frozenset({"int"}), _int_after_hyper_word, False),
-    ("quantisation", frozenset({"int"}), _int_bits, False),
-    ("hyperparameter", frozenset({"int"}), _int_before_hyper_word, False),
-    ("int-sequence", frozenset({"int"}), _int_sequence, True),
-    ("architecture", frozenset({"int"}), _int_generation, False),
-    ("size", frozenset({"int"}), _dash_size, False),
-    ("family-int", frozenset({"int"}), _family_int, True),
-    ("trailing-int", frozenset({"int"}), _trailing_int, True),
-    ("number", frozenset({"int"}), _int_number, False),
-    ("size", frozenset({"glued-dec"}), _glued_dec_unit, False),
-    ("other", frozenset({"glued-dec"}), _glued_dec_suffix, False),
-    ("hyperparameter", frozenset({"glued-dec"}), _glued_dec_hyper, False),
-    ("dataset", frozenset({"glued-dec"}), _glued_dec_dataset, False),
-    ("glued-decimal", frozenset({"glued-dec"}), _glued_decimal, True),
-    ("glued-v", frozenset({"glued-v"}), _glued_v_after_base, True),
-    ("architecture", frozenset({"glued-v"}), _glued_v_architecture, False),
-    ("dataset", frozenset({"glued-v"}), _glued_v_dataset, False),
-    ("word", frozenset({"glued-v"}), _glued_v_word, False),
-    ("other", frozenset({"glued-v"}), _glued_v_short, False),
-    ("glued-v", frozenset({"glued-v"}), _glued_v, True),
-    ("architecture", frozenset({"glued-int"}), _glued_int_architecture, False),
-    ("dataset", frozenset({"glued-int"}), _glued_int_dataset, False),
-    ("phase", frozenset({"glued-int"}), _phase, True),
-    ("hyperparameter", frozenset({"glued-int"}), _glued_int_hyper, False),
-    ("number", frozenset({"glued-int"}), _glued_int_long, False),
-    ("family-name", frozenset({"glued-int"}), _family_name, False),
-    ("decimal", frozenset({"other"}), _p_decimal, True),
-    ("architecture", frozenset({"other"}), _other_architecture, False),
-    ("other", frozenset({"other"}), _other, False),
-)
-
-_RULES_BY_SHAPE = {shape: tuple((name, rule, finds) for name, shapes, rule, finds in SEGMENT_RULES if shape in shapes)
-                   for shape in tuple(s for s, _ in _SHAPES) + ("other",)}
-
-
-def _read_segments(name: str, segs: list[tuple[str, int, int]], found: list, rejected: list) -> None:
-    """Decide each segment holding a digit with the first segment rule that takes it."""
-    r = _Reading(name, segs)
+def _read_segments(name: str, segs: list[tuple[str, int, int]], found: list, rejected: list,
+                   rows: bool = False) -> None:
+    """Decide each segment holding a digit with the first segment rule that takes it (labelled with the rule's name,
+    or with its row of `SEGMENT_RULES` when `rows`)."""
+    r = Reading(name, segs)
     i = 0
     while i < r.n:
         text = segs[i][0]
         if r.used[i] or text.isalpha():
             i += 1
             continue
-        shape, m = _shape(text)
-        for rule_name, rule, finds in _RULES_BY_SHAPE[shape]:  # noqa: B007 - read after the break
+        kind, m = shape(text)
+        for rule_name, rule, finds, k in _RULES_BY_SHAPE[kind]:  # noqa: B007 - read after the break
             hit = rule(r, i, m)
             if hit is not None:
                 break
         else:  # pragma: no cover - every shape ends with a rule that always decides
             raise AssertionError(f"no rule decided {text!r}")
         nxt, s, e = hit
+        label = k if rows else rule_name
         if finds:
-            found.append((name[s:e], s, e, rule_name))
+            found.append((name[s:e], s, e, label))
         else:
-            rejected.append((name[s:e], rule_name))
+            rejected.append((name[s:e], label))
         i = nxt
 
 
@@ -722,14 +107,14 @@ def _read_segments(name: str, segs: list[tuple[str, int, int]], found: list, rej
 
 def _claim_spans(name: str, rejected: list) -> list[tuple[int, int]]:
     """The `environment` ids and `date`s of a name (they cross separators), turned down before segmentation."""
-    envs = _env_spans(name)
+    envs = _spans.env_spans(name)
     for a, b in envs:
         rejected.append((name[a:b], "environment"))
-    env_spans = _Spans(envs)
+    env_spans = Spans(envs)
     claimed = list(envs)
     low_name = name.lower()
-    if _YEAR_HINT.search(name) or any(mo in low_name for mo in _MONTHS3):
-        for m in _DATE_RE.finditer(name):
+    if _spans.YEAR_HINT.search(name) or any(mo in low_name for mo in _spans.MONTHS3):
+        for m in _spans.DATE_RE.finditer(name):
             if env_spans.overlaps(m.start(), m.end()):
                 continue
             claimed.append((m.start(), m.end()))
@@ -740,16 +125,16 @@ def _claim_spans(name: str, rejected: list) -> list[tuple[int, int]]:
 def _segments(name: str, claimed: list[tuple[int, int]], rejected: list) -> list[tuple[str, int, int]]:
     """The segments of a name outside the claimed spans; `quantisation` formats are turned down here (`q4_k_m`
     whole)."""
-    spans = _Spans(claimed)
+    spans = Spans(claimed)
     segs = []  # (text, start, end)
     quant_tail = False
     for m in _SEG.finditer(name):
         s, e = m.start(), m.end()
         t = m.group()
-        if quant_tail and name[s - 1] == "_" and _QUANT_TAIL.fullmatch(t):
+        if quant_tail and name[s - 1] == "_" and _spans.QUANT_TAIL.fullmatch(t):
             continue  # the `_k_m` of `q4_k_m`
         quant_tail = False
-        if not t.isalpha() and _QUANT_SEG.fullmatch(t):
+        if not t.isalpha() and _spans.QUANT_SEG.fullmatch(t):
             rejected.append((t, "quantisation"))
             quant_tail = t[0] in "qQiI"
             continue
@@ -783,60 +168,125 @@ def _attach_release_tags(name: str, tags: tuple, found: list) -> None:
     found.sort(key=lambda f: f[1])
 
 
-@lru_cache(maxsize=1 << 18)
-def _scan(name: str) -> tuple[tuple[tuple[str, int, int, str], ...], tuple[tuple[str, str], ...]]:
-    """Versions found in a name ((text, start, end, rule), ...) and rejected candidates ((text, rule), ...)."""
-    tags = _release_tags(name)
+def _read(name: str, rows: bool = False) -> tuple[tuple[tuple[str, int, int, str], ...], tuple[tuple[str, str], ...]]:
+    """Versions found in a name ((text, start, end, rule), ...) and rejected candidates ((text, rule), ...); with
+    `rows`, a segment rule's decisions are labelled with its row of `SEGMENT_RULES` instead of its name."""
+    tags = _spans.release_tags(name)
     if not _DIGIT.search(name):
         return tags, ()
     found: list[tuple[str, int, int, str]] = []
     rejected: list[tuple[str, str]] = []
     segs = _segments(name, _claim_spans(name, rejected), rejected)
-    _read_segments(name, segs, found, rejected)
+    _read_segments(name, segs, found, rejected, rows)
     if tags:
         _attach_release_tags(name, tags, found)
     return tuple(found), tuple(rejected)
+
+
+@lru_cache(maxsize=1 << 18)
+def _scan(name: str) -> tuple[tuple[tuple[str, int, int, str], ...], tuple[tuple[str, str], ...]]:
+    """`_read(name)`, remembered: the product's one cache of the rules' readings."""
+    return _read(name)
+
+
+# --- the table of rules and their examples ---------------------------------------------------------------------------
+
+_NO_CANDIDATE_DOCS = {"owner": "only the owner held a `v<digit>` (the study's regex would have matched)",
+                      "no-candidate": "digits, but nothing a rule could read as a version",
+                      "no-digit": "no digit and no release tag in the name"}
+#: Examples of the reasons `detect` gives when the rules found no candidate (`_reason`). Owner `made-up`: no name of
+#: the 2024 lists has digits that no rule reads (only digits other than 0-9 do).
+_NO_CANDIDATE_EXAMPLES = {"owner": (Example("dcv21/ppo-Huggy", False, "owner"), Example("abnv15/MLMA", False, "owner")),
+                          "no-candidate": (Example("made-up/bert-base-\u0663", False, "no-candidate"),),
+                          "no-digit": (Example("bert-base-uncased", False, "no-digit"),
+                                       Example("Sebb/german-nli-large-thesis", False, "no-digit"))}
+#: Examples of the generation rules (`analysis.versions.generation.RULES`): the reason is the generation's rule (or
+#: `no-generation`), beside whether the name has a version.
+_GENERATION_EXAMPLES = {
+    "generation-dashed": (Example("microsoft/phi-1_5", True, "generation-dashed"),
+                          Example("kandinsky-community/kandinsky-2-2-controlnet-depth", True, "generation-dashed")),
+    "generation-v": (Example("anymodality/llava-v1.5-7b", True, "generation-v"),
+                     Example("amejri/layoutlmv3", False, "generation-v")),
+    "generation": (Example("tnash6/llama-2-7b-miniguanaco", True, "generation"),
+                   Example("Narsil/gpt2", False, "generation")),
+    "no-generation": (Example("t5-3b", False, "no-generation"),
+                      Example("Nazzyk/ppo-SnowballTarget", False, "no-generation")),
+}
+
+
+_FIRST_SEGMENT_ROW = 3  # rules(): three span rows, then the segment rules
 
 
 def _doc(fn) -> str:
     return " ".join((fn.__doc__ or "").split())
 
 
-def _claim_doc(rule: str) -> str:
-    return {"environment": "`LunarLander-v2`, `FrozenLake-v1`, `halfcheetah_v4`: a Gym/Atari/MuJoCo environment id "
-                           f"(v0-v{ENV_MAX_VERSION}; no registered id goes beyond, so `halfcheetah_v10` is the "
-                           "model's own version)",
-            "date": "`2023-06-16`, `20210520`, `09-04-2021`, `2022`, `dec2021`: a date",
-            "quantisation": "`gptq`, `q4_k_m`, `4bit`, `4.0bpw`, `fp16`, `int4`, `128g`: a quantisation or precision "
-                            "format",
-            "release-tag": "`latest` or `beta` as a word of its own (`...-sentiment-latest`, `starchat-beta`): a "
-                           "release named without a number; right after a version it joins it (`0.1.0-beta`)",
-            "owner": "only the owner held a `v<digit>` (the study's regex would have matched)",
-            "no-candidate": "digits, but nothing a rule could read as a version",
-            "no-digit": "no digit and no release tag in the name"}[rule]
-
-
 def rules() -> list[tuple[str, str, str, str]]:
     """Every rule in the order it is applied: (pass, name, what it decides, what it reads); the generation rules
     (`analysis.versions.generation`) are read apart from the version rules and last."""
-    out = [("spans", "environment", "not a version", _claim_doc("environment")),
-           ("spans", "date", "not a version", _claim_doc("date")),
-           ("segments", "quantisation", "not a version", _claim_doc("quantisation"))]
+    out = [("spans", "environment", "not a version", _spans.DOCS["environment"]),
+           ("spans", "date", "not a version", _spans.DOCS["date"]),
+           ("segments", "quantisation", "not a version", _spans.DOCS["quantisation"])]
     out += [("segment rules", name, "version" if finds else "not a version", _doc(fn))
             for name, _, fn, finds in SEGMENT_RULES]
-    out.append(("tags", "release-tag", "version", _claim_doc("release-tag")))
-    out += [("no candidate", r, "not a version", _claim_doc(r)) for r in ("owner", "no-candidate", "no-digit")]
+    out.append(("tags", "release-tag", "version", _spans.DOCS["release-tag"]))
+    out += [("no candidate", r, "not a version", doc) for r, doc in _NO_CANDIDATE_DOCS.items()]
     out += [("generation", r, "not a generation" if r == "no-generation" else "generation", doc)
             for r, doc in _generation.RULES]
     return out
 
 
+def examples() -> list[tuple[int, Example]]:
+    """Every rule's examples, in the order of `rules()`: (the rule's row in `rules()`, example). A segment rule's are
+    beside it in its module (`analysis.versions.rules`); a generation rule's reason is the generation's rule."""
+    out = []
+    for k, (kind, name, _, _) in enumerate(rules()):
+        if kind == "segment rules":
+            _, _, fn, _ = SEGMENT_RULES[k - _FIRST_SEGMENT_ROW]
+            found = next(m.TABLE.examples[fn] for m in _RULE_MODULES if fn in m.TABLE.examples)
+        elif kind == "generation":
+            found = _GENERATION_EXAMPLES[name]
+        else:
+            found = _spans.EXAMPLES.get(name) or _NO_CANDIDATE_EXAMPLES.get(name, ())
+        out += [(k, e) for e in found]
+    return out
+
+
+
+def decided_by(model_id: str) -> int:
+    """The row of `rules()` whose rule gave `detect(model_id)` its reason (the generation rules aside)."""
+    owner, _, name = str(model_id).strip().rpartition("/")
+    found, rejected = _read(name, rows=True)
+    label = _reason(found, rejected, owner, name)
+    if isinstance(label, int):
+        return _FIRST_SEGMENT_ROW + label
+    return next(k for k, (kind, rule, _, _) in enumerate(rules()) if rule == label and kind != "segment rules")
+
+
 def rules_markdown() -> str:
-    """The rule table as markdown (`python -m analysis detect --rules`)."""
+    """The rule table as markdown, each rule with an example it decides (`python -m analysis detect --rules`)."""
     from analysis.report.markdown import table  # only the command needs it
 
-    return table([(k + 1, *r) for k, r in enumerate(rules())], ["#", "pass", "rule", "decides", "what it reads"],
-                  "rllll")
+    table_rules = rules()
+    first: dict[int, str] = {}
+    for k, e in examples():
+        kind, name = table_rules[k][:2]
+        if k not in first and e.reason == name and (kind == "generation" or decided_by(e.id) == k):
+            first[k] = f"`{e.id}`"
+    return table([(k + 1, *r, first.get(k, "")) for k, r in enumerate(table_rules)],
+                 ["#", "pass", "rule", "decides", "what it reads", "example"], "rlllll")
+
+
+def _reason(found: tuple, rejected: tuple, owner: str, name: str):
+    """The reason of a detection: the rule of the first version found; else the rule that turned down the candidate
+    the study's regex would have taken (it explains best why this is not a version), else the first turned down."""
+    if found:
+        return found[0][3]
+    if rejected:
+        return next((r for t, r in rejected if _STUDY_RE.search(t)), rejected[0][1])
+    if owner and _STUDY_RE.search(owner):
+        return "owner"
+    return "no-candidate" if any(c.isdigit() for c in name) else "no-digit"
 
 
 def detect(model_id: str) -> Detection:
@@ -847,18 +297,10 @@ def detect(model_id: str) -> Detection:
     found, rejected = _scan(name)
     gen = _generation.generation(name)
     gen_json = None if gen is None else {**gen.to_json(), "position": [base + gen.position[0], base + gen.position[1]]}
+    reason = _reason(found, rejected, owner, name)
     if found:
         return Detection(mid, True, [f[0] for f in found], [(base + f[1], base + f[2]) for f in found],
-                         found[0][3], list(rejected), gen_json)
-    if rejected:
-        # the candidate the study's regex would have taken explains best why this is not a version
-        reason = next((r for t, r in rejected if _STUDY_RE.search(t)), rejected[0][1])
-    elif owner and _STUDY_RE.search(owner):
-        reason = "owner"
-    elif any(c.isdigit() for c in name):
-        reason = "no-candidate"
-    else:
-        reason = "no-digit"
+                         reason, list(rejected), gen_json)
     return Detection(mid, False, [], [], reason, list(rejected), gen_json)
 
 
