@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from analysis.inputs.load import load
-from analysis.report import labels
+from analysis.report import labels, output
 from analysis.repos import sampling
 from hfcrawl.provenance import record_path
 from tests.test_analysis_study import QUICK, small_feed, study_in_process
@@ -182,9 +182,9 @@ def test_figure_titles_say_synthetic(tmp_path, monkeypatch):
 
     monkeypatch.setattr(figures.plt, "close", close)
     e1 = pd.DataFrame([{"scope": "all", "models": 10, "matching": 3, "share_pct": 30.0}])
-    fn, args = labels.labelled_job((figures.pie_version_share, (e1, tmp_path / "e1.png", "study regex")))
+    fn, args = output.labelled_job((figures.pie_version_share, (e1, tmp_path / "e1.png", "study regex")))
     fn(*args)
-    fn(*labels.labelled_job((figures.token_bars, ({"t": pd.DataFrame({"token": ["a"], "families": [2]})},
+    fn(*output.labelled_job((figures.token_bars, ({"t": pd.DataFrame({"token": ["a"], "families": [2]})},
                                                    tmp_path / "t.png", 5, "Experiment 2b")))[1])
     figures.pie_version_share(e1, tmp_path / "real.png", "study regex")
     assert titles[0][1].startswith(labels.FIGURE)
@@ -421,8 +421,9 @@ def test_a_real_data_figure_is_never_titled_synthetic():
     from analysis.repos import weight_history
 
     job = (weight_history.figure, ("changes", "path"))
-    assert labels.labelled_job(job) == job  # ../shared's real weight histories, whatever the input
-    assert labels.labelled_job((print, ("x",)))[1][0] == labels.FIGURE
+    assert output.labelled_job(job) == job  # ../shared's real weight histories, whatever the input
+    assert output.figure_jobs([job], synthetic=True) == [job]
+    assert output.labelled_job((print, ("x",))) != (print, ("x",))  # any other figure is labelled
 
 
 def test_task_scatters_fade_the_tasks_of_few_models_and_name_none_of_them(drawn, tmp_path):
@@ -454,12 +455,10 @@ def test_the_synthetic_prefix_keeps_the_title_clear_of_a_legend_above_the_axes()
     """repos_modes puts its legend between the axes and a padded title: the prefix must not pull the title down."""
     import matplotlib.pyplot as plt
 
-    from analysis.report import figures
-
     fig, ax = plt.subplots()
     ax.set_title("How repositories are versioned", pad=28)
     offset = ax.titleOffsetTrans.get_matrix().copy()
-    figures.mark_title(fig, labels.FIGURE)
+    output.mark_title(fig, labels.FIGURE)
     assert ax.get_title() == f"{labels.FIGURE}\nHow repositories are versioned"
     assert (ax.titleOffsetTrans.get_matrix() == offset).all()
     plt.close(fig)

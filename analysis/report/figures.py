@@ -1,4 +1,5 @@
-"""The study's figures, one function per experiment; each writes one PNG and returns nothing.
+"""The study's figures, one function per experiment; each writes one PNG (through `output.figure`) and returns
+nothing.
 
 All figures are drawn with matplotlib's Agg backend (no display needed), titled, with labelled axes, and with
 horizontal bars for token and group names so that long labels never overlap.
@@ -19,11 +20,9 @@ import pandas as pd  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
 from analysis.common.intervals import MIN_N  # noqa: E402
+from analysis.report import output  # noqa: E402
+from analysis.report.output import DPI, MAX_WIDTH_PX  # noqa: E402
 
-DPI = 100
-#: The report's column (report.STYLE: body max-width 1200px): a figure no wider is shown at its own size, so its
-#: 8-point labels stay 11 pixels high.
-MAX_WIDTH_PX = 1200
 SIZE_CLASSES = ("2 tokens", "3 tokens", "4 tokens", "5+ tokens")
 SIZE_COLOURS = ("#4C72B0", "#DD8452", "#55A868", "#C44E52")
 
@@ -50,50 +49,19 @@ def _group_label(tokens: str, width: int = 44) -> str:
     return f"{' '.join(kept)} + {len(words) - len(kept)} more"
 
 
-#: Set by `with_title_prefix` while one figure is drawn (a figure of synthetic data says so in its title).
-_TITLE_PREFIX = ""
-
-
-def with_title_prefix(prefix: str, fn: Callable, *args):
-    """`fn(*args)`, every figure it saves with `prefix` before its title (its suptitle, else its first axes')."""
-    global _TITLE_PREFIX
-    _TITLE_PREFIX = prefix
-    try:
-        return fn(*args)
-    finally:
-        _TITLE_PREFIX = ""
-
-
-def mark_title(fig: plt.Figure, prefix: str | None = None) -> None:
-    """Put `prefix` (default: the one `with_title_prefix` set) before the figure's title."""
-    prefix = _TITLE_PREFIX if prefix is None else prefix
-    if not prefix or any(prefix in t.get_text() for t in [fig._suptitle, *(a.title for a in fig.axes)] if t):
-        return
-    sup = fig._suptitle
-    if sup is not None and sup.get_text():
-        sup.set_text(f"{prefix}: {sup.get_text()}")
-    elif fig.axes:
-        title = fig.axes[0].title  # its text only: set_title would reset the title's pad (a legend may sit there)
-        title.set_text(f"{prefix}\n{title.get_text()}" if title.get_text() else prefix)
-
-
-def _save(fig: plt.Figure, path: Path, tight: bool = True) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    mark_title(fig)
-    fig.savefig(path, dpi=DPI, bbox_inches="tight" if tight else None)
-    plt.close(fig)
-
-
 def pie_version_share(e1: pd.DataFrame, path: Path, method_label: str) -> None:
     """Experiment 1: ids with / without a version, as the study's pie chart."""
     row = e1.iloc[0]
     matching, total = int(row["matching"]), int(row["models"])
-    fig, ax = plt.subplots(figsize=(6.5, 5))
-    ax.pie([matching, total - matching], labels=[f"with a version\n{matching:,} ids", f"without\n{total - matching:,} ids"],
-           autopct="%.2f%%", startangle=90, colors=["#DD8452", "#4C72B0"], wedgeprops={"linewidth": 1, "edgecolor": "white"})
-    ax.set_title(f"Experiment 1: share of model ids with a version ({method_label})\n{total:,} models of the task lists")
-    ax.axis("equal")
-    _save(fig, path)
+    with output.figure(path, (6.5, 5)) as fig:
+        ax = fig.subplots()
+        ax.pie([matching, total - matching],
+               labels=[f"with a version\n{matching:,} ids", f"without\n{total - matching:,} ids"],
+               autopct="%.2f%%", startangle=90, colors=["#DD8452", "#4C72B0"],
+               wedgeprops={"linewidth": 1, "edgecolor": "white"})
+        ax.set_title(f"Experiment 1: share of model ids with a version ({method_label})\n"
+                     f"{total:,} models of the task lists")
+        ax.axis("equal")
 
 
 def _labelled_tasks(e2: pd.DataFrame) -> pd.DataFrame:
@@ -141,35 +109,36 @@ def scatter_share_by_task(e2: pd.DataFrame, path: Path, method_label: str) -> No
     """Experiment 2a: (models, % with a version) per task; the largest tasks and the highest shares are numbered
     and named beside the plot (42 colours cannot be told apart); every task's numbers are in e2_share_by_task.csv."""
     n = len(e2)
-    fig, ax = plt.subplots(figsize=(8.4, 5.6))  # with the key beside it, within MAX_WIDTH_PX
-    named = _labelled_tasks(e2).sort_values(["models", "task"], ascending=[False, True]) if n else e2
-    rest = e2[~e2["task"].isin(named["task"])]
-    few = rest["models"] < MIN_N
-    ax.scatter(rest["models"][~few], rest["share_pct"][~few], color="#9DB4D3", s=35, edgecolor="0.35", linewidth=0.4,
-               label="other tasks")
-    ax.scatter(rest["models"][few], rest["share_pct"][few], facecolors="none", s=35, edgecolor="0.6", linewidth=0.6,
-               alpha=0.6)
-    if n:
-        _small_n_band(ax, float(e2["models"].min()))
-    ax.scatter(named["models"], named["share_pct"], color="#DD8452", s=45, edgecolor="black", linewidth=0.5,
-               label=f"numbered: the {LABELLED_LARGEST} largest tasks and the {LABELLED_HIGHEST} highest shares")
-    ax.set_xscale("log")
-    ax.xaxis.set_major_formatter(THOUSANDS)
-    ax.set_xlabel("models in the task (log scale)")
-    ax.set_ylabel("% of ids with a version")
-    ax.set_ylim(0, max(100.0, float(e2["share_pct"].max() if n else 0) + 5))
-    ax.grid(True, which="major", alpha=0.3)
-    ax.set_title(f"Experiment 2a: share of versioned ids per task ({method_label}), {n} tasks")
-    ax.legend(loc="upper left", fontsize=8, frameon=False)
-    ax.text(0.0, -0.13, "Each point is a task. All tasks: tables/e2_share_by_task.csv.", transform=ax.transAxes,
-            fontsize=7.5, color="0.35", va="top")
-    _number_points(ax, named)
-    _save(fig, path)
+    with output.figure(path, (8.4, 5.6)) as fig:  # with the key beside it, within MAX_WIDTH_PX
+        ax = fig.subplots()
+        named = _labelled_tasks(e2).sort_values(["models", "task"], ascending=[False, True]) if n else e2
+        rest = e2[~e2["task"].isin(named["task"])]
+        few = rest["models"] < MIN_N
+        ax.scatter(rest["models"][~few], rest["share_pct"][~few], color="#9DB4D3", s=35, edgecolor="0.35",
+                   linewidth=0.4, label="other tasks")
+        ax.scatter(rest["models"][few], rest["share_pct"][few], facecolors="none", s=35, edgecolor="0.6", linewidth=0.6,
+                   alpha=0.6)
+        if n:
+            _small_n_band(ax, float(e2["models"].min()))
+        ax.scatter(named["models"], named["share_pct"], color="#DD8452", s=45, edgecolor="black", linewidth=0.5,
+                   label=f"numbered: the {LABELLED_LARGEST} largest tasks and the {LABELLED_HIGHEST} highest shares")
+        ax.set_xscale("log")
+        ax.xaxis.set_major_formatter(THOUSANDS)
+        ax.set_xlabel("models in the task (log scale)")
+        ax.set_ylabel("% of ids with a version")
+        ax.set_ylim(0, max(100.0, float(e2["share_pct"].max() if n else 0) + 5))
+        ax.grid(True, which="major", alpha=0.3)
+        ax.set_title(f"Experiment 2a: share of versioned ids per task ({method_label}), {n} tasks")
+        ax.legend(loc="upper left", fontsize=8, frameon=False)
+        ax.text(0.0, -0.13, "Each point is a task. All tasks: tables/e2_share_by_task.csv.", transform=ax.transAxes,
+                fontsize=7.5, color="0.35", va="top")
+        _number_points(ax, named)
 
 
-def _fixed_axes(rows: int, cols: int, label_in: float, ax_w: float, ax_h: float | list[float],
-                title_in: float = 0.7) -> tuple[plt.Figure, list[plt.Axes]]:
-    """A grid laid out in inches: room for the y labels (`label_in`) left of each axes, no layout engine.
+def _grid(rows: int, cols: int, label_in: float, ax_w: float, ax_h: float | list[float],
+          title_in: float = 0.7) -> tuple[tuple[float, float], list[tuple[float, float, float, float]]]:
+    """A grid laid out in inches: the figure's size, and each axes' rectangle (fractions of the figure, row by row)
+    with room for the y labels (`label_in`) left of it; no layout engine.
 
     `ax_h` is one height for every row, or one per row (a row of few bars is no taller than it needs). Labels are
     cut to a known length before drawing, so their width is bounded and nothing overlaps; laying the axes out once
@@ -179,16 +148,15 @@ def _fixed_axes(rows: int, cols: int, label_in: float, ax_w: float, ax_h: float 
     heights = ax_h if isinstance(ax_h, list) else [ax_h] * rows
     cell_w = label_in + ax_w + gap_x
     fig_w, fig_h = cols * cell_w + 0.2, sum(sub_in + h + xlabel_in + gap_y for h in heights) + title_in
-    fig = plt.figure(figsize=(fig_w, fig_h))
-    axes = []
+    rects = []
     top = fig_h - title_in
     for h in heights:
         bottom = top - (sub_in + h + xlabel_in + gap_y) + xlabel_in + gap_y / 2
         for c in range(cols):
             left = c * cell_w + label_in
-            axes.append(fig.add_axes((left / fig_w, bottom / fig_h, ax_w / fig_w, h / fig_h)))
+            rects.append((left / fig_w, bottom / fig_h, ax_w / fig_w, h / fig_h))
         top -= sub_in + h + xlabel_in + gap_y
-    return fig, axes
+    return (fig_w, fig_h), rects
 
 
 def _label_width(labels: list[str], fontsize: float = 8) -> float:
@@ -204,17 +172,18 @@ def token_bars(tables: dict[str, pd.DataFrame], path: Path, top: int, title: str
     rows = math.ceil(len(names) / cols)
     heads = {n: tables.get(n, pd.DataFrame(columns=["token", "families"])).head(top) for n in names}
     labels = {n: [_short(str(t), 24) for t in df["token"]] for n, df in heads.items()}
-    fig, axes = _fixed_axes(rows, cols, _label_width([x for v in labels.values() for x in v]), 3.2,
-                            max(1.5, 0.19 * top + 0.3))
-    for ax, name in zip(axes, names):
-        df = heads[name]
-        ax.barh(labels[name][::-1], df["families"].to_numpy()[::-1], color="#4C72B0")
-        ax.set_ylim(len(df) - top - 0.5, len(df) - 0.5)  # same bar height in every panel, bars from the top
-        _style_bar_panel(ax, name, "families holding the token", df.empty, "no family with two models")
-    for ax in axes[len(names):]:
-        ax.axis("off")
-    fig.suptitle(title, fontsize=12, y=1 - 0.25 / fig.get_figheight())
-    _save(fig, path, tight=False)
+    size, rects = _grid(rows, cols, _label_width([x for v in labels.values() for x in v]), 3.2,
+                        max(1.5, 0.19 * top + 0.3))
+    with output.figure(path, size, tight=False) as fig:
+        axes = [fig.add_axes(r) for r in rects]
+        for ax, name in zip(axes, names):
+            df = heads[name]
+            ax.barh(labels[name][::-1], df["families"].to_numpy()[::-1], color="#4C72B0")
+            ax.set_ylim(len(df) - top - 0.5, len(df) - 0.5)  # same bar height in every panel, bars from the top
+            _style_bar_panel(ax, name, "families holding the token", df.empty, "no family with two models")
+        for ax in axes[len(names):]:
+            ax.axis("off")
+        fig.suptitle(title, fontsize=12, y=1 - 0.25 / fig.get_figheight())
 
 
 def _style_bar_panel(ax, title: str, xlabel: str, empty: bool, empty_text: str) -> None:
@@ -252,19 +221,20 @@ def group_bars(tables: dict[str, pd.DataFrame], path: Path, top: int, title: str
             panels.append((f"{name}: {label}", [_group_label(str(t)) for t in part["tokens"]], part))
     # each panel as tall as its bars: an organisation with one group gets no tall empty panel
     bars = [max(len(part), 3) for _, _, part in panels]
-    fig, axes = _fixed_axes(len(panels), 1, _label_width([x for _, labs, _ in panels for x in labs]), 4.6,
-                            [max(0.6, 0.19 * b + 0.3) for b in bars], title_in=1.2)
-    for i, (ax, (label, labs, part)) in enumerate(zip(axes, panels)):
-        colours = [colour_of[c] for c in _size_class(part["size"])][::-1]
-        ax.barh(labs[::-1], part["count"].to_numpy()[::-1], color=colours)
-        ax.set_ylim(len(part) - bars[i] - 0.5, len(part) - 0.5)
-        _style_bar_panel(ax, label, "family pairs sharing exactly this group", part.empty, "none")
-    handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in SIZE_COLOURS]
-    h = fig.get_figheight()
-    fig.legend(handles, SIZE_CLASSES, title="group size", loc="upper left", ncol=4, fontsize=8, title_fontsize=8,
-               bbox_to_anchor=(0.02, 1 - 0.45 / h), frameon=False)  # under the title: the column is narrow
-    fig.suptitle(title, fontsize=12, x=0.02, ha="left", y=1 - 0.15 / h)
-    _save(fig, path, tight=False)
+    size, rects = _grid(len(panels), 1, _label_width([x for _, labs, _ in panels for x in labs]), 4.6,
+                        [max(0.6, 0.19 * b + 0.3) for b in bars], title_in=1.2)
+    with output.figure(path, size, tight=False) as fig:
+        axes = [fig.add_axes(r) for r in rects]
+        for i, (ax, (label, labs, part)) in enumerate(zip(axes, panels)):
+            colours = [colour_of[c] for c in _size_class(part["size"])][::-1]
+            ax.barh(labs[::-1], part["count"].to_numpy()[::-1], color=colours)
+            ax.set_ylim(len(part) - bars[i] - 0.5, len(part) - 0.5)
+            _style_bar_panel(ax, label, "family pairs sharing exactly this group", part.empty, "none")
+        handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in SIZE_COLOURS]
+        h = fig.get_figheight()
+        fig.legend(handles, SIZE_CLASSES, title="group size", loc="upper left", ncol=4, fontsize=8,
+                   title_fontsize=8, bbox_to_anchor=(0.02, 1 - 0.45 / h), frameon=False)  # under the title
+        fig.suptitle(title, fontsize=12, x=0.02, ha="left", y=1 - 0.15 / h)
 
 
 def groups_by_size_stacked(tables: dict[str, pd.DataFrame], path: Path, title: str) -> None:
@@ -276,20 +246,20 @@ def groups_by_size_stacked(tables: dict[str, pd.DataFrame], path: Path, title: s
             sums = df.groupby(_size_class(df["size"]))["count"].sum()
             for cls, v in sums.items():
                 data.loc[name, cls] = int(v)
-    fig, ax = plt.subplots(figsize=(min(MAX_WIDTH_PX / DPI - 0.8, max(6.0, 0.7 * len(names) + 3)), 5))
-    bottom = np.zeros(len(names))
-    for cls, colour in zip(SIZE_CLASSES, SIZE_COLOURS):
-        vals = data[cls].to_numpy(dtype=float)
-        ax.bar(names, vals, bottom=bottom, color=colour, label=cls)
-        bottom += vals
-    ax.set_ylabel("family pairs sharing a group of 2+ tokens")
-    ax.yaxis.set_major_formatter(THOUSANDS)
-    ax.set_xlabel("")
-    ax.set_title(title)
-    ax.legend(title="group size", fontsize=8)
-    plt.setp(ax.get_xticklabels(), rotation=30, ha="right")
-    ax.grid(True, axis="y", alpha=0.3)
-    _save(fig, path)
+    with output.figure(path, (min(MAX_WIDTH_PX / DPI - 0.8, max(6.0, 0.7 * len(names) + 3)), 5)) as fig:
+        ax = fig.subplots()
+        bottom = np.zeros(len(names))
+        for cls, colour in zip(SIZE_CLASSES, SIZE_COLOURS):
+            vals = data[cls].to_numpy(dtype=float)
+            ax.bar(names, vals, bottom=bottom, color=colour, label=cls)
+            bottom += vals
+        ax.set_ylabel("family pairs sharing a group of 2+ tokens")
+        ax.yaxis.set_major_formatter(THOUSANDS)
+        ax.set_xlabel("")
+        ax.set_title(title)
+        ax.legend(title="group size", fontsize=8)
+        plt.setp(ax.get_xticklabels(), rotation=30, ha="right")
+        ax.grid(True, axis="y", alpha=0.3)
 
 
 # --- the version detector next to the study's regex (analysis/study/compare.py) ---------------------------------------------
@@ -313,55 +283,56 @@ def _compare_of_task(r: pd.Series) -> str:
 def compare_share_by_task(by_task: pd.DataFrame, path: Path) -> None:
     """Models vs % versioned per task, the study's regex and the version detector joined by a line; the tasks a
     reader looks for are numbered and named beside the plot (names on the plot overlapped)."""
-    fig, ax = plt.subplots(figsize=(8.4, 6))  # with the key beside it, within MAX_WIDTH_PX
-    if len(by_task):
-        x = by_task["models"]
-        ax.vlines(x, by_task["regex_pct"], by_task["detector_pct"], color="0.8", lw=1, zorder=1)
-        for few in (False, True):  # fewer than MIN_N models: drawn faded, in the shaded band
-            rows, alpha = by_task[(x < MIN_N) == few], 0.3 if few else 1.0
-            ax.scatter(rows["models"], rows["regex_pct"], marker="o", facecolors="none", edgecolors="tab:red",
-                       alpha=alpha, label=None if few else "study regex", zorder=2)
-            ax.scatter(rows["models"], rows["detector_pct"], marker="o", color="tab:blue", alpha=alpha,
-                       label=None if few else "version detector", zorder=3)
-        _small_n_band(ax, float(x.min()))
-        ax.set_xscale("log")
-        ax.xaxis.set_major_formatter(THOUSANDS)
-        top = float(by_task[["regex_pct", "detector_pct"]].max().max())
-        ax.set_ylim(0, max(100.0, top + 5))
-    ax.set_xlabel("models in the task list (log)")
-    ax.set_ylabel("% of names with a version")
-    ax.set_title("Share of versioned model names per task: study regex vs version detector")
-    ax.legend(loc="upper left", fontsize=8, frameon=False)
-    ax.grid(alpha=0.3)
-    if len(by_task):
-        _number_points(ax, _compare_named(by_task), y="y", describe=_compare_of_task,
-                       heading="named tasks (models; regex % -> detector %)")
-    _save(fig, path)
+    with output.figure(path, (8.4, 6)) as fig:  # with the key beside it, within MAX_WIDTH_PX
+        ax = fig.subplots()
+        if len(by_task):
+            x = by_task["models"]
+            ax.vlines(x, by_task["regex_pct"], by_task["detector_pct"], color="0.8", lw=1, zorder=1)
+            for few in (False, True):  # fewer than MIN_N models: drawn faded, in the shaded band
+                rows, alpha = by_task[(x < MIN_N) == few], 0.3 if few else 1.0
+                ax.scatter(rows["models"], rows["regex_pct"], marker="o", facecolors="none", edgecolors="tab:red",
+                           alpha=alpha, label=None if few else "study regex", zorder=2)
+                ax.scatter(rows["models"], rows["detector_pct"], marker="o", color="tab:blue", alpha=alpha,
+                           label=None if few else "version detector", zorder=3)
+            _small_n_band(ax, float(x.min()))
+            ax.set_xscale("log")
+            ax.xaxis.set_major_formatter(THOUSANDS)
+            top = float(by_task[["regex_pct", "detector_pct"]].max().max())
+            ax.set_ylim(0, max(100.0, top + 5))
+        ax.set_xlabel("models in the task list (log)")
+        ax.set_ylabel("% of names with a version")
+        ax.set_title("Share of versioned model names per task: study regex vs version detector")
+        ax.legend(loc="upper left", fontsize=8, frameon=False)
+        ax.grid(alpha=0.3)
+        if len(by_task):
+            _number_points(ax, _compare_named(by_task), y="y", describe=_compare_of_task,
+                           heading="named tasks (models; regex % -> detector %)")
 
 
 def compare_global(glob: dict, regex_rules: Counter, path: Path) -> None:
     """The global share by both methods, and what the regex's matches are by the detector's rule."""
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4.5), gridspec_kw={"width_ratios": [1, 1.6]})
-    shares = [glob["regex_pct"], glob["detector_pct"]]
-    a1.bar(["study regex", "version detector"], shares, color=["tab:red", "tab:blue"])
-    for i, v in enumerate(shares):
-        a1.text(i, v, f"{v:.1f}%", ha="center", va="bottom")
-    a1.set_ylim(0, max(max(shares), 1) * 1.15)
-    a1.set_ylabel("% of names with a version")
-    a1.set_title(f"Global share ({glob['models']:,} task-listed models)")
-    items = regex_rules.most_common(9)
-    if items:
-        labels = [k for k, _ in items][::-1]
-        vals = [v for _, v in items][::-1]
-        colors = ["tab:blue" if k == "version (confirmed)" else "tab:gray" for k in labels]
-        bars = a2.barh(labels, vals, color=colors)
-        a2.bar_label(bars, labels=[f"{v:,}" for v in vals], padding=3, fontsize=8)
-        a2.set_xlim(0, max(vals) * 1.18)
-        a2.xaxis.set_major_formatter(THOUSANDS)
-        a2.set_xlabel("ids matched by the study regex")
-    a2.set_title("What the regex's matches are, by detector rule")
-    fig.tight_layout()
-    _save(fig, path)
+    with output.figure(path, (11, 4.5)) as fig:
+        a1, a2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.6]})
+        shares = [glob["regex_pct"], glob["detector_pct"]]
+        a1.bar(["study regex", "version detector"], shares, color=["tab:red", "tab:blue"])
+        for i, v in enumerate(shares):
+            a1.text(i, v, f"{v:.1f}%", ha="center", va="bottom")
+        a1.set_ylim(0, max(max(shares), 1) * 1.15)
+        a1.set_ylabel("% of names with a version")
+        a1.set_title(f"Global share ({glob['models']:,} task-listed models)")
+        items = regex_rules.most_common(9)
+        if items:
+            labels = [k for k, _ in items][::-1]
+            vals = [v for _, v in items][::-1]
+            colors = ["tab:blue" if k == "version (confirmed)" else "tab:gray" for k in labels]
+            bars = a2.barh(labels, vals, color=colors)
+            a2.bar_label(bars, labels=[f"{v:,}" for v in vals], padding=3, fontsize=8)
+            a2.set_xlim(0, max(vals) * 1.18)
+            a2.xaxis.set_major_formatter(THOUSANDS)
+            a2.set_xlabel("ids matched by the study regex")
+        a2.set_title("What the regex's matches are, by detector rule")
+        fig.tight_layout()
+
 
 # ----------------------------------------------------------------------------------------------------------------
 # Versioning beyond names (analysis.repos.predecessors, analysis.repos)
@@ -378,22 +349,22 @@ def predecessor_bars(pred: pd.DataFrame, path: Path, major_ref: float | None, mi
     rows = pd.concat([ref, pred], ignore_index=True) if major_ref is not None else pred.reset_index(drop=True)
     labels = [_short(str(s), 30) for s in rows["scope"]]
     y = np.arange(len(rows))[::-1]
-    fig, ax = plt.subplots(figsize=(9, 0.55 * len(rows) + 1.6))
-    for off, col, colour, name in ((0.2, "major_with_predecessor_pct", "#4C72B0", "major (N >= 2)"),
-                                   (-0.2, "minor_with_predecessor_pct", "#DD8452", "minor (X.Y, Y >= 1)")):
-        vals = rows[col].astype(float).fillna(0).to_numpy()
-        bars = ax.barh(y + off, vals, height=0.38, color=colour, label=name)
-        ax.bar_label(bars, labels=[f"{v:.0f}%" for v in vals], fontsize=7, padding=2)
-    if major_ref is not None:
-        ax.axhline(y[0] - 0.5, color="#888", linewidth=0.8)
-    ax.set_yticks(y, labels, fontsize=8)
-    ax.set_xlim(0, 100)
-    ax.set_xlabel("% of versions whose predecessor is on the Hub (same owner, same name apart from the version)")
-    ax.set_title("Versions with their predecessor on the Hub: this input (names, detector)"
-                 + (" vs Ajibode et al." if major_ref is not None else ""))
-    ax.legend(fontsize=8, loc="lower right")
-    ax.grid(True, axis="x", alpha=0.3)
-    _save(fig, path)
+    with output.figure(path, (9, 0.55 * len(rows) + 1.6)) as fig:
+        ax = fig.subplots()
+        for off, col, colour, name in ((0.2, "major_with_predecessor_pct", "#4C72B0", "major (N >= 2)"),
+                                       (-0.2, "minor_with_predecessor_pct", "#DD8452", "minor (X.Y, Y >= 1)")):
+            vals = rows[col].astype(float).fillna(0).to_numpy()
+            bars = ax.barh(y + off, vals, height=0.38, color=colour, label=name)
+            ax.bar_label(bars, labels=[f"{v:.0f}%" for v in vals], fontsize=7, padding=2)
+        if major_ref is not None:
+            ax.axhline(y[0] - 0.5, color="#888", linewidth=0.8)
+        ax.set_yticks(y, labels, fontsize=8)
+        ax.set_xlim(0, 100)
+        ax.set_xlabel("% of versions whose predecessor is on the Hub (same owner, same name apart from the version)")
+        ax.set_title("Versions with their predecessor on the Hub: this input (names, detector)"
+                     + (" vs Ajibode et al." if major_ref is not None else ""))
+        ax.legend(fontsize=8, loc="lower right")
+        ax.grid(True, axis="x", alpha=0.3)
 
 
 def repos_modes_stacked(modes: pd.DataFrame, path: Path) -> None:
@@ -408,27 +379,27 @@ def repos_modes_stacked(modes: pd.DataFrame, path: Path) -> None:
     few = found < MIN_N
     labels = [f"{t} (n = {int(n):,})" for t, n in zip(wide.index, found)]
     y = np.arange(len(wide))[::-1]
-    fig, ax = plt.subplots(figsize=(10, 0.38 * len(wide) + 2.2))
-    left = np.zeros(len(wide))
-    for mode, colour in MODE_COLOURS.items():
-        vals = shares[mode].to_numpy()
-        for part, alpha, hatch in ((~few, 1.0, None), (few, 0.35, "///")):
-            if part.any():
-                ax.barh(y[part], vals[part], left=left[part], color=colour, height=0.75, alpha=alpha, hatch=hatch,
-                        edgecolor="white" if hatch is None else "0.4", linewidth=0.3,
-                        label=mode.replace("_", " ") if hatch is None or few.all() else None)  # once
-        left += vals
-    ax.set_yticks(y, labels, fontsize=8)
-    ax.set_ylim(-0.6, len(wide) - 0.4)
-    ax.set_xlim(0, 100)
-    ax.set_xlabel("% of the task's found repositories (n = found repositories)")
-    ax.set_title("How repositories are versioned: name, git refs, in place, or never updated", pad=28)
-    ax.legend(ncol=5, fontsize=8, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False)
-    if few.any():
-        ax.text(0.0, -0.08 - 0.6 / fig.get_figheight(), f"Faded, hatched: {int(few.sum())} task(s) of fewer than "
-                f"{MIN_N} found repositories (a share of so few is noise; n in the label).", transform=ax.transAxes,
-                fontsize=8, color="0.3", va="top")
-    _save(fig, path)
+    with output.figure(path, (10, 0.38 * len(wide) + 2.2)) as fig:
+        ax = fig.subplots()
+        left = np.zeros(len(wide))
+        for mode, colour in MODE_COLOURS.items():
+            vals = shares[mode].to_numpy()
+            for part, alpha, hatch in ((~few, 1.0, None), (few, 0.35, "///")):
+                if part.any():
+                    ax.barh(y[part], vals[part], left=left[part], color=colour, height=0.75, alpha=alpha, hatch=hatch,
+                            edgecolor="white" if hatch is None else "0.4", linewidth=0.3,
+                            label=mode.replace("_", " ") if hatch is None or few.all() else None)  # once
+            left += vals
+        ax.set_yticks(y, labels, fontsize=8)
+        ax.set_ylim(-0.6, len(wide) - 0.4)
+        ax.set_xlim(0, 100)
+        ax.set_xlabel("% of the task's found repositories (n = found repositories)")
+        ax.set_title("How repositories are versioned: name, git refs, in place, or never updated", pad=28)
+        ax.legend(ncol=5, fontsize=8, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False)
+        if few.any():
+            ax.text(0.0, -0.08 - 0.6 / fig.get_figheight(), f"Faded, hatched: {int(few.sum())} task(s) of fewer than "
+                    f"{MIN_N} found repositories (a share of so few is noise; n in the label).", transform=ax.transAxes,
+                    fontsize=8, color="0.3", va="top")
 
 
 def log_bins(top: float, bins: int = 30) -> np.ndarray:
@@ -442,16 +413,16 @@ def commit_count_histogram(counts: np.ndarray, path: Path, updated_min: int) -> 
     """Commits on `main` per found repository, on log-spaced bins and a log scale (a long right tail)."""
     counts = np.asarray(counts, dtype=float)
     counts = counts[np.isfinite(counts)]
-    fig, ax = plt.subplots(figsize=(8, 4.5))
-    top = max(float(counts.max()) if len(counts) else 1.0, 2.0)
-    ax.hist(np.clip(counts, 1, None), bins=log_bins(top), color="#4C72B0", edgecolor="white", linewidth=0.3)
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.axvline(updated_min - 0.5, color="#C44E52", linestyle="--", linewidth=1)
-    ax.text(updated_min - 0.4, ax.get_ylim()[1] * 0.5, f" updated: {updated_min}+ commits", color="#C44E52",
-            fontsize=8)
-    ax.set_xlabel("commits on main (log scale; log-spaced bins, 0 counted as 1)")
-    ax.set_ylabel("repositories in the bin (log scale)")
-    ax.set_title(f"Commit counts of {len(counts):,} found repositories")
-    ax.grid(True, which="major", alpha=0.3)
-    _save(fig, path)
+    with output.figure(path, (8, 4.5)) as fig:
+        ax = fig.subplots()
+        top = max(float(counts.max()) if len(counts) else 1.0, 2.0)
+        ax.hist(np.clip(counts, 1, None), bins=log_bins(top), color="#4C72B0", edgecolor="white", linewidth=0.3)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.axvline(updated_min - 0.5, color="#C44E52", linestyle="--", linewidth=1)
+        ax.text(updated_min - 0.4, ax.get_ylim()[1] * 0.5, f" updated: {updated_min}+ commits", color="#C44E52",
+                fontsize=8)
+        ax.set_xlabel("commits on main (log scale; log-spaced bins, 0 counted as 1)")
+        ax.set_ylabel("repositories in the bin (log scale)")
+        ax.set_title(f"Commit counts of {len(counts):,} found repositories")
+        ax.grid(True, which="major", alpha=0.3)

@@ -1,13 +1,13 @@
 """Synthetic data is never presented as a finding: the heading, tables and figure titles of a section computed from
 what the replay hub served say so, and the section compares nothing with published figures.
 
-One home for the words used (`HEADING`, `DATA`, `NOTE`) so the report, the CSV files and the figures agree.
+One home for the words used (`HEADING`, `DATA`, `FIGURE`, `NOTE`) so the report, the CSV files and the figures
+agree; `analysis.report.output` puts them on the tables and figures it writes.
 """
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -39,36 +39,11 @@ def label_table(df: pd.DataFrame) -> pd.DataFrame:
     return df.assign(data=DATA)
 
 
-def label_csvs(out: Path, tables: Iterable[Path]) -> None:
-    """Add the `data` column to CSV files already written under `out` (by modules that do not know the origin)."""
-    for rel in tables:
-        path = out / rel
-        if path.suffix != ".csv" or not path.is_file():
-            continue
-        try:
-            df = pd.read_csv(path, keep_default_na=False, dtype=str)
-        except pd.errors.EmptyDataError:  # an empty table: no number to mislead with
-            continue
-        if "data" not in df.columns:
-            label_table(df).to_csv(path, index=False)
-
-
 def real_data(fn: Callable) -> Callable:
     """Marks a figure function that draws only the real data of `../shared` (never the input): its figure is never
-    labelled synthetic, whatever the input's origin."""
+    labelled synthetic, whatever the input's origin (`output.labelled_job` leaves it alone)."""
     fn.real_data = True
     return fn
-
-
-def labelled_job(job: tuple[Callable, tuple]) -> tuple[Callable, tuple]:
-    """A figure job `(function, args)` whose figure's title starts with FIGURE (a real-data figure is left as it
-    is)."""
-    from analysis.report import figures
-
-    fn, args = job
-    if getattr(fn, "real_data", False):
-        return job
-    return figures.with_title_prefix, (FIGURE, fn, *args)
 
 
 def describe_origin(origin: dict[str, Any]) -> str:

@@ -493,7 +493,7 @@ def prepare(cfg: Any, models: pd.DataFrame) -> tuple[RepoFeed, pd.DataFrame] | N
 def repos_section(prepared: tuple[RepoFeed, pd.DataFrame], versioned: np.ndarray, cfg: Any, progress: Any):
     """Write the repositories' tables; return (Section, summary dict, figure jobs). On replay-hub data (the repos
     feed's or the models input's) heading, tables and figure titles say synthetic."""
-    from analysis.report import figures
+    from analysis.report import figures, output
     from analysis.report.section import Section
 
     out = Path(cfg.out)
@@ -504,18 +504,14 @@ def repos_section(prepared: tuple[RepoFeed, pd.DataFrame], versioned: np.ndarray
         by_task = repos_by_task(repos)
         overall, per_task = modes_table(repos, repo_modes(repos))
         est = population_estimates(by_task, feed.provenance)
-        tables = []
-        for df, rel in ((by_task, "tables/repos_by_task.csv"), (overall, "tables/repos_modes.csv"),
-                        (per_task, "tables/repos_modes_by_task.csv"), (est, "tables/repos_estimates.csv")):
-            (out / rel).parent.mkdir(parents=True, exist_ok=True)
-            (labels.label_table(df) if synthetic else df).to_csv(out / rel, index=False)
-            tables.append(Path(rel))
+        tables = [output.write_table(df, out, name, synthetic=synthetic)
+                  for df, name in ((by_task, "repos_by_task"), (overall, "repos_modes"),
+                                   (per_task, "repos_modes_by_task"), (est, "repos_estimates"))]
         figs = [Path("figures/repos_modes.png"), Path("figures/repos_commit_counts.png")]
         commits = repos["commit_count"].to_numpy(dtype="float64")[repos["found"].to_numpy(dtype=bool)]
-        jobs = [(figures.repos_modes_stacked, (per_task, out / figs[0])),
-                (figures.commit_count_histogram, (commits, out / figs[1], UPDATED_MIN_COMMITS))]
-        if synthetic:
-            jobs = [labels.labelled_job(j) for j in jobs]
+        jobs = output.figure_jobs([(figures.repos_modes_stacked, (per_task, out / figs[0])),
+                                   (figures.commit_count_histogram, (commits, out / figs[1], UPDATED_MIN_COMMITS))],
+                                  synthetic)
     section = Section(title="Versioning in the repositories",
                       markdown=repos_markdown(by_task, overall, feed.provenance, est, synthetic),
                       figures=figs if cfg.make_figures else [], tables=tables, key="repos")

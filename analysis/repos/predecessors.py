@@ -295,8 +295,9 @@ def read_names(models: pd.DataFrame) -> NameReading:
 
 
 def names_section(models: pd.DataFrame, tasks: list[str], cfg: Any, reading: NameReading):
-    """Write predecessors.csv, lineages.csv and weights_vs_names.csv; return (Section, summary, figure jobs)."""
-    from analysis.report import figures
+    """Write predecessors.csv, lineages.csv and weights_vs_names.csv (labelled synthetic on replay-hub data); return
+    (Section, summary, figure jobs)."""
+    from analysis.report import figures, output
     from analysis.report.section import Section
 
     out = Path(cfg.out)
@@ -304,15 +305,11 @@ def names_section(models: pd.DataFrame, tasks: list[str], cfg: Any, reading: Nam
     if reading.weights is None:
         print(f"warning: weights_vs_names.csv not written: Ajibode et al.'s data unreadable ({reading.weights_error})",
               file=sys.stderr)
-    tables = []
-    for df, rel in ((pred, "tables/predecessors.csv"), (reading.lineages, "tables/lineages.csv"),
-                    (reading.weights, "tables/weights_vs_names.csv")):
-        if df is not None:
-            (out / rel).parent.mkdir(parents=True, exist_ok=True)
-            df.to_csv(out / rel, index=False)
-            tables.append(Path(rel))
-    fig = Path("figures/predecessors.png")
     synthetic = bool(getattr(cfg, "synthetic", False))  # no published figure beside synthetic data
+    tables = [output.write_table(df, out, name, synthetic=synthetic)
+              for df, name in ((pred, "predecessors"), (reading.lineages, "lineages"),
+                               (reading.weights, "weights_vs_names")) if df is not None]
+    fig = Path("figures/predecessors.png")
     refs = (None, None) if synthetic else (AJIBODE_MAJOR_PCT, AJIBODE_MINOR_PCT)
     jobs = [(figures.predecessor_bars, (pred, out / fig, *refs))]
     task_names = int(models["task"].notna().sum())

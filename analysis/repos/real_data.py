@@ -64,6 +64,7 @@ def _read(shared: Path) -> RealReading:
 def sections(cfg: Any, real: RealReading | None) -> tuple[list, dict, list]:
     """Write ajibode_predecessors.csv, weight_changes_real.csv, weight_intervals_real.csv (and the figure job);
     return (sections, summary, figure jobs)."""
+    from analysis.report import output
     from analysis.report.section import Section
     from analysis.repos import ajibode, weight_history
 
@@ -71,23 +72,20 @@ def sections(cfg: Any, real: RealReading | None) -> tuple[list, dict, list]:
     for e in real.errors:
         print(f"warning: real-data section left out: {e}", file=sys.stderr)
     out, found, summary, jobs = Path(cfg.out), [], {}, []
-    tables = out / "tables"
-    tables.mkdir(parents=True, exist_ok=True)
-    if real.ajibode is not None:
-        real.ajibode.to_csv(tables / "ajibode_predecessors.csv", index=False)
+    if real.ajibode is not None:  # real data of ../shared, whatever the input: never labelled synthetic
+        table = output.write_table(real.ajibode, out, "ajibode_predecessors")
         found.append(Section(title="Ajibode et al. on their own population (real data)",
-                             markdown=ajibode.markdown(real.ajibode), tables=[Path("tables/ajibode_predecessors.csv")],
-                             key="ajibode"))
+                             markdown=ajibode.markdown(real.ajibode), tables=[table], key="ajibode"))
         summary["ajibode_predecessors"] = real.ajibode.to_dict(orient="records")
     if real.shares is not None:
-        real.shares.to_csv(tables / "weight_changes_real.csv", index=False)
-        real.intervals.to_csv(tables / "weight_intervals_real.csv", index=False)
+        tables = [output.write_table(real.shares, out, "weight_changes_real"),
+                  output.write_table(real.intervals, out, "weight_intervals_real")]
         fig = Path("figures/weight_intervals_real.png")
         jobs.append((weight_history.figure, (real.changes, out / fig)))
         found.append(Section(title="Weight changes in real repositories (real data)",
                              markdown=weight_history.markdown(real.shares, real.intervals, real.dropped),
                              figures=[fig] if cfg.make_figures else [],
-                             tables=[Path("tables/weight_changes_real.csv"), Path("tables/weight_intervals_real.csv")],
+                             tables=tables,
                              key="weights_real"))
         summary["weight_changes_real"] = real.shares.to_dict(orient="records")
         summary["weight_intervals_real"] = real.intervals.to_dict(orient="records")

@@ -129,28 +129,29 @@ def ajibode_repositories(folder: Path | None = None) -> pd.DataFrame:
 @labels.real_data
 def figure(changes: pd.DataFrame, path: Path) -> None:
     """The distribution of the days between weight changes (real data), per change and per repository's median."""
-    from analysis.report import figures  # matplotlib's Agg backend, set up once there
+    from analysis.report import output
 
-    plt = figures.plt
-    fig, ax = plt.subplots(figsize=(8, 4.2))
     minutes = 1.0 / 1440
-    for values, label, colour in ((changes["days"], "every change", "#4C72B0"),
-                                  (changes.groupby("repo")["days"].median(), "one median per repository", "#DD8452")):
-        x = np.sort(np.maximum(values.to_numpy(dtype=float), minutes))
-        if len(x):
-            ax.step(x, np.arange(1, len(x) + 1) / len(x), where="post", color=colour,
-                    label=f"{label} (n = {len(x):,})")
-    ax.set_xscale("log")
-    for days, name in ((1 / 24, "1 hour"), (1, "1 day"), (30, "30 days"), (365, "1 year")):
-        ax.axvline(days, color="#bbb", linewidth=0.7)
-        ax.text(days, 1.01, name, fontsize=7, ha="center", color="#666")
-    ax.set_xlabel("days since the same weight file's previous commit (log scale; under a minute drawn at 1 minute)")
-    ax.set_ylabel("share of changes (cumulative)")
-    ax.set_title("Real data: time between weight changes, 1,031 Hub repositories (s2e-lab/model-evolution)",
-                 fontsize=9)
-    ax.legend(fontsize=8, loc="lower right")
-    ax.grid(True, alpha=0.3)
-    figures._save(fig, path)
+    with output.figure(path, (8, 4.2)) as fig:
+        ax = fig.subplots()
+        for values, label, colour in ((changes["days"], "every change", "#4C72B0"),
+                                      (changes.groupby("repo")["days"].median(), "one median per repository",
+                                       "#DD8452")):
+            x = np.sort(np.maximum(values.to_numpy(dtype=float), minutes))
+            if len(x):
+                ax.step(x, np.arange(1, len(x) + 1) / len(x), where="post", color=colour,
+                        label=f"{label} (n = {len(x):,})")
+        ax.set_xscale("log")
+        for days, name in ((1 / 24, "1 hour"), (1, "1 day"), (30, "30 days"), (365, "1 year")):
+            ax.axvline(days, color="#bbb", linewidth=0.7)
+            ax.text(days, 1.01, name, fontsize=7, ha="center", color="#666")
+        ax.set_xlabel("days since the same weight file's previous commit (log scale; under a minute drawn at 1 "
+                      "minute)")
+        ax.set_ylabel("share of changes (cumulative)")
+        ax.set_title("Real data: time between weight changes, 1,031 Hub repositories (s2e-lab/model-evolution)",
+                     fontsize=9)
+        ax.legend(fontsize=8, loc="lower right")
+        ax.grid(True, alpha=0.3)
 
 
 def markdown(shares: pd.DataFrame, intervals: pd.DataFrame, dropped: int) -> str:

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.common.intervals import format_share, wilson, with_wilson_pct
-from analysis.report import figures
+from analysis.report import figures, output
 from analysis.report.markdown import table
 from analysis.report.section import Section
 from analysis.study import tokens
@@ -336,12 +336,11 @@ def _with_intervals(table: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-def run(models: pd.DataFrame, out_dir: Path, orgs: list[str]) -> Section:
-    """Compare the study's regex with the detector on a loaded feed; write tables and figures; return the section."""
+def run(models: pd.DataFrame, out_dir: Path, orgs: list[str], synthetic: bool = False) -> Section:
+    """Compare the study's regex with the detector on a loaded feed; write tables and figures (labelled synthetic
+    when `synthetic`); return the section."""
     out_dir = Path(out_dir)
-    tables, figs = out_dir / "tables", out_dir / "figures"
-    tables.mkdir(parents=True, exist_ok=True)
-    figs.mkdir(parents=True, exist_ok=True)
+    figs = out_dir / "figures"
     df, ef, explain = _compare_frame(models)
     orgs = list(orgs or [])
     tasked = df[df["task"].notna()]
@@ -355,15 +354,15 @@ def run(models: pd.DataFrame, out_dir: Path, orgs: list[str]) -> Section:
     tax_org = _taxonomy_table(org_df[org_df["org"].isin(orgs)] if orgs else org_df, "org", ef)
     frames = (_with_intervals(pd.DataFrame([glob])), _with_intervals(by_task), _with_intervals(by_org),
               _examples(by_task, dis), tax_task, tax_org)
-    for name, frame in zip(TABLES, frames):
-        frame.to_csv(tables / f"{name}.csv", index=False)
-    figures.compare_share_by_task(by_task, figs / "compare_share_by_task.png")
-    figures.compare_global(glob, regex_rules, figs / "compare_global.png")
+    written = [output.write_table(frame, out_dir, name, synthetic=synthetic) for name, frame in zip(TABLES, frames)]
+    with output.synthetic_titles(synthetic):
+        figures.compare_share_by_task(by_task, figs / "compare_share_by_task.png")
+        figures.compare_global(glob, regex_rules, figs / "compare_global.png")
     return Section(
         title="Version detector vs. the study's regex, and a naming taxonomy",
         markdown=_markdown(glob, by_task, by_org, dis, regex_rules, tax_task, tax_org),
         figures=[Path("figures/compare_global.png"), Path("figures/compare_share_by_task.png")],
-        tables=[Path("tables") / f"{n}.csv" for n in TABLES],
+        tables=written,
         key="compare",
     )
 

@@ -24,8 +24,7 @@ from analysis.common.progress import Progress
 from analysis.common.staging import check_out, staged
 from analysis.inputs.load import DEFAULT_ORGS, InputError, LoadResult, check_inputs, load
 from analysis.report import document as report
-from analysis.report import figures, labels, markdown
-from analysis.report.names import safe_name
+from analysis.report import figures, labels, markdown, output
 from analysis.report.section import Section
 from analysis.repos import practices as repos_analysis
 from analysis.study import compare, conclusion, pareto, tokens, version_share
@@ -95,13 +94,6 @@ def check_config(cfg: StudyConfig) -> None:
                                    ("--groups", cfg.groups, tuple(GROUP_METHODS))):
         if value not in allowed:
             raise ConfigError(f"{option} must be one of {', '.join(allowed)}, not {value!r}")
-
-
-def _write_csv(df: pd.DataFrame, out: Path, rel: str) -> Path:
-    path = out / rel
-    path.parent.mkdir(parents=True, exist_ok=True)
-    df.to_csv(path, index=False)
-    return Path(rel)
 
 
 def _git_commit() -> str | None:
@@ -220,11 +212,8 @@ def _reproduction_section(e1: pd.DataFrame, e2: pd.DataFrame, par: pd.DataFrame,
 
 
 def _compare_section(models: pd.DataFrame, cfg: StudyConfig) -> Section:
-    if not cfg.synthetic:
-        return compare.run(models, cfg.out, cfg.orgs)
-    section = figures.with_title_prefix(labels.FIGURE, compare.run, models, cfg.out, cfg.orgs)
-    labels.label_csvs(cfg.out, section.tables)
-    return labels.mark_section(section)
+    section = compare.run(models, cfg.out, cfg.orgs, synthetic=cfg.synthetic)
+    return labels.mark_section(section) if cfg.synthetic else section
 
 
 # Up to this many models the comparison runs on a forked process alongside the study (see run_study).
@@ -288,9 +277,10 @@ class ScopeResults:
         return "\n\n".join(parts) if parts else "_no task selected_"
 
 
-def _scopes_2b_2c(scopes: dict[str, pd.Series], cfg: StudyConfig, tokens_file: str, groups_file: str,
+def _scopes_2b_2c(scopes: dict[str, pd.Series], cfg: StudyConfig, tokens_name: str, groups_name: str,
                   progress: Progress) -> ScopeResults:
-    """2b and 2c on the ids of each scope; tables named `tokens_file`/`groups_file` with the scope's safe name."""
+    """2b and 2c on the ids of each scope; tables `<tokens_name>_<scope>.csv` and `<groups_name>_<scope>.csv`
+    (`output.table_path`)."""
     res = ScopeResults()
     count = GROUP_METHODS[cfg.groups]
     for i, (scope, ids) in enumerate(scopes.items(), 1):
@@ -299,9 +289,8 @@ def _scopes_2b_2c(scopes: dict[str, pd.Series], cfg: StudyConfig, tokens_file: s
         res.tokens[scope], res.groups[scope] = tokens.token_table(fams), groups_table(count(fams.tolist()))
         res.families[scope] = len(fams)
         res.rule_diffs[scope] = tokens.rule_differences(ids)
-        name = safe_name(scope)
-        res.files += [_write_csv(res.tokens[scope], cfg.out, tokens_file.format(name)),
-                      _write_csv(res.groups[scope], cfg.out, groups_file.format(name))]
+        res.files += [output.write_table(res.tokens[scope], cfg.out, tokens_name, scope, cfg.synthetic),
+                      output.write_table(res.groups[scope], cfg.out, groups_name, scope, cfg.synthetic)]
     return res
 
 
@@ -319,8 +308,8 @@ def _version_share_sections(models: pd.DataFrame, cfg: StudyConfig, has_version:
     """Experiments 1 and 2a: their tables and sections."""
     e1 = version_share.version_share(models, has_version)
     e2 = version_share.share_by_task(models, has_version)
-    t_e1 = _write_csv(e1, cfg.out, "tables/e1_version_share.csv")
-    t_e2 = _write_csv(e2, cfg.out, "tables/e2_share_by_task.csv")
+    t_e1 = output.write_table(e1, cfg.out, "e1_version_share", synthetic=cfg.synthetic)
+    t_e2 = output.write_table(e2, cfg.out, "e2_share_by_task", synthetic=cfg.synthetic)
     r1 = e1.iloc[0]
     return e1, e2, [
         Section(title="Experiment 1: share of ids with a version",
@@ -336,7 +325,7 @@ def _version_share_sections(models: pd.DataFrame, cfg: StudyConfig, has_version:
 
 def _pareto_section(e2: pd.DataFrame, cfg: StudyConfig) -> tuple[pd.DataFrame, Section]:
     par = pareto.pareto_tasks(e2, cfg.threshold, cfg.exclude)
-    t_par = _write_csv(par, cfg.out, "tables/pareto_tasks.csv")
+    t_par = output.write_table(par, cfg.out, "pareto_tasks", synthetic=cfg.synthetic)
     in_pareto = par[par["selected"] | par["excluded_by_hand"]]
     return par, Section(
         title="Pareto selection of tasks",
@@ -428,8 +417,9 @@ _UNLABELLED = ("input", "notes", "ajibode", "weights_real")
 
 
 def _label_synthetic(cfg: StudyConfig, sections: list[Section]) -> list[Section]:
-    """On replay-hub data: every section computed from it says "synthetic" in its heading and its tables, and the
-    reproduction table (the paper's figures beside this run's) is replaced by the note."""
+    """On replay-hub data: every section computed from it says "synthetic" in its heading (its tables and figures
+    were labelled when written), and the reproduction table (the paper's figures beside this run's) is replaced by
+    the note."""
     if not cfg.synthetic:
         return sections
     out = []
@@ -439,7 +429,6 @@ def _label_synthetic(cfg: StudyConfig, sections: list[Section]) -> list[Section]
             continue
         if s.key == "reproduction":
             s = dataclasses.replace(s, markdown="No published figure is set beside synthetic data.")
-        labels.label_csvs(cfg.out, s.tables)
         out.append(labels.mark_section(s))
     return out
 
@@ -461,18 +450,18 @@ def _run_experiments(cfg: StudyConfig, progress: Progress, loaded: LoadResult, c
     selected = pareto.selected_tasks(par)
     with progress.step(f"experiments 2b and 2c on {len(selected)} tasks"):
         tasks = _scopes_2b_2c({t: models.loc[models["task"] == t, "id"] for t in selected}, cfg,
-                              "tables/e2b_tokens_{}.csv", "tables/e2c_groups_{}.csv", progress)
+                              "e2b_tokens", "e2c_groups", progress)
     sizes = org_sizes(models, cfg.orgs)
     with progress.step(f"experiment 3 on {len(cfg.orgs)} organisations"):
         orgs = _scopes_2b_2c({o: org_models(models, o)["id"] for o in cfg.orgs}, cfg,
-                             "tables/e3_tokens_{}.csv", "tables/e3_groups_{}.csv", progress)
+                             "e3_tokens", "e3_groups", progress)
     sections += _token_sections(tasks, orgs, sizes)
     extra, versioning_summary, extra_jobs = repos_analysis.study_sections(models, selected, cfg, progress, versioning)
     if cfg.make_figures:
         with progress.step("figures"):
             jobs = _figure_jobs(cfg, e1, e2, tasks, orgs, method_label)
             jobs = [jobs[0] + extra_jobs, jobs[1]]
-            fork_map(_draw, [[labels.labelled_job(j) for j in js] for js in jobs] if cfg.synthetic else jobs)
+            fork_map(_draw, [output.figure_jobs(js, cfg.synthetic) for js in jobs])
     else:
         for s in sections:
             s.figures = []

@@ -23,8 +23,7 @@ from analysis.common.progress import Progress
 from analysis.inputs import snapshots
 from analysis.inputs.load import InputError, input_provenance, is_synthetic
 from analysis.inputs.tasks import TASK_RENAMES, TODAY_TASKS, largest_tasks  # noqa: F401 - part of the trend's API
-from analysis.report import labels
-from analysis.report.figures import with_title_prefix
+from analysis.report import output
 from analysis.trend import figures as trend_figures
 from analysis.trend.report import write_report
 from analysis.versions.generation import has_generation
@@ -290,15 +289,11 @@ def _input_info(snap: snapshots.Snapshot, scored: pd.DataFrame) -> dict[str, Any
 
 
 def write_tables(result: TrendResult, out: Path) -> list[Path]:
-    """tables/trend_overall.csv, trend_by_task.csv, cohorts.csv, cohorts_by_task.csv under `out`."""
-    (out / "tables").mkdir(parents=True, exist_ok=True)
+    """tables/trend_overall.csv, trend_by_task.csv, cohorts.csv, cohorts_by_task.csv, cohorts_by_snapshot.csv under
+    `out` (labelled synthetic on replay-hub data); their paths relative to `out`."""
     names = {"trend_overall": result.overall, "trend_by_task": result.by_task, "cohorts": result.cohorts,
              "cohorts_by_task": result.cohorts_by_task, "cohorts_by_snapshot": result.cohorts_by_snapshot}
-    paths = []
-    for name, df in names.items():
-        paths.append(Path("tables") / f"{name}.csv")
-        (labels.label_table(df) if result.synthetic else df).to_csv(out / paths[-1], index=False)
-    return paths
+    return [output.write_table(df, out, name, synthetic=result.synthetic) for name, df in names.items()]
 
 
 def run_trend(inputs: list[tuple[str, Path]], out: Path, make_figures: bool = True, command: str = "",
@@ -319,8 +314,8 @@ def run_trend(inputs: list[tuple[str, Path]], out: Path, make_figures: bool = Tr
         figs = []
         if make_figures:
             with progress.step("figures"):
-                prefix = labels.FIGURE if result.synthetic else ""
-                figs = with_title_prefix(prefix, trend_figures.draw_all, result, tmp / "figures")
+                with output.synthetic_titles(result.synthetic):
+                    figs = trend_figures.draw_all(result, tmp / "figures")
         with progress.step("report"):
             write_report(result, tmp, [f.relative_to(tmp) for f in figs], command)
         _replace_dir(tmp, out)
