@@ -84,7 +84,9 @@ def _folder_problem(value: Any, is_folder: bool) -> str | None:
 
 #: (logger, start of the message) of Scrapy's start-up dumps, left out above DEBUG.
 STARTUP_DUMPS = (("scrapy.crawler", "Overridden settings"), ("scrapy.middleware", "Enabled "),
-                 ("scrapy.addons", "Enabled addons"))
+                 ("scrapy.addons", "Enabled addons"),
+                 # once per scheme (http, https) on every crawl without a reactor: said in docs/repos-crawl.md
+                 ("scrapy.core.downloader.handlers._base_streaming", "AiohttpDownloadHandler is experimental"))
 
 
 class _Drop(logging.Filter):
@@ -109,11 +111,20 @@ def quiet_logs(settings: BaseSettings) -> None:
             log.addFilter(_Drop(start))
 
 
+def choose_transport(settings: BaseSettings, spider: str | None) -> None:
+    """Plain asyncio (Scrapy's reactorless mode) for the spiders of HFCRAWL_ASYNCIO_SPIDERS; it must be chosen
+    here, before Scrapy makes the crawler process, which installs a Twisted reactor or not. A -s
+    TWISTED_REACTOR_ENABLED given by the user wins."""
+    if spider in settings.getlist("HFCRAWL_ASYNCIO_SPIDERS"):
+        settings.set("TWISTED_REACTOR_ENABLED", False, priority="project")
+
+
 class Command(ScrapyCrawlCommand):
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
         super().process_options(args, opts)
         assert self.settings is not None
         quiet_logs(self.settings)
+        choose_transport(self.settings, args[0] if args else None)
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.settings is not None
