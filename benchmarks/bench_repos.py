@@ -3,7 +3,8 @@
     .venv/bin/python benchmarks/bench_repos.py                  # 10,000 repositories in count mode, all parts
     .venv/bin/python benchmarks/bench_repos.py --repos 2000 --skip memory
 
-Parts, each its own process (peak memory = ru_maxrss via os.wait4; requests counted by the hub):
+Parts, each its own process (peak memory = its VmHWM; CPU = its user + system time; requests counted by the hub,
+whose own CPU is given too: both share the machine's cores):
   auto     scrapy crawl repos -a input=<models feed>              card fields from the listing: 2 calls a repository
   auto-2k  the same over the first --compare repositories (2,000), the base of the two comparisons below
   info     scrapy crawl repos -a input=<first 2,000> -a card=info  model info per repository: 3 calls
@@ -11,7 +12,10 @@ Parts, each its own process (peak memory = ru_maxrss via os.wait4; requests coun
   quota    `auto` on a hub enforcing a quota scaled down from 1,000 calls / 300 s to --quota / --window (the
            whole benchmark must stay within ~5 minutes): wall time against the floor the quota allows
   memory   scrapy crawl repos over a text input of 3,000,000 ids, stopped after 500 repositories: peak memory
-The models feed comes from `scrapy crawl models` on the same hub (listing with expand=sha,cardData).
+The models feed comes from `scrapy crawl models` on the same hub (listing with expand=sha,cardData). Before the
+timed parts, one untimed run of `auto-2k` and of `hfhub` fills the hub's answer cache with both sides' pages, so
+that neither pays for histories the other made (--no-warm: off). --repeat N runs auto-2k and hfhub N times in
+turn and keeps each side's median run by wall time (every wall time is in the JSON line).
 Prints a table and one JSON line.
 """
 from __future__ import annotations
@@ -20,6 +24,7 @@ import argparse
 import json
 import math
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -60,9 +65,11 @@ def peer_hfhub(endpoint: str, ids_path: Path, workers: int) -> dict:
 
 
 def run_measured(cmd: list[str], env: dict, cwd: Path, log: Path, timeout: float) -> dict:
-    """Run `cmd`: wall time, exit code, CPU and the process's own peak RSS (VmHWM polled from /proc: ru_maxrss
-    would report this benchmark's own size, which a child keeps from before its exec)."""
+    """Run `cmd`: wall time, exit code, CPU (user + system of the children reaped meanwhile: this one) and the
+    process's own peak RSS (VmHWM polled from /proc: ru_maxrss would report this benchmark's own size, which a
+    child keeps from before its exec)."""
     peak = 0
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     with open(log, "wb") as fh:
         t0 = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=fh, stderr=subprocess.STDOUT)
@@ -77,7 +84,9 @@ def run_measured(cmd: list[str], env: dict, cwd: Path, log: Path, timeout: float
             proc.kill()
         proc.wait()
         wall = time.perf_counter() - t0
-    return {"returncode": proc.returncode, "wall_s": wall, "peak_rss_mb": peak / 1024}
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return {"returncode": proc.returncode, "wall_s": wall, "cpu_s": cpu, "peak_rss_mb": peak / 1024}
 
 
 def crawl(endpoint: str, work: Path, name: str, *args: str, timeout: float = 600) -> dict:
@@ -112,6 +121,7 @@ def measured(hub: ReplayHub, run) -> dict:
     stats = hub.stats()
     out["requests"] = stats["requests"]
     out["repeated"] = stats["repos"]["repeated"]
+    out["hub_cpu_s"] = stats["cpu_seconds"]
     return out
 
 
@@ -120,6 +130,11 @@ def summarise(name: str, out: dict, repos: int) -> dict:
            "repos_per_s": round(repos / out["wall_s"], 1), "requests": out.get("requests"),
            "calls_per_repo": round(out["requests"] / repos, 3) if out.get("requests") is not None else None,
            "peak_rss_mb": round(out["peak_rss_mb"], 1), "returncode": out["returncode"]}
+    if out.get("requests"):
+        row["cpu_ms_per_request"] = round(out["cpu_s"] * 1000 / out["requests"], 3)
+        row["hub_cpu_ms_per_request"] = round(out["hub_cpu_s"] * 1000 / out["requests"], 3)
+    if out.get("walls"):
+        row["wall_s_runs"] = [round(w, 2) for w in out["walls"]]
     if out.get("report"):
         row["lines"] = out["report"].get("models_written")
     return row
@@ -172,6 +187,9 @@ def main() -> None:
     ap.add_argument("--memory-ids", type=int, default=3_000_000)
     ap.add_argument("--workers", type=int, default=8)
     ap.add_argument("--skip", default="", help="comma list of parts to skip")
+    ap.add_argument("--repeat", type=int, default=1, help="runs of auto-2k and hfhub, in turn; the median kept")
+    ap.add_argument("--no-warm", dest="warm", action="store_false",
+                    help="no untimed run of auto-2k and hfhub before the timed ones")
     ap.add_argument("--record", action="store_true", help="write the figures into docs/benchmarks.md")
     ap.add_argument("--peer", nargs=3, metavar=("ENDPOINT", "IDS", "WORKERS"), help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -180,17 +198,21 @@ def main() -> None:
         return
     skip = set(filter(None, args.skip.split(",")))
     rows, extra = run_parts(args, skip)
-    print(f"{'part':8} {'repos':>7} {'wall s':>8} {'repos/s':>8} {'requests':>9} {'calls/repo':>10} {'peak MB':>8}")
+    print(f"{'part':8} {'repos':>7} {'wall s':>8} {'repos/s':>8} {'requests':>9} {'calls/repo':>10} {'peak MB':>8} "
+          f"{'CPU ms/req':>10} {'hub ms/req':>10}")
     for r in rows:
         print(f"{r['part']:8} {r['repos']:>7} {r['wall_s']:>8} {r['repos_per_s']:>8} {r['requests']!s:>9} "
-              f"{r['calls_per_repo']!s:>10} {r['peak_rss_mb']:>8}")
+              f"{r['calls_per_repo']!s:>10} {r['peak_rss_mb']:>8} {r.get('cpu_ms_per_request')!s:>10} "
+              f"{r.get('hub_cpu_ms_per_request')!s:>10}")
     print(json.dumps({"rows": rows, **extra}))
     if args.record:
         from benchmarks.record import record_section
 
         notes = ("Histories are synthetic (hubreplay/repos.py). Concurrency: the crawl 8 requests at a time "
                  "(CONCURRENT_REQUESTS=8, all to the one host), huggingface_hub "
-                 f"{args.workers} threads. `quota`: scaled-down quota of "
+                 f"{args.workers} threads; {args.repeat} run(s) of each in turn, the median kept"
+                 + (", after an untimed one of each (the hub caches both sides' answers)" if args.warm else "") + ". "
+                 "CPU: of the contender's process, and of the hub's, per request. `quota`: scaled-down quota of "
                  f"{args.quota} calls per {args.window} s. Ratios: " + json.dumps(
                      {k: v for k, v in extra.items() if k.startswith("ratio")}))
         record_section("Repository crawl (scrapy crawl repos) vs huggingface_hub", rows, notes=notes)
@@ -202,19 +224,10 @@ def run_parts(args: argparse.Namespace, skip: set[str]) -> tuple[list[dict], dic
     with tempfile.TemporaryDirectory(prefix="bench-repos-") as tmp, ReplayHub().start_process() as hub:
         work = Path(tmp)
         feed, ids, extra["listing"] = models_input(hub, work, args.repos)
-        small, small_ids = _head(feed, work / "input-2k.jsonl", args.compare), _head(ids, work / "ids-2k.txt",
-                                                                                      args.compare)
-        for name, source, card, size in (("auto", feed, "auto", args.repos), ("auto-2k", small, "auto", args.compare),
-                                         ("info", small, "info", args.compare)):
-            if name not in skip:
-                out = measured(hub, lambda n=name, src=source, c=card: crawl(hub.url, work, n, "repos", "-a",
-                                                                             f"input={src}", "-a", f"card={c}"))
-                rows.append(summarise(name, out, size))
-        if "hfhub" not in skip:
-            cmd = [sys.executable, "-m", "benchmarks.bench_repos", "--peer", hub.url, str(small_ids), str(args.workers)]
-            env = {k: v for k, v in os.environ.items() if k != "HF_TOKEN"}
-            out = measured(hub, lambda: run_measured(cmd, env, ROOT, work / "hfhub.log", 900))
-            rows.append(summarise("hfhub", out, args.compare))
+        if "auto" not in skip:
+            out = measured(hub, lambda: crawl(hub.url, work, "auto", "repos", "-a", f"input={feed}"))
+            rows.append(summarise("auto", out, args.repos))
+        rows += compare_parts(args, hub, work, feed, ids, skip)
         if "memory" not in skip:
             rows.append(memory_part(hub, work, ids, args.memory_ids))
         base = next((r for r in rows if r["part"] == "auto"), None)
@@ -225,10 +238,43 @@ def run_parts(args: argparse.Namespace, skip: set[str]) -> tuple[list[dict], dic
         if base and peer:
             extra["ratio_repos_per_s_auto_vs_hfhub"] = round(base["repos_per_s"] / peer["repos_per_s"], 2)
             extra["ratio_calls_hfhub_vs_auto"] = round(peer["requests"] / base["requests"], 2)
+            extra["ratio_cpu_per_request_hfhub_vs_auto"] = round(peer["cpu_ms_per_request"]
+                                                                 / base["cpu_ms_per_request"], 2)
     extra["date"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     extra["commit"] = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
                                      text=True).stdout.strip()
     return rows, extra
+
+
+def compare_parts(args: argparse.Namespace, hub: ReplayHub, work: Path, feed: Path, ids: Path,
+                  skip: set[str]) -> list[dict]:
+    """auto-2k, info and hfhub over the first --compare repositories, after an untimed run of auto-2k and hfhub
+    (the hub's answer cache then holds both sides' pages); auto-2k and hfhub --repeat times in turn, the median
+    run of each kept."""
+    small, small_ids = _head(feed, work / "input-2k.jsonl", args.compare), _head(ids, work / "ids-2k.txt",
+                                                                                  args.compare)
+    env = {k: v for k, v in os.environ.items() if k != "HF_TOKEN"}
+    peer = [sys.executable, "-m", "benchmarks.bench_repos", "--peer", hub.url, str(small_ids), str(args.workers)]
+    runs = {"auto-2k": lambda: crawl(hub.url, work, "auto-2k", "repos", "-a", f"input={small}", "-a", "card=auto"),
+            "info": lambda: crawl(hub.url, work, "info", "repos", "-a", f"input={small}", "-a", "card=info"),
+            "hfhub": lambda: run_measured(peer, env, ROOT, work / "hfhub.log", 900)}
+    wanted = [name for name in runs if name not in skip]
+    if args.warm:
+        for name in ("auto-2k", "hfhub"):
+            if name in wanted:
+                runs[name]()
+    results: dict[str, list[dict]] = {name: [] for name in wanted}
+    for i in range(max(1, args.repeat)):
+        for name in wanted:
+            if name != "info" or i == 0:
+                results[name].append(measured(hub, runs[name]))
+    rows = []
+    for name in wanted:
+        runs_of = results[name]
+        out = sorted(runs_of, key=lambda o: o["wall_s"])[(len(runs_of) - 1) // 2]
+        out["walls"] = [o["wall_s"] for o in runs_of] if len(runs_of) > 1 else None
+        rows.append(summarise(name, out, args.compare))
+    return rows
 
 
 if __name__ == "__main__":
