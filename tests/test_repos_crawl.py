@@ -107,7 +107,7 @@ def test_count_mode_writes_one_line_per_id_with_what_the_hub_holds_at_the_floor_
     assert f"Crawling {len(lines):,} repositories on" in result.log and " models" not in result.last_line
     assert result.last_line.endswith(f"Crawl complete: {len(lines):,} repositories written this run")
     for noise in ("py.warnings", "scrapy_splash", "Overridden settings", "Dumping Scrapy stats", "Enabled ",
-                  "experimental"):
+                  "experimental", "Referer", "WARNING"):
         assert noise not in result.log, noise
 
 

@@ -98,6 +98,15 @@ class _Drop(logging.Filter):
         return not str(record.msg).startswith(self.start)
 
 
+def scrapy_loggers_at(settings: BaseSettings) -> None:
+    """Scrapy's loggers at LOG_LEVEL (its logging set-up puts them at DEBUG, the handler filtering): a DEBUG line
+    per request ("Crawled (200) ...", "Scraped from ...") would otherwise be made into a record on every
+    response, then dropped. Called once the crawler process has set up logging."""
+    level = logging.getLevelName(str(settings.get("LOG_LEVEL", "INFO")).upper())
+    if isinstance(level, int) and level > logging.DEBUG:
+        logging.getLogger("scrapy").setLevel(level)
+
+
 def quiet_logs(settings: BaseSettings) -> None:
     """Above DEBUG: no versions, settings, components or stats dump (a user's own -s STATS_DUMP still wins)."""
     level = logging.getLevelName(str(settings.get("LOG_LEVEL", "INFO")).upper())
@@ -133,6 +142,7 @@ class Command(ScrapyCrawlCommand):
             logger.error("Cannot start the crawl: %s", problem)
             self.exitcode = 1
             return
+        scrapy_loggers_at(self.settings)
         super().run(args, opts)
         if self.exitcode:
             return
