@@ -9,6 +9,8 @@ whose own CPU is given too: both share the machine's cores):
   auto-2k  the same over the first --compare repositories (2,000), the base of the two comparisons below
   info     scrapy crawl repos -a input=<first 2,000> -a card=info  model info per repository: 3 calls
   hfhub    huggingface_hub as a user would: HfApi.list_repo_refs + list_repo_commits per id, 8 threads (2,000)
+  aiohttp  the floor of an asyncio client: aiohttp alone, 8 connections, the crawl's 2 calls (2,000): what a crawl
+           could reach without Scrapy's engine on its path, and whether the hub is what limits either side
   quota    `auto` on a hub enforcing a quota scaled down from 1,000 calls / 300 s to --quota / --window (the
            whole benchmark must stay within ~5 minutes): wall time against the floor the quota allows
   memory   scrapy crawl repos over a text input of 3,000,000 ids, stopped after 500 repositories: peak memory
@@ -62,6 +64,34 @@ def peer_hfhub(endpoint: str, ids_path: Path, workers: int) -> dict:
         counts = list(pool.map(one, ids))
     return {"repos": len(ids), "not_found": sum(c is None for c in counts),
             "commits": sum(c for c in counts if c is not None)}
+
+
+def peer_aiohttp(endpoint: str, ids_path: Path, workers: int) -> dict:
+    """The floor of an asyncio client at this concurrency: aiohttp alone, `workers` connections, the crawl's own two
+    calls a repository (refs, then a one-commit page unless deleted), no retry, no rate limit, no feed."""
+    import asyncio
+
+    import aiohttp
+
+    ids = ids_path.read_text().split()
+
+    async def crawl_all() -> int:
+        pending, found = iter(ids), 0
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=workers)) as session:
+            async def worker() -> None:
+                nonlocal found
+                for model_id in pending:
+                    async with session.get(f"{endpoint}/api/models/{model_id}/refs") as refs:
+                        await refs.read()
+                    if refs.status == 200:
+                        found += 1
+                        async with session.get(f"{endpoint}/api/models/{model_id}/commits/main?limit=1") as page:
+                            await page.read()
+            await asyncio.gather(*(worker() for _ in range(workers)))
+        return found
+
+    found = asyncio.run(crawl_all())
+    return {"repos": len(ids), "not_found": len(ids) - found}
 
 
 def run_measured(cmd: list[str], env: dict, cwd: Path, log: Path, timeout: float) -> dict:
@@ -194,9 +224,11 @@ def main() -> None:
                     help="no untimed run of auto-2k and hfhub before the timed ones")
     ap.add_argument("--record", action="store_true", help="write the figures into docs/benchmarks.md")
     ap.add_argument("--peer", nargs=3, metavar=("ENDPOINT", "IDS", "WORKERS"), help=argparse.SUPPRESS)
+    ap.add_argument("--peer-kind", default="hfhub", choices=("hfhub", "aiohttp"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.peer:
-        print(json.dumps(peer_hfhub(args.peer[0], Path(args.peer[1]), int(args.peer[2]))))
+        peer = peer_hfhub if args.peer_kind == "hfhub" else peer_aiohttp
+        print(json.dumps(peer(args.peer[0], Path(args.peer[1]), int(args.peer[2]))))
         return
     skip = set(filter(None, args.skip.split(",")))
     rows, extra = run_parts(args, skip)
@@ -242,6 +274,9 @@ def run_parts(args: argparse.Namespace, skip: set[str]) -> tuple[list[dict], dic
             extra["ratio_calls_hfhub_vs_auto"] = round(peer["requests"] / base["requests"], 2)
             extra["ratio_cpu_per_request_hfhub_vs_auto"] = round(peer["cpu_ms_per_request"]
                                                                  / base["cpu_ms_per_request"], 2)
+        floor = next((r for r in rows if r["part"] == "aiohttp"), None)
+        if floor and peer:
+            extra["ratio_repos_per_s_aiohttp_vs_hfhub"] = round(floor["repos_per_s"] / peer["repos_per_s"], 2)
     extra["date"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     extra["commit"] = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
                                      text=True).stdout.strip()
@@ -259,16 +294,17 @@ def compare_parts(args: argparse.Namespace, hub: ReplayHub, work: Path, feed: Pa
     peer = [sys.executable, "-m", "benchmarks.bench_repos", "--peer", hub.url, str(small_ids), str(args.workers)]
     runs = {"auto-2k": lambda: crawl(hub.url, work, "auto-2k", "repos", "-a", f"input={small}", "-a", "card=auto"),
             "info": lambda: crawl(hub.url, work, "info", "repos", "-a", f"input={small}", "-a", "card=info"),
-            "hfhub": lambda: run_measured(peer, env, ROOT, work / "hfhub.log", 900)}
+            "hfhub": lambda: run_measured(peer, env, ROOT, work / "hfhub.log", 900),
+            "aiohttp": lambda: run_measured([*peer, "--peer-kind", "aiohttp"], env, ROOT, work / "aiohttp.log", 900)}
     wanted = [name for name in runs if name not in skip]
     if args.warm:
-        for name in ("auto-2k", "hfhub"):
+        for name in ("auto-2k", "hfhub", "aiohttp"):
             if name in wanted:
                 runs[name]()
     results: dict[str, list[dict]] = {name: [] for name in wanted}
     for i in range(max(1, args.repeat)):
         for name in wanted:
-            if name != "info" or i == 0:
+            if name in ("auto-2k", "hfhub") or i == 0:
                 results[name].append(measured(hub, runs[name]))
     rows = []
     for name in wanted:
