@@ -33,10 +33,10 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import requests
-
-from hubreplay import ReplayHub
+if TYPE_CHECKING:  # imported where used: a peer's process (--peer) imports only what its client needs
+    from hubreplay import ReplayHub
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -139,6 +139,8 @@ def models_input(hub: ReplayHub, work: Path, size: int) -> tuple[Path, Path, dic
     feed, ids = work / "input.jsonl", work / "ids.txt"
     feed.write_text("\n".join(lines) + "\n")
     ids.write_text("\n".join(json.loads(line)["id"] for line in lines) + "\n")
+    import requests
+
     base = f"{hub.url}/api/models?pipeline_tag=fill-mask&limit=1000&expand=sha&expand=tags"
     listing = {"page_bytes_without_card": len(requests.get(base, timeout=60).content),
                "page_bytes_with_card": len(requests.get(base + "&expand=cardData", timeout=60).content)}
@@ -180,6 +182,8 @@ def quota_part(args: argparse.Namespace, work: Path, feed: Path, unthrottled_rat
     """`auto` over the first --quota-repos lines on a hub allowing --quota calls per --window seconds."""
     small = work / "input-quota.jsonl"
     small.write_text("\n".join(feed.read_text().splitlines()[:args.quota_repos]) + "\n")
+    from hubreplay import ReplayHub
+
     with ReplayHub(quota={"api": args.quota}, window=args.window).start_process() as hub:
         hub.reset_stats()  # the hub's windows start here, as does the wall clock
         out = measured(hub, lambda: crawl(hub.url, work, "quota", "repos", "-a", f"input={small}",
@@ -253,6 +257,8 @@ def main() -> None:
 
 
 def run_parts(args: argparse.Namespace, skip: set[str]) -> tuple[list[dict], dict]:
+    from hubreplay import ReplayHub
+
     rows: list[dict] = []
     extra: dict = {}
     with tempfile.TemporaryDirectory(prefix="bench-repos-") as tmp, ReplayHub().start_process() as hub:
