@@ -6,12 +6,12 @@ import shlex
 import sys
 from pathlib import Path
 
-from analysis.load import DEFAULT_ORGS, InputError
-from analysis.pareto import STUDY_EXCLUDED
-from analysis.progress import Progress
-from analysis.staging import OutputError
-from analysis.study import GROUP_METHODS, METHODS, ConfigError, StudyConfig, run_study
-from analysis.tokens import RULES
+from analysis.common.progress import Progress
+from analysis.common.staging import OutputError
+from analysis.inputs.load import DEFAULT_ORGS, InputError
+from analysis.study.pareto import STUDY_EXCLUDED
+from analysis.study.run import GROUP_METHODS, METHODS, ConfigError, StudyConfig, run_study
+from analysis.study.tokens import RULES
 
 
 def _csv_list(text: str) -> list[str]:
@@ -21,7 +21,7 @@ def _csv_list(text: str) -> list[str]:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m analysis", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    # `detect` is dispatched to analysis.detector.main before parsing (see main); listed here for --help
+    # `detect` is dispatched to analysis.versions.detector.main before parsing (see main); listed here for --help
     sub.add_parser("detect", add_help=False, help="detect model versions in ids: one JSON line per id "
                                                   "(python -m analysis detect --help)")
     st = sub.add_parser("study", help="run every experiment of the study and write the report",
@@ -65,7 +65,7 @@ def _add_trend_parser(sub: argparse._SubParsersAction) -> None:
 
 def _trend_main(args: argparse.Namespace, argv: list[str]) -> int:
     """`python -m analysis trend`: a bad input is one line on stderr and exit 2, before anything is written."""
-    from analysis import trend  # noqa: PLC0415 - only this subcommand needs it
+    from analysis.trend import run as trend  # noqa: PLC0415 - only this subcommand needs it
 
     progress = Progress(quiet=args.quiet)
     try:
@@ -83,7 +83,7 @@ def _trend_main(args: argparse.Namespace, argv: list[str]) -> int:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] == "detect":
-        from analysis.detector import main as detect_main  # noqa: PLC0415
+        from analysis.versions.detector import main as detect_main  # noqa: PLC0415
 
         return detect_main(argv[1:])
     args = build_parser().parse_args(argv)

@@ -2,7 +2,7 @@
 
     python -m benchmarks.audit_detector
 
-A command line over `analysis.audit` (its docstring says how the sample was drawn and read; the two annotators were
+A command line over `analysis.versions.audit` (its docstring says how the sample was drawn and read; the two annotators were
 language-model assistants, not people).
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ import json
 import sys
 from pathlib import Path
 
-from analysis.audit import AUDIT_PATH, audit
+from analysis.versions.audit import AUDIT_PATH, audit
 
 
 def main(argv: list[str] | None = None) -> int:

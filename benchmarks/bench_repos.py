@@ -3,15 +3,21 @@
     .venv/bin/python benchmarks/bench_repos.py                  # 10,000 repositories in count mode, all parts
     .venv/bin/python benchmarks/bench_repos.py --repos 2000 --skip memory
 
-Parts, each its own process (peak memory = ru_maxrss via os.wait4; requests counted by the hub):
+Parts, each its own process (peak memory = its VmHWM; CPU = its user + system time; requests counted by the hub,
+whose own CPU is given too: both share the machine's cores):
   auto     scrapy crawl repos -a input=<models feed>              card fields from the listing: 2 calls a repository
   auto-2k  the same over the first --compare repositories (2,000), the base of the two comparisons below
   info     scrapy crawl repos -a input=<first 2,000> -a card=info  model info per repository: 3 calls
   hfhub    huggingface_hub as a user would: HfApi.list_repo_refs + list_repo_commits per id, 8 threads (2,000)
+  aiohttp  the floor of an asyncio client: aiohttp alone, 8 connections, the crawl's 2 calls (2,000): what a crawl
+           could reach without Scrapy's engine on its path, and whether the hub is what limits either side
   quota    `auto` on a hub enforcing a quota scaled down from 1,000 calls / 300 s to --quota / --window (the
            whole benchmark must stay within ~5 minutes): wall time against the floor the quota allows
   memory   scrapy crawl repos over a text input of 3,000,000 ids, stopped after 500 repositories: peak memory
-The models feed comes from `scrapy crawl models` on the same hub (listing with expand=sha,cardData).
+The models feed comes from `scrapy crawl models` on the same hub (listing with expand=sha,cardData). Before the
+timed parts, one untimed run of `auto-2k` and of `hfhub` fills the hub's answer cache with both sides' pages, so
+that neither pays for histories the other made (--no-warm: off). --repeat N runs auto-2k and hfhub N times in
+turn and keeps each side's median run by wall time (every wall time is in the JSON line).
 Prints a table and one JSON line.
 """
 from __future__ import annotations
@@ -20,16 +26,17 @@ import argparse
 import json
 import math
 import os
+import resource
 import subprocess
 import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import requests
-
-from hubreplay import ReplayHub
+if TYPE_CHECKING:  # imported where used: a peer's process (--peer) imports only what its client needs
+    from hubreplay import ReplayHub
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -59,10 +66,40 @@ def peer_hfhub(endpoint: str, ids_path: Path, workers: int) -> dict:
             "commits": sum(c for c in counts if c is not None)}
 
 
+def peer_aiohttp(endpoint: str, ids_path: Path, workers: int) -> dict:
+    """The floor of an asyncio client at this concurrency: aiohttp alone, `workers` connections, the crawl's own two
+    calls a repository (refs, then a one-commit page unless deleted), no retry, no rate limit, no feed."""
+    import asyncio
+
+    import aiohttp
+
+    ids = ids_path.read_text().split()
+
+    async def crawl_all() -> int:
+        pending, found = iter(ids), 0
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=workers)) as session:
+            async def worker() -> None:
+                nonlocal found
+                for model_id in pending:
+                    async with session.get(f"{endpoint}/api/models/{model_id}/refs") as refs:
+                        await refs.read()
+                    if refs.status == 200:
+                        found += 1
+                        async with session.get(f"{endpoint}/api/models/{model_id}/commits/main?limit=1") as page:
+                            await page.read()
+            await asyncio.gather(*(worker() for _ in range(workers)))
+        return found
+
+    found = asyncio.run(crawl_all())
+    return {"repos": len(ids), "not_found": len(ids) - found}
+
+
 def run_measured(cmd: list[str], env: dict, cwd: Path, log: Path, timeout: float) -> dict:
-    """Run `cmd`: wall time, exit code, CPU and the process's own peak RSS (VmHWM polled from /proc: ru_maxrss
-    would report this benchmark's own size, which a child keeps from before its exec)."""
+    """Run `cmd`: wall time, exit code, CPU (user + system of the children reaped meanwhile: this one) and the
+    process's own peak RSS (VmHWM polled from /proc: ru_maxrss would report this benchmark's own size, which a
+    child keeps from before its exec)."""
     peak = 0
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     with open(log, "wb") as fh:
         t0 = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=fh, stderr=subprocess.STDOUT)
@@ -77,7 +114,9 @@ def run_measured(cmd: list[str], env: dict, cwd: Path, log: Path, timeout: float
             proc.kill()
         proc.wait()
         wall = time.perf_counter() - t0
-    return {"returncode": proc.returncode, "wall_s": wall, "peak_rss_mb": peak / 1024}
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return {"returncode": proc.returncode, "wall_s": wall, "cpu_s": cpu, "peak_rss_mb": peak / 1024}
 
 
 def crawl(endpoint: str, work: Path, name: str, *args: str, timeout: float = 600) -> dict:
@@ -100,6 +139,8 @@ def models_input(hub: ReplayHub, work: Path, size: int) -> tuple[Path, Path, dic
     feed, ids = work / "input.jsonl", work / "ids.txt"
     feed.write_text("\n".join(lines) + "\n")
     ids.write_text("\n".join(json.loads(line)["id"] for line in lines) + "\n")
+    import requests
+
     base = f"{hub.url}/api/models?pipeline_tag=fill-mask&limit=1000&expand=sha&expand=tags"
     listing = {"page_bytes_without_card": len(requests.get(base, timeout=60).content),
                "page_bytes_with_card": len(requests.get(base + "&expand=cardData", timeout=60).content)}
@@ -112,6 +153,8 @@ def measured(hub: ReplayHub, run) -> dict:
     stats = hub.stats()
     out["requests"] = stats["requests"]
     out["repeated"] = stats["repos"]["repeated"]
+    out["hub_cpu_s"] = stats["cpu_seconds"]
+    out["sent_429"] = stats["sent_429"]
     return out
 
 
@@ -120,6 +163,11 @@ def summarise(name: str, out: dict, repos: int) -> dict:
            "repos_per_s": round(repos / out["wall_s"], 1), "requests": out.get("requests"),
            "calls_per_repo": round(out["requests"] / repos, 3) if out.get("requests") is not None else None,
            "peak_rss_mb": round(out["peak_rss_mb"], 1), "returncode": out["returncode"]}
+    if out.get("requests"):
+        row["cpu_ms_per_request"] = round(out["cpu_s"] * 1000 / out["requests"], 3)
+        row["hub_cpu_ms_per_request"] = round(out["hub_cpu_s"] * 1000 / out["requests"], 3)
+    if out.get("walls"):
+        row["wall_s_runs"] = [round(w, 2) for w in out["walls"]]
     if out.get("report"):
         row["lines"] = out["report"].get("models_written")
     return row
@@ -134,16 +182,19 @@ def quota_part(args: argparse.Namespace, work: Path, feed: Path, unthrottled_rat
     """`auto` over the first --quota-repos lines on a hub allowing --quota calls per --window seconds."""
     small = work / "input-quota.jsonl"
     small.write_text("\n".join(feed.read_text().splitlines()[:args.quota_repos]) + "\n")
+    from hubreplay import ReplayHub
+
     with ReplayHub(quota={"api": args.quota}, window=args.window).start_process() as hub:
         hub.reset_stats()  # the hub's windows start here, as does the wall clock
         out = measured(hub, lambda: crawl(hub.url, work, "quota", "repos", "-a", f"input={small}",
                                           "-s", "HFCRAWL_PROGRESS_INTERVAL=5"))
-    calls = out["requests"]
+    calls = out["requests"] - out["sent_429"]  # a call refused with a 429 is not one of the quota's
     windows = math.ceil(calls / args.quota)
     last = calls - (windows - 1) * args.quota
     floor = (windows - 1) * args.window + last / unthrottled_rate
     row = summarise("quota", out, args.quota_repos)
-    row.update(quota=f"{args.quota}/{args.window}s", calls_over_quota_s=round(calls * args.window / args.quota, 1),
+    row.update(quota=f"{args.quota}/{args.window}s", http_429=out["sent_429"],
+               calls_over_quota_s=round(calls * args.window / args.quota, 1),
                fixed_window_floor_s=round(floor, 1), wall_over_floor=round(out["wall_s"] / floor, 3))
     return row
 
@@ -172,49 +223,51 @@ def main() -> None:
     ap.add_argument("--memory-ids", type=int, default=3_000_000)
     ap.add_argument("--workers", type=int, default=8)
     ap.add_argument("--skip", default="", help="comma list of parts to skip")
+    ap.add_argument("--repeat", type=int, default=1, help="runs of auto-2k and hfhub, in turn; the median kept")
+    ap.add_argument("--no-warm", dest="warm", action="store_false",
+                    help="no untimed run of auto-2k and hfhub before the timed ones")
     ap.add_argument("--record", action="store_true", help="write the figures into docs/benchmarks.md")
     ap.add_argument("--peer", nargs=3, metavar=("ENDPOINT", "IDS", "WORKERS"), help=argparse.SUPPRESS)
+    ap.add_argument("--peer-kind", default="hfhub", choices=("hfhub", "aiohttp"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.peer:
-        print(json.dumps(peer_hfhub(args.peer[0], Path(args.peer[1]), int(args.peer[2]))))
+        peer = peer_hfhub if args.peer_kind == "hfhub" else peer_aiohttp
+        print(json.dumps(peer(args.peer[0], Path(args.peer[1]), int(args.peer[2]))))
         return
     skip = set(filter(None, args.skip.split(",")))
     rows, extra = run_parts(args, skip)
-    print(f"{'part':8} {'repos':>7} {'wall s':>8} {'repos/s':>8} {'requests':>9} {'calls/repo':>10} {'peak MB':>8}")
+    print(f"{'part':8} {'repos':>7} {'wall s':>8} {'repos/s':>8} {'requests':>9} {'calls/repo':>10} {'peak MB':>8} "
+          f"{'CPU ms/req':>10} {'hub ms/req':>10}")
     for r in rows:
         print(f"{r['part']:8} {r['repos']:>7} {r['wall_s']:>8} {r['repos_per_s']:>8} {r['requests']!s:>9} "
-              f"{r['calls_per_repo']!s:>10} {r['peak_rss_mb']:>8}")
+              f"{r['calls_per_repo']!s:>10} {r['peak_rss_mb']:>8} {r.get('cpu_ms_per_request')!s:>10} "
+              f"{r.get('hub_cpu_ms_per_request')!s:>10}")
     print(json.dumps({"rows": rows, **extra}))
     if args.record:
         from benchmarks.record import record_section
 
         notes = ("Histories are synthetic (hubreplay/repos.py). Concurrency: the crawl 8 requests at a time "
                  "(CONCURRENT_REQUESTS=8, all to the one host), huggingface_hub "
-                 f"{args.workers} threads. `quota`: scaled-down quota of "
+                 f"{args.workers} threads; {args.repeat} run(s) of each in turn, the median kept"
+                 + (", after an untimed one of each (the hub caches both sides' answers)" if args.warm else "") + ". "
+                 "CPU: of the contender's process, and of the hub's, per request. `quota`: scaled-down quota of "
                  f"{args.quota} calls per {args.window} s. Ratios: " + json.dumps(
                      {k: v for k, v in extra.items() if k.startswith("ratio")}))
         record_section("Repository crawl (scrapy crawl repos) vs huggingface_hub", rows, notes=notes)
 
 
 def run_parts(args: argparse.Namespace, skip: set[str]) -> tuple[list[dict], dict]:
+    from hubreplay import ReplayHub
+
     rows: list[dict] = []
     extra: dict = {}
     with tempfile.TemporaryDirectory(prefix="bench-repos-") as tmp, ReplayHub().start_process() as hub:
         work = Path(tmp)
         feed, ids, extra["listing"] = models_input(hub, work, args.repos)
-        small, small_ids = _head(feed, work / "input-2k.jsonl", args.compare), _head(ids, work / "ids-2k.txt",
-                                                                                      args.compare)
-        for name, source, card, size in (("auto", feed, "auto", args.repos), ("auto-2k", small, "auto", args.compare),
-                                         ("info", small, "info", args.compare)):
-            if name not in skip:
-                out = measured(hub, lambda n=name, src=source, c=card: crawl(hub.url, work, n, "repos", "-a",
-                                                                             f"input={src}", "-a", f"card={c}"))
-                rows.append(summarise(name, out, size))
-        if "hfhub" not in skip:
-            cmd = [sys.executable, "-m", "benchmarks.bench_repos", "--peer", hub.url, str(small_ids), str(args.workers)]
-            env = {k: v for k, v in os.environ.items() if k != "HF_TOKEN"}
-            out = measured(hub, lambda: run_measured(cmd, env, ROOT, work / "hfhub.log", 900))
-            rows.append(summarise("hfhub", out, args.compare))
+        if "auto" not in skip:
+            out = measured(hub, lambda: crawl(hub.url, work, "auto", "repos", "-a", f"input={feed}"))
+            rows.append(summarise("auto", out, args.repos))
+        rows += compare_parts(args, hub, work, feed, ids, skip)
         if "memory" not in skip:
             rows.append(memory_part(hub, work, ids, args.memory_ids))
         base = next((r for r in rows if r["part"] == "auto"), None)
@@ -225,10 +278,47 @@ def run_parts(args: argparse.Namespace, skip: set[str]) -> tuple[list[dict], dic
         if base and peer:
             extra["ratio_repos_per_s_auto_vs_hfhub"] = round(base["repos_per_s"] / peer["repos_per_s"], 2)
             extra["ratio_calls_hfhub_vs_auto"] = round(peer["requests"] / base["requests"], 2)
+            extra["ratio_cpu_per_request_hfhub_vs_auto"] = round(peer["cpu_ms_per_request"]
+                                                                 / base["cpu_ms_per_request"], 2)
+        floor = next((r for r in rows if r["part"] == "aiohttp"), None)
+        if floor and peer:
+            extra["ratio_repos_per_s_aiohttp_vs_hfhub"] = round(floor["repos_per_s"] / peer["repos_per_s"], 2)
     extra["date"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     extra["commit"] = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
                                      text=True).stdout.strip()
     return rows, extra
+
+
+def compare_parts(args: argparse.Namespace, hub: ReplayHub, work: Path, feed: Path, ids: Path,
+                  skip: set[str]) -> list[dict]:
+    """auto-2k, info and hfhub over the first --compare repositories, after an untimed run of auto-2k and hfhub
+    (the hub's answer cache then holds both sides' pages); auto-2k and hfhub --repeat times in turn, the median
+    run of each kept."""
+    small, small_ids = _head(feed, work / "input-2k.jsonl", args.compare), _head(ids, work / "ids-2k.txt",
+                                                                                  args.compare)
+    env = {k: v for k, v in os.environ.items() if k != "HF_TOKEN"}
+    peer = [sys.executable, "-m", "benchmarks.bench_repos", "--peer", hub.url, str(small_ids), str(args.workers)]
+    runs = {"auto-2k": lambda: crawl(hub.url, work, "auto-2k", "repos", "-a", f"input={small}", "-a", "card=auto"),
+            "info": lambda: crawl(hub.url, work, "info", "repos", "-a", f"input={small}", "-a", "card=info"),
+            "hfhub": lambda: run_measured(peer, env, ROOT, work / "hfhub.log", 900),
+            "aiohttp": lambda: run_measured([*peer, "--peer-kind", "aiohttp"], env, ROOT, work / "aiohttp.log", 900)}
+    wanted = [name for name in runs if name not in skip]
+    if args.warm:
+        for name in ("auto-2k", "hfhub", "aiohttp"):
+            if name in wanted:
+                runs[name]()
+    results: dict[str, list[dict]] = {name: [] for name in wanted}
+    for i in range(max(1, args.repeat)):
+        for name in wanted:
+            if name in ("auto-2k", "hfhub") or i == 0:
+                results[name].append(measured(hub, runs[name]))
+    rows = []
+    for name in wanted:
+        runs_of = results[name]
+        out = sorted(runs_of, key=lambda o: o["wall_s"])[(len(runs_of) - 1) // 2]
+        out["walls"] = [o["wall_s"] for o in runs_of] if len(runs_of) > 1 else None
+        rows.append(summarise(name, out, args.compare))
+    return rows
 
 
 if __name__ == "__main__":

@@ -37,7 +37,7 @@ from pathlib import Path
 
 import orjson
 
-from analysis.load import DEFAULT_ORGS, seed_lists_dir
+from analysis.inputs.load import DEFAULT_ORGS, seed_lists_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -174,7 +174,7 @@ def _sample_tree_pss(root: int, stop: threading.Event, peak: dict) -> None:
 
 
 def _pairwise_child(sets, queue):  # pragma: no cover - runs in a child process
-    from analysis.groups import pairwise_group_counts
+    from analysis.study.groups import pairwise_group_counts
 
     t = time.process_time()
     counts = pairwise_group_counts(sets)
@@ -183,12 +183,12 @@ def _pairwise_child(sets, queue):  # pragma: no cover - runs in a child process
 
 def groups_only(inputs: list[str], budget: float) -> list[dict]:
     """2c counting alone, per studied scope: fast method vs the study's pairwise loop (CPU seconds)."""
-    from analysis.groups import group_counts
-    from analysis.load import load
-    from analysis.organisations import org_models
-    from analysis.pareto import pareto_tasks, selected_tasks
-    from analysis.tokens import family_tokens
-    from analysis.version_share import share_by_task
+    from analysis.inputs.load import load
+    from analysis.study.groups import group_counts
+    from analysis.study.organisations import org_models
+    from analysis.study.pareto import pareto_tasks, selected_tasks
+    from analysis.study.tokens import family_tokens
+    from analysis.study.version_share import share_by_task
 
     models = load(inputs).models
     scopes = [(t, models.loc[models["task"] == t, "id"]) for t in selected_tasks(pareto_tasks(share_by_task(models)))]
@@ -294,10 +294,11 @@ def _repos_child(scale: int) -> None:  # pragma: no cover - runs in a fresh proc
     repos feed of `scale` lines; the two added sections timed on them, as `analysis.study` runs them."""
     import pandas as pd
 
-    from analysis import predecessors, repos
-    from analysis.load import load
-    from analysis.parallel import fork_map
-    from analysis.progress import Progress
+    from analysis.common.parallel import fork_map
+    from analysis.common.progress import Progress
+    from analysis.inputs.load import load
+    from analysis.repos import practices as repos
+    from analysis.repos import predecessors
 
     base = load([seed_lists_dir()]).models
     copies, k = [base], 1

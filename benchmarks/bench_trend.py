@@ -30,7 +30,7 @@ from pathlib import Path
 
 import orjson
 
-from analysis.paths import shared_dir
+from analysis.common.paths import shared_dir
 from benchmarks.bench_study import OUT, run_command, synthetic_feed
 
 TARGETS = {"wall_s": 300.0, "tree_pss_mb": 4096.0}

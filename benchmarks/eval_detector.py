@@ -4,7 +4,7 @@
     python -m benchmarks.eval_detector --part dev     # the dev part (the one rules were designed on)
     python -m benchmarks.eval_detector --errors 20    # longer confusion samples
 
-A command line over `analysis.evaluation` (labels, held-out split, scores, bootstrap, prescribed disagreements).
+A command line over `analysis.versions.evaluation` (labels, held-out split, scores, bootstrap, prescribed disagreements).
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import json
 import sys
 from pathlib import Path
 
-from analysis.evaluation import evaluate
+from analysis.versions.evaluation import evaluate
 
 
 def _fmt(r: dict) -> str:

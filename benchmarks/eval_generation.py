@@ -21,9 +21,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis.generation import generations
-from analysis.intervals import wilson
-from analysis.paths import REPO_ROOT
+from analysis.common.intervals import wilson
+from analysis.common.paths import REPO_ROOT
+from analysis.versions.generation import generations
 
 LABELS = REPO_ROOT / "benchmarks" / "data" / "generation-labels.csv"
 ANSWERS = ("yes", "no", "undecided")

@@ -15,7 +15,7 @@ import json
 import sys
 from pathlib import Path
 
-from analysis.paths import shared_dir
+from analysis.common.paths import shared_dir
 
 SALT = "generation-2026:"
 SIZE = 600

@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from analysis.markdown import table
+from analysis.report.markdown import table
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCHMARKS_MD = ROOT / "docs" / "benchmarks.md"
@@ -71,7 +71,7 @@ def _cell(value: Any) -> str:
 
 def markdown_table(rows: Sequence[Mapping[str, Any]]) -> str:
     """A markdown table of `rows` (the keys of the first row are the columns, in order); numbers right-aligned.
-    The cells are formatted here, the table is written by the report's one writer (`analysis.markdown.table`)."""
+    The cells are formatted here, the table is written by the report's one writer (`analysis.report.markdown.table`)."""
     if not rows:
         return "_(no rows)_"
     cols = list(rows[0])

@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from analysis.load import load
+from analysis.inputs.load import load
 from hubreplay import Fault, ReplayHub
 from tests.crawling import CrawlRunner
 

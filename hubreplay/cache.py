@@ -84,10 +84,12 @@ class PageCache:
             self.hits += 1
         return body
 
-    def put(self, key, body: bytes) -> None:
-        if key not in self._pages and self.bytes + len(body) <= self.max_bytes:
+    def put(self, key, body, size: int | None = None) -> None:
+        """Keep `body` (bytes, or any answer whose `size` in bytes is given) while the bound allows."""
+        size = len(body) if size is None else size
+        if key not in self._pages and self.bytes + size <= self.max_bytes:
             self._pages[key] = body
-            self.bytes += len(body)
+            self.bytes += size
 
     def stats(self) -> dict:
         return {"pages": len(self._pages), "bytes": self.bytes, "hits": self.hits, "misses": self.misses}

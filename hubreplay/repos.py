@@ -34,6 +34,7 @@ from urllib.parse import quote, unquote
 import numpy as np
 import orjson
 
+from .cache import PageCache
 from .paths import shared_dir
 
 P_DELETED, P_ONLY_INITIAL, P_MORE, P_TAGS, P_BRANCHES, P_SYNTH_BASE, P_SUCCESSOR = (
@@ -94,6 +95,10 @@ class RepoHistories:
         self._summaries: dict[str, dict[str, Any] | None] = {}  # the last few thousand, as each is asked 2-3 times
         self._cards: list[Any] = [_UNSET] * len(universe.ids)  # each model's cardData, made on first use
         self.requests: Counter = Counter()  # by (kind, id)
+        # the refs and commits answers, by path and page: a repository asked again (the second contender of a
+        # benchmark, a resumed crawl) costs a lookup, not a history made again under the GIL the other requests
+        # wait for (0.18 ms a request made, 0.03 looked up)
+        self.answers = PageCache()
 
     # ------------------------------------------------------------------------------------------------ what it holds
 
@@ -232,16 +237,29 @@ class RepoHistories:
             return None
         model_id, kind = unquote(m.group("id")), m.group("kind") or "info"
         self.requests[(kind, model_id)] += 1
+        if kind == "info":  # its answer depends on `expand`: rendered by model_info each time
+            summary = self.summary(model_id)
+            if summary is None:
+                return 404, orjson.dumps({"error": "Repository not found"}), [("X-Error-Code", "RepoNotFound")]
+            return model_info(self.base_index(model_id), params)
+        key = (path, tuple(params.get("limit", ())), tuple(params.get("p", ())))
+        found = self.answers.get(key)
+        if found is None:
+            found = self._answer(m, model_id, kind, params, base_url)
+            self.answers.put(key, found, size=len(path) + len(found[1]) + 100)
+        return found
+
+    def _answer(self, m: re.Match, model_id: str, kind: str, params: dict[str, list[str]],
+                base_url: str) -> tuple[int, bytes, list[tuple[str, str]]]:
+        """The refs or commits answer, made from the history."""
         summary = self.summary(model_id)
         if summary is None:
             return 404, orjson.dumps({"error": "Repository not found"}), [("X-Error-Code", "RepoNotFound")]
         if kind == "refs":
             return 200, orjson.dumps(self.refs_body(summary)), []
-        if kind == "commits":
-            if unquote(m.group("rev")) not in ("main", "refs/heads/main", summary["sha"]):
-                return 404, orjson.dumps({"error": "Invalid rev id"}), [("X-Error-Code", "RevisionNotFound")]
-            return self.commits_page(model_id, summary, params, base_url)
-        return model_info(self.base_index(model_id), params)
+        if unquote(m.group("rev")) not in ("main", "refs/heads/main", summary["sha"]):
+            return 404, orjson.dumps({"error": "Invalid rev id"}), [("X-Error-Code", "RevisionNotFound")]
+        return self.commits_page(model_id, summary, params, base_url)
 
     def refs_body(self, s: dict[str, Any]) -> dict[str, Any]:
         def ref(kind: str, name: str) -> dict[str, str]:
@@ -274,4 +292,4 @@ class RepoHistories:
             by_kind[kind] += n
         repeated = sum(1 for (kind, _), n in self.requests.items() if n > 1 and kind != "commits")
         return {"by_kind": dict(by_kind), "repositories": len({mid for _, mid in self.requests}),
-                "repeated": repeated}
+                "repeated": repeated, "answers_cache": self.answers.stats()}

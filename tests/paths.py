@@ -1,7 +1,7 @@
 """Where the shared real data is: ../shared beside the project root, or $HFCRAWL_SHARED."""
 from __future__ import annotations
 
-from analysis.paths import REPO_ROOT, shared_dir
+from analysis.common.paths import REPO_ROOT, shared_dir
 
 ROOT = REPO_ROOT
 SHARED = shared_dir().resolve()

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from analysis import detector
-from analysis.vocab import LABELS_PATH, data_dir
+from analysis.versions import detector
+from analysis.versions.vocab import LABELS_PATH, data_dir
 
 LISTS = data_dir() / "seed-2024-02" / "lists"
 LABELS = data_dir() / LABELS_PATH
@@ -63,9 +63,9 @@ def read_2024(every: int = 1) -> Real2024:
 
 @pytest.fixture(scope="session")
 def lists_2024():
-    """The 2024 lists as `analysis.load` reads them (models frame, 239k rows), read once per session: take a
+    """The 2024 lists as `analysis.inputs.load` reads them (models frame, 239k rows), read once per session: take a
     `.copy()` before changing it."""
-    from analysis.load import load
+    from analysis.inputs.load import load
 
     if not LISTS.is_dir():
         pytest.skip(f"needs the 2024 lists ({LISTS})")

@@ -16,15 +16,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis import groups as groups_mod
-from analysis.groups import group_counts, groups_table, pairwise_group_counts
-from analysis.load import InputError, load
-from analysis.names import safe_name
-from analysis.organisations import org_models
-from analysis.pareto import pareto_tasks, selected_tasks
-from analysis.report import markdown_to_html
-from analysis.tokens import family_tokens, rule_differences, split_version, token_table, version_tokens
-from analysis.version_share import share_by_task, version_share
+from analysis.inputs.load import InputError, load
+from analysis.report.document import markdown_to_html
+from analysis.report.names import safe_name
+from analysis.study import groups as groups_mod
+from analysis.study.groups import group_counts, groups_table, pairwise_group_counts
+from analysis.study.organisations import org_models
+from analysis.study.pareto import pareto_tasks, selected_tasks
+from analysis.study.tokens import family_tokens, rule_differences, split_version, token_table, version_tokens
+from analysis.study.version_share import share_by_task, version_share
 from tests.paths import LISTS, ROOT, SHARED
 
 OUTPUTS = SHARED / "data" / "seed-2024-02" / "outputs"
@@ -152,7 +152,7 @@ def test_version_tokens_edge_parts():
 def test_version_tokens_is_split_version_on_the_2024_names(real_2024):
     # the Arrow split against the per-name reference, on the version part of every 2024 id, under both rule sets;
     # both sides depend on the part alone, so each distinct part is compared once
-    from analysis.tokens import MARKER_REGEX, _names, _version_part
+    from analysis.study.tokens import MARKER_REGEX, _names, _version_part
 
     ids = pd.Series(real_2024.ids)
     for rules in ("study", "code"):
@@ -367,7 +367,7 @@ def test_markdown_to_html_escapes_link_targets_once_and_image_texts():
 
 
 def test_markdown_table_cells_and_rows():
-    from analysis.markdown import table
+    from analysis.report.markdown import table
 
     df = pd.DataFrame({"task": ["a|b", "c"], "models": [1234567, 2], "share": [1.0, 2.5], "kept": [True, False]})
     assert table(df, max_rows=1).split("\n") == [
@@ -570,7 +570,7 @@ def test_real_study_rules_differ_from_the_code_only_where_expected(seed_models):
 
 @pytest.mark.e2e
 def test_cli_method_both_and_detector(small_study, tmp_path):
-    """`both` adds the comparison section of analysis.compare; `detector` runs experiments 1/2a with the detector,
+    """`both` adds the comparison section of analysis.study.compare; `detector` runs experiments 1/2a with the detector,
     and still shows the comparison with the study's regex side by side."""
     _, out = small_study
     feed = out.parent / "models.jsonl"
@@ -595,7 +595,8 @@ def test_cli_method_both_and_detector(small_study, tmp_path):
 def test_comparison_runs_alongside_only_below_the_size_limit(monkeypatch, tmp_path, limit, fork_min, forks):
     # above the limit the study and the comparison would hold their memory peaks at once: sequential there; below
     # FORK_MIN_ITEMS names a fork costs more than the comparison: sequential too
-    from analysis import parallel, study
+    from analysis.common import parallel
+    from analysis.study import run as study
 
     made = []
 
@@ -652,7 +653,7 @@ def test_study_refuses_bad_options_before_writing(capsys, tmp_path, option, valu
 
 
 def test_study_refuses_an_empty_excluded_task_name(tmp_path):
-    from analysis.study import ConfigError, StudyConfig, run_study
+    from analysis.study.run import ConfigError, StudyConfig, run_study
 
     cfg = StudyConfig(inputs=[small_feed(tmp_path / "f.jsonl")], out=tmp_path / "out", exclude=[" "])
     with pytest.raises(ConfigError, match="--exclude"):
@@ -727,7 +728,7 @@ def test_study_out_in_a_read_only_folder(capsys, tmp_path):
 
 
 def test_study_failed_run_leaves_the_previous_output_untouched(capsys, monkeypatch, tmp_path):
-    from analysis import report
+    from analysis.report import document as report
 
     out = tmp_path / "out"
     rc, err = study_in_process(capsys, str(small_feed(tmp_path / "a.jsonl")), "--out", str(out), *QUICK)
@@ -778,7 +779,7 @@ def png_size(path: Path) -> tuple[int, int]:
 
 
 def test_group_figure_rows_fit_their_bars_and_long_groups_say_how_many_tokens_more(tmp_path):
-    from analysis import figures
+    from analysis.report import figures
 
     one = groups_table(pairwise_group_counts([frozenset({"base", "large"}), frozenset({"base", "large", "x"})] * 1))
     many = groups_table(pairwise_group_counts([frozenset({f"t{i}", f"t{i + 1}", "common"}) for i in range(40)]))

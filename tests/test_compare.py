@@ -5,9 +5,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import compare
-from analysis.section import Section
-from analysis.vocab import data_dir
+from analysis.report.section import Section
+from analysis.study import compare
+from analysis.versions.vocab import data_dir
 
 LISTS = data_dir() / "seed-2024-02" / "lists"
 ORGS = ["google", "facebook", "openai"]
@@ -81,7 +81,7 @@ def test_audit_paragraph_says_who_the_annotators_were(out, scores):
 
 
 def test_without_labels_the_section_says_the_evaluation_was_skipped(tmp_path, monkeypatch):
-    from analysis import evaluation
+    from analysis.versions import evaluation
 
     missing = tmp_path / "no-labels.json"
     monkeypatch.setattr(evaluation, "labels_path", lambda: missing)
@@ -93,7 +93,7 @@ def test_without_labels_the_section_says_the_evaluation_was_skipped(tmp_path, mo
 
 def test_a_broken_evaluation_is_not_hidden(tmp_path, monkeypatch):
     # a fault in the evaluation (here: unreadable labels) fails the run rather than vanishing from the report
-    from analysis import evaluation
+    from analysis.versions import evaluation
 
     bad = tmp_path / "labels.json"
     bad.write_text("{not json", encoding="utf-8")
@@ -149,7 +149,7 @@ def test_unsafe_names_and_empty(tmp_path):
 def test_detector_column_is_has_version(out):
     # compare.run takes the detector's verdict from the taxonomy pass (elements_frame(versioned=True)); the tables
     # must hold exactly what `detector.has_version` gives
-    from analysis import detector
+    from analysis.versions import detector
 
     models, d, _ = out
     hv = detector.has_version(models["id"])
@@ -168,7 +168,7 @@ def test_detector_column_is_has_version(out):
 
 def test_study_top_tokens_are_experiment_2b(out):
     # the taxonomy table's top tokens per task are the study's 2b token table of the task's names (ties by token)
-    from analysis import tokens
+    from analysis.study import tokens
 
     models, d, _ = out
     tt = pd.read_csv(d / "tables" / "taxonomy_by_task.csv").set_index("task")
@@ -179,7 +179,7 @@ def test_study_top_tokens_are_experiment_2b(out):
 
 
 def test_family_token_counts_per_group_is_family_tokens():
-    from analysis import tokens
+    from analysis.study import tokens
 
     models = load_lists({"text-generation": 4000, "fill-mask": 3000, "image-to-3d": None, "google": None})
     models.loc[::50, "name"] = models.loc[::50, "id"]  # as for the ids without an owner
@@ -197,7 +197,7 @@ def test_disagreements_explained_as_from_each_id(parallel, real_2024):
     # the explanations computed by name, where the names are read (`_read_names`), against `regex_explanation` and
     # `detector.detect` on each id, for every disagreement of the 2024 lists and ids with blanks, owners that match
     # (the session has run the detector's rules on every name of the lists once, tests/realnames.py)
-    from analysis import detector, taxonomy
+    from analysis.versions import detector, taxonomy
 
     ids = real_2024.ids  # a new list: the fixture stays as it is
     ids += [" x/Llama-2-7b", "x/Llama-2-7b ", "x/ model-v2", " model-v2", "v2ray/model-v2", "v2ray/ppo-Taxi-v3",
@@ -219,7 +219,7 @@ def test_disagreements_explained_as_from_each_id(parallel, real_2024):
 
 
 def test_without_the_audit_file_the_section_says_so(tmp_path, monkeypatch):
-    from analysis import evaluation
+    from analysis.versions import evaluation
 
     if not evaluation.labels_path().exists():
         pytest.skip("needs ../shared/data naming labels")

@@ -9,8 +9,8 @@ import sys
 import pandas as pd
 import pytest
 
-from analysis import detector
-from analysis.detector import (
+from analysis.versions import detector
+from analysis.versions.detector import (
     STUDY_REGEX,
     Detection,
     detect,
@@ -284,12 +284,13 @@ def test_curated_core_alone_without_shared_data(tmp_path):
 
 
 def test_one_study_regex_with_one_handling_of_missing_ids():
-    from analysis import compare, version_share
+    from analysis.study import compare, version_share
+    from analysis.versions import regex
 
     ids = pd.Series(["a/x-v2", None, "v2ray/model", "b/plain"], dtype=object)
-    assert version_share.regex_has_version(ids).tolist() == [True, False, True, False]
-    assert detector.regex_has_version is version_share.regex_has_version
-    assert compare._STUDY_RE is detector._STUDY_RE is version_share.VERSION_RE
+    assert regex.regex_has_version(ids).tolist() == [True, False, True, False]
+    assert detector.regex_has_version is regex.regex_has_version
+    assert compare._STUDY_RE is detector._STUDY_RE is regex.VERSION_RE
     # the study's experiment 1 counts a missing id as unversioned, not as an error
     models = pd.DataFrame({"id": ids, "task": ["t"] * 4})
     assert version_share.version_share(models)["matching"].tolist() == [2]

@@ -1,19 +1,19 @@
-"""The blind audit's design-based scores (analysis/audit.py)."""
+"""The blind audit's design-based scores (analysis/versions/audit.py)."""
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.audit import (
+from analysis.versions.audit import (
     AUDIT_PATH,
     _weights,
     annotator_agreement,
     load_audit,
     stratified_bootstrap,
 )
-from analysis.evaluation import prf as weighted_prf
-from analysis.vocab import LABELS_PATH, data_dir
+from analysis.versions.evaluation import prf as weighted_prf
+from analysis.versions.vocab import LABELS_PATH, data_dir
 
 
 def test_each_row_stands_for_its_share_of_the_stratum():
@@ -59,8 +59,8 @@ def test_load_audit_refuses_an_unknown_verdict(tmp_path):
 
 @pytest.mark.skipif(not (data_dir() / LABELS_PATH).exists(), reason="needs ../shared/data naming labels")
 def test_the_stored_audit_is_a_sample_of_the_held_out_half():
-    from analysis.audit import audit
-    from analysis.evaluation import load_labels
+    from analysis.versions.audit import audit
+    from analysis.versions.evaluation import load_labels
     df = load_audit(AUDIT_PATH)
     held_out = load_labels("test")
     assert df["id"].isin(held_out["id"]).all() and not df["id"].duplicated().any()

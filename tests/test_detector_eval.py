@@ -3,19 +3,19 @@ from __future__ import annotations
 
 import pytest
 
-from analysis.vocab import LABELS_PATH, data_dir
+from analysis.versions.vocab import LABELS_PATH, data_dir
 
 pytestmark = pytest.mark.skipif(not (data_dir() / LABELS_PATH).exists(), reason="needs ../shared/data naming labels")
 
 
 @pytest.fixture(scope="module")
 def result():
-    from analysis.evaluation import evaluate
+    from analysis.versions.evaluation import evaluate
     return evaluate("test", errors=5)
 
 
 def test_split_is_deterministic_and_disjoint():
-    from analysis.evaluation import load_labels, part_of
+    from analysis.versions.evaluation import load_labels, part_of
     allp = load_labels(None)
     assert len(allp) == 14178
     assert set(allp["part"]) == {"dev", "test"}
@@ -24,7 +24,7 @@ def test_split_is_deterministic_and_disjoint():
 
 
 def test_labelled_ids_feed_no_vocabulary():
-    from analysis import vocab
+    from analysis.versions import vocab
     v = vocab.data_vocab()
     assert v["arch"] and v["environments"]
     # the build skips every labelled id; the labelled set is what it is told to skip
@@ -90,14 +90,14 @@ def test_never_below_regex_on_the_two_forced_tasks(result):
     ("stablediffusionapi/eternitai-v2", False, ""),
 ])
 def test_prescribed_disagreement(mid, labelled, kind):
-    from analysis.evaluation import prescribed_disagreement
+    from analysis.versions.evaluation import prescribed_disagreement
     assert prescribed_disagreement(mid, labelled) == kind
 
 
 def test_label_consistency_counts_twins():
     import pandas as pd
 
-    from analysis.evaluation import label_consistency
+    from analysis.versions.evaluation import label_consistency
     df = pd.DataFrame({"id": ["a/x-v2", "b/X-V2", "c/x-v2", "a/y", "b/y", "a/z"],
                        "is_version": [True, True, False, False, False, True]})
     lc = label_consistency(df)
@@ -122,7 +122,7 @@ def test_definition_adjusted_scores(result):
 def test_below_regex_separates_real_gaps_from_noise():
     import pandas as pd
 
-    from analysis.evaluation import below_regex
+    from analysis.versions.evaluation import below_regex
     # 200 names, 100 labelled V: the regex finds all of them, the detector half -> a recall gap far beyond noise
     truth = pd.Series([True] * 100 + [False] * 100)
     regex = truth.copy()
@@ -140,8 +140,8 @@ def test_below_regex_separates_real_gaps_from_noise():
 
 
 def test_overall_only_is_the_full_runs_overall(result):
-    # what the study's report shows (analysis.compare.measured), without the task map and the per-task detail
-    from analysis.evaluation import evaluate
+    # what the study's report shows (analysis.study.compare.measured), without the task map and the per-task detail
+    from analysis.versions.evaluation import evaluate
     quick = evaluate("test", overall_only=True)
     assert set(quick) == {"part", "n", "overall", "definition_adjusted"}
     assert quick["overall"] == result["overall"] and quick["n"] == result["n"]
@@ -152,7 +152,7 @@ def test_overall_only_is_the_full_runs_overall(result):
 def test_example_bound_on_hand_made_labels():
     import pandas as pd
 
-    from analysis.evaluation import example_bound
+    from analysis.versions.evaluation import example_bound
     ids = pd.Series(["a/x-v2", "b/y-v3", "c/z-1.0", "meta/Llama-2-7b-chat-hf", "d/llama-2-70b", "e/Qwen2.5-7B",
                      "f/plain"])
     truth = pd.Series([True, True, True, False, False, True, False])

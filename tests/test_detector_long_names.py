@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from analysis import detector
+from analysis.versions import detector
 
 # Shapes that made the rules re-read the name: Gym ids (`-vN` after a known environment), dates next to explicit
 # versions and release tags, versions glued to words, one huge word.

@@ -6,7 +6,7 @@ import json
 import pandas as pd
 import pytest
 
-from analysis import detector, generation
+from analysis.versions import detector, generation
 from tests.paths import LISTS
 
 GENERATIONS = {  # the definition's own examples, and their family and number
@@ -80,8 +80,8 @@ def test_explain_prints_the_generation_and_rules_list_them(capsys):
 def test_the_trend_reports_a_generation_share_beside_the_version_share():
     import numpy as np
 
-    from analysis import detector as det
-    from analysis import trend
+    from analysis.trend import run as trend
+    from analysis.versions import detector as det
 
     models = pd.DataFrame({"id": ["a/Qwen3-4B", "b/bert-base", "c/gpt2", "d/my-bert-v3"],
                            "task": ["text-generation", "fill-mask", "text-generation", "fill-mask"]})

@@ -589,3 +589,27 @@ def test_a_cached_page_is_the_page_rendered_afresh_and_the_cache_is_bounded():
     small.put("a", bodies[0])
     small.put("b", b"x")
     assert small.get("a") == bodies[0] and small.get("b") is None
+
+
+def test_a_repository_asked_again_gets_the_same_answer_from_the_cache_and_is_counted_each_time():
+    """The refs and commits answers are kept by path and page (a benchmark's second contender, a resumed crawl):
+    the same bytes and headers as made afresh, each request counted, and faults still fire on a cached answer."""
+    from hubreplay.cache import PageCache
+
+    universe = ReplayHub(seed=0).universe
+    cached, uncached = HubCore(universe), HubCore(universe)
+    uncached.repos.answers = PageCache(max_bytes=0)
+    model = next(m for m in universe.ids[:200] if (cached.repos.summary(m) or {}).get("commit_count", 0) > 3)
+    paths = [f"/api/models/{model}/refs", f"/api/models/{model}/commits/main?limit=1",
+             f"/api/models/{model}/commits/main?limit=2&p=1", f"/api/models/{model}/commits/main?p=1&limit=2",
+             f"/api/models/{model}/commits/nope?limit=1", "/api/models/no-such/repo/refs"]
+    for _ in range(2):
+        for path in paths:
+            a, b = cached.handle("GET", path), uncached.handle("GET", path)
+            assert (a.status, a.body, a.headers) == (b.status, b.body, b.headers), path
+    assert cached.repos.answers.stats()["hits"] == len(paths) + 1  # the reordered query is the same page
+    assert cached.stats()["requests"] == uncached.stats()["requests"] == 2 * len(paths)
+    cached.set_faults(Fault("layout", route="repo"))
+    assert list(json.loads(cached.handle("GET", paths[0]).body)) == ["data"]
+    cached.set_faults(None)
+    assert "branches" in json.loads(cached.handle("GET", paths[0]).body)

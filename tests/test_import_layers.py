@@ -106,3 +106,49 @@ def test_the_product_has_no_import_circles():
 
 def test_the_checker_finds_a_circle():
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+# The analysis's rooms, lowest first: a room imports only rooms below it (and itself). study and trend are side by
+# side: neither imports the other. The command line (analysis.cli) sits above them all.
+ROOMS = ({"common"}, {"report"}, {"inputs"}, {"versions"}, {"repos"}, {"study", "trend"})
+
+
+def _room(module: str) -> str | None:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 2 or (len(parts) == 2 and parts[1] in set().union(*ROOMS)) else None
+
+
+def _rank(room: str | None) -> int:
+    return next((i for i, rooms in enumerate(ROOMS) if room in rooms), len(ROOMS))
+
+
+def upward_imports(graph: dict[str, set[str]]) -> list[str]:
+    """`a -> b` for every analysis module a importing b from a room not below its own."""
+    found = []
+    for module, targets in sorted(graph.items()):
+        if not module.startswith("analysis"):
+            continue
+        room = _room(module)
+        for target in sorted(t for t in targets if t.startswith("analysis.")):
+            other = _room(target)
+            if other != room and _rank(other) >= _rank(room):
+                found.append(f"{module} -> {target}")
+    return found
+
+
+def test_each_room_of_the_analysis_imports_only_the_rooms_below_it():
+    assert upward_imports(import_graph()) == []
+
+
+def test_the_room_checker_finds_an_upward_import():
+    graph = {"analysis.versions.detector": {"analysis.report.markdown", "analysis.study.run"},
+             "analysis.study.run": {"analysis.trend.run"}, "analysis.cli": {"analysis.study.run"}}
+    assert upward_imports(graph) == ["analysis.study.run -> analysis.trend.run",
+                                     "analysis.versions.detector -> analysis.study.run"]
+
+
+def test_the_analysis_shows_its_stages_as_folders():
+    top = sorted(p.name for p in (ROOT / "analysis").glob("*.py"))
+    assert top == ["__init__.py", "__main__.py", "cli.py"]
+    rooms = sorted(p.parent.name for p in (ROOT / "analysis").glob("*/__init__.py"))
+    assert set(rooms) == set().union(*ROOMS)

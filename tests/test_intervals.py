@@ -2,7 +2,7 @@
 import numpy as np
 import pandas as pd
 
-from analysis.intervals import format_share, wilson, with_wilson_pct
+from analysis.common.intervals import format_share, wilson, with_wilson_pct
 
 
 def test_wilson_matches_the_textbook_values():

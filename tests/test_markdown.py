@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analysis.markdown import table
+from analysis.report.markdown import table
 
 
 def test_rows_with_alignment():

@@ -273,3 +273,47 @@ def test_the_429s_of_the_requests_in_flight_are_one_wait_in_the_log(caplog):
         mw.process_response(Request("https://hub.test/p9"), _response(429, RateLimit='"api";r=0;t=2'))
     waits = [r for r in caplog.records if r.getMessage().startswith("Waiting")]
     assert [r.levelname for r in waits] == ["INFO", "DEBUG", "DEBUG", "DEBUG", "INFO"]
+
+
+def test_the_repos_crawls_call_count_is_downloader_stats_count():
+    """CallCountMiddleware stands in for DownloaderStats in the repos crawl: the record's `requests` and the
+    progress lines read the same `downloader/request_count`, statuses and exceptions counted as Scrapy names them."""
+    from scrapy.downloadermiddlewares.stats import DownloaderStats
+
+    from hfcrawl.middlewares import CallCountMiddleware
+
+    ours, scrapys = _crawler(), _crawler(DOWNLOADER_STATS=True)
+    ours.stats.open_spider()
+    scrapys.stats.open_spider()
+    mine, theirs = CallCountMiddleware.from_crawler(ours), DownloaderStats.from_crawler(scrapys)
+    for mw in (mine, theirs):
+        for status in (200, 200, 404, 503):
+            request = Request(f"https://hub.test/api/models/a/b/refs?{status}")
+            mw.process_request(request)
+            mw.process_response(request, _response(status, request.url))
+        mw.process_exception(Request("https://hub.test/x"), TimeoutError())
+    keys = ("downloader/request_count", "downloader/response_status_count/200",
+            "downloader/response_status_count/404", "downloader/response_status_count/503")
+    assert [ours.stats.get_value(k) for k in keys] == [scrapys.stats.get_value(k) for k in keys] == [4, 2, 1, 1]
+    assert ours.stats.get_value("downloader/exception_type_count/TimeoutError") == 1
+
+
+def test_a_redirect_of_the_repos_crawl_is_followed_without_a_referer():
+    from hfcrawl.middlewares import ApiRedirectMiddleware
+
+    mw = ApiRedirectMiddleware.from_crawler(_crawler())
+    request = Request("https://hub.test/api/models/old/name/refs", headers={"Referer": "https://hub.test/"})
+    moved = _response(307, request.url, Location="/api/models/new/name/refs")
+    follow = mw.process_response(request, moved)
+    assert isinstance(follow, Request) and follow.url == "https://hub.test/api/models/new/name/refs"
+    assert b"Referer" not in follow.headers
+
+
+def test_the_repos_crawls_scheduler_gives_requests_in_the_order_they_came():
+    from hfcrawl.scheduler import FifoScheduler
+
+    scheduler = FifoScheduler.from_crawler(_crawler())
+    assert not scheduler.has_pending_requests() and scheduler.next_request() is None
+    requests = [Request(f"https://hub.test/{i}", dont_filter=True) for i in range(5)]
+    assert all(scheduler.enqueue_request(r) for r in requests) and len(scheduler) == 5
+    assert [scheduler.next_request() for _ in range(5)] == requests and not scheduler.has_pending_requests()

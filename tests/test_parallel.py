@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from analysis import parallel
+from analysis.common import parallel
 
 
 def _square_all(xs: list[int]) -> list[int]:

@@ -10,8 +10,9 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-from analysis import ajibode, conclusion, real_data, weight_history
-from analysis.weights import ajibode_dir
+from analysis.repos import ajibode, real_data, weight_history
+from analysis.repos.weights import ajibode_dir
+from analysis.study import conclusion
 
 HAS_AJIBODE = (ajibode_dir() / "ptlm_variants.csv.gz").is_file()
 HAS_S2E = (weight_history.s2e_dir() / "weight_file_commits.csv.gz").is_file()

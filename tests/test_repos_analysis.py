@@ -18,10 +18,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis import predecessors as P
-from analysis import repos as R
-from analysis import weights as W
-from analysis.load import InputError
+from analysis.inputs.load import InputError
+from analysis.repos import practices as R
+from analysis.repos import predecessors as P
+from analysis.repos import weights as W
 from tests.paths import LISTS, ROOT, SHARED
 
 needs_seed = pytest.mark.skipif(not LISTS.is_dir(), reason=f"shared data not found at {LISTS}")

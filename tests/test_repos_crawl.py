@@ -106,8 +106,26 @@ def test_count_mode_writes_one_line_per_id_with_what_the_hub_holds_at_the_floor_
     assert progress[-1].endswith("no repository left") and "0m00s" not in "".join(progress)
     assert f"Crawling {len(lines):,} repositories on" in result.log and " models" not in result.last_line
     assert result.last_line.endswith(f"Crawl complete: {len(lines):,} repositories written this run")
-    for noise in ("py.warnings", "scrapy_splash", "Overridden settings", "Dumping Scrapy stats", "Enabled "):
+    for noise in ("py.warnings", "scrapy_splash", "Overridden settings", "Dumping Scrapy stats", "Enabled ",
+                  "experimental", "Referer", "WARNING"):
         assert noise not in result.log, noise
+
+
+def test_the_crawl_on_the_twisted_reactor_writes_the_same_feed(hub, repos, models_feed):
+    """The repos crawl runs on plain asyncio (HFCRAWL_ASYNCIO_SPIDERS); -s TWISTED_REACTOR_ENABLED=True puts it back
+    on Twisted's reactor and HTTP client: same lines, same calls, progress lines in both."""
+    feeds = {}
+    for reactor in ("False", "True"):
+        hub.reset_stats()
+        runner = ReposRunner(hub.url, repos.workdir / f"reactor-{reactor}")
+        result = runner.run("-a", f"input={models_feed}", "-s", f"TWISTED_REACTOR_ENABLED={reactor}",
+                            "-s", "HFCRAWL_PROGRESS_INTERVAL=0.2", "-L", "DEBUG")
+        assert result.returncode == 0, result.log[-3000:]
+        assert ("Using reactor: twisted" in result.log) == (reactor == "True")
+        assert sum("[hfcrawl.repos_progress]" in line for line in result.log_lines) >= 2
+        feeds[reactor] = ({line["id"]: {k: v for k, v in line.items() if k != "crawled_at"} for line in result.lines},
+                          hub.stats()["requests"])
+    assert feeds["False"] == feeds["True"] and len(feeds["True"][0]) == len(_ids_of(models_feed))
 
 
 def test_card_info_asks_model_info_for_every_repository(hub, repos, models_feed):

@@ -5,7 +5,7 @@ Every expected figure is computed from what the hub holds, not from either feed 
 - which models, and each one's task: the hub's universe (the ids listed under each tag);
 - each repository: the synthetic histories' public `summary` (None when deleted), which the hub's repository
   routes serve;
-- a version in the name: `analysis.detector.detect`, the per-name detector (the repos section only aggregates its
+- a version in the name: `analysis.versions.detector.detect`, the per-name detector (the repos section only aggregates its
   verdicts);
 - the shares: `expected_repos_by_task`, the plain-Python definitions of tests/test_repos_analysis.py.
 """
@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import pytest
 
-from analysis import detector
 from analysis.cli import main as analysis_main
-from analysis.intervals import format_share
+from analysis.common.intervals import format_share
+from analysis.versions import detector
 from tests.crawling import CrawlRunner
 from tests.test_repos_analysis import assert_repos_by_task, expected_repos_by_task
 from tests.test_repos_crawl import ReposRunner

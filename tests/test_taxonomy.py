@@ -5,8 +5,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import generation, taxonomy
-from analysis.vocab import LABELS_PATH, data_dir
+from analysis.versions import generation, taxonomy
+from analysis.versions.vocab import LABELS_PATH, data_dir
 
 
 def els(mid):
@@ -49,7 +49,7 @@ def test_elements_frame():
 
 @pytest.mark.skipif(not (data_dir() / LABELS_PATH).exists(), reason="needs ../shared/data naming labels")
 def test_against_labels_heldout():
-    from analysis.evaluation import load_labels
+    from analysis.versions.evaluation import load_labels
     df = load_labels("test")
     r = taxonomy.evaluate(df["id"], df["elements"])["elements"]
     assert set(r) == set(taxonomy.LABEL_CODES)
@@ -92,7 +92,7 @@ def test_elements_frame_is_the_per_name_reference(parallel, real_2024):
 @pytest.mark.skipif(not LISTS.exists(), reason="needs ../shared/data/seed-2024-02/lists")
 @pytest.mark.parametrize("parallel", [False, True])
 def test_elements_frame_versioned_is_has_version(parallel, real_2024):
-    from analysis import detector
+    from analysis.versions import detector
 
     ids = sample_ids(real_2024.ids)
     f = taxonomy.elements_frame(ids, versioned=True, parallel=parallel)

@@ -13,12 +13,13 @@ import orjson
 import pandas as pd
 import pytest
 
-from analysis import trend
 from analysis.cli import main as cli_main
-from analysis.detector import has_version
-from analysis.load import load
-from analysis.snapshots import read_input, sniff
-from analysis.version_share import regex_has_version, share_by_task, version_share
+from analysis.inputs.load import load
+from analysis.inputs.snapshots import read_input, sniff
+from analysis.study.version_share import share_by_task, version_share
+from analysis.trend import run as trend
+from analysis.versions.detector import has_version
+from analysis.versions.regex import regex_has_version
 from tests.paths import LISTS, ROOT, SHARED
 
 SNAPS = SHARED / "data" / "hub-snapshots"
@@ -176,7 +177,7 @@ def test_task_renames_follow_the_hubs_task_lists():
 def test_2024_02_rows_equal_the_studys_e2_on_the_same_lists():
     result = trend.compute([("2024-02", LISTS)])
     models = load([LISTS]).models
-    snap = read_input("2024-02", LISTS)  # the lists go through analysis.load
+    snap = read_input("2024-02", LISTS)  # the lists go through analysis.inputs.load
     assert snap.format.name == "task-lists"
     assert snap.models["id"].tolist() == models["id"].tolist()
     assert snap.models["task"].fillna("").tolist() == models["task"].fillna("").tolist()

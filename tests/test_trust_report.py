@@ -9,8 +9,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis import labels, sampling
-from analysis.load import load
+from analysis.inputs.load import load
+from analysis.report import labels, output
+from analysis.repos import sampling
 from hfcrawl.provenance import record_path
 from tests.test_analysis_study import QUICK, small_feed, study_in_process
 from tests.test_repos_analysis import MODELS, REPOS, write_jsonl
@@ -86,7 +87,7 @@ def test_a_record_without_origin_gets_it_from_its_endpoint(capsys, tmp_path, end
 
 
 def test_lists_and_snapshots_are_the_published_data(tmp_path):
-    from analysis.load import seed_lists_dir
+    from analysis.inputs.load import seed_lists_dir
 
     if not seed_lists_dir().is_dir():
         pytest.skip("../shared/data/seed-2024-02/lists not available")
@@ -170,7 +171,7 @@ def test_replay_hub_repos_only_labels_the_repos_section(capsys, tmp_path):
 
 def test_figure_titles_say_synthetic(tmp_path, monkeypatch):
     """A figure job of synthetic data is saved with the label before its title (suptitle or axes title)."""
-    from analysis import figures
+    from analysis.report import figures
 
     titles = []
     real_close = figures.plt.close
@@ -181,9 +182,9 @@ def test_figure_titles_say_synthetic(tmp_path, monkeypatch):
 
     monkeypatch.setattr(figures.plt, "close", close)
     e1 = pd.DataFrame([{"scope": "all", "models": 10, "matching": 3, "share_pct": 30.0}])
-    fn, args = labels.labelled_job((figures.pie_version_share, (e1, tmp_path / "e1.png", "study regex")))
+    fn, args = output.labelled_job((figures.pie_version_share, (e1, tmp_path / "e1.png", "study regex")))
     fn(*args)
-    fn(*labels.labelled_job((figures.token_bars, ({"t": pd.DataFrame({"token": ["a"], "families": [2]})},
+    fn(*output.labelled_job((figures.token_bars, ({"t": pd.DataFrame({"token": ["a"], "families": [2]})},
                                                    tmp_path / "t.png", 5, "Experiment 2b")))[1])
     figures.pie_version_share(e1, tmp_path / "real.png", "study regex")
     assert titles[0][1].startswith(labels.FIGURE)
@@ -253,9 +254,9 @@ def drawn(monkeypatch):
 
 
 def test_repos_modes_draws_small_tasks_apart_with_their_n_and_whole_names(drawn, tmp_path):
-    from analysis import figures
-    from analysis import repos as R
-    from analysis.intervals import MIN_N
+    from analysis.common.intervals import MIN_N
+    from analysis.report import figures
+    from analysis.repos import practices as R
 
     sizes = {"text-generation": 400, "zero-shot-image-classification": 7}
     rows = [{"task": t, "mode": m, "repos": n // 5 + (i == 0) * (n % 5)} for t, n in sizes.items()
@@ -274,7 +275,7 @@ def test_repos_modes_draws_small_tasks_apart_with_their_n_and_whole_names(drawn,
 
 
 def test_commit_histogram_bins_are_log_spaced_whole_numbers(drawn, tmp_path):
-    from analysis import figures
+    from analysis.report import figures
 
     edges = figures.log_bins(5000)
     assert edges[0] == 0.5 and edges[-1] > 5000
@@ -289,8 +290,8 @@ def test_commit_histogram_bins_are_log_spaced_whole_numbers(drawn, tmp_path):
 
 
 def test_trend_by_task_has_no_line_and_hollow_points_below_min_n(drawn, tmp_path):
-    from analysis import trend_figures
-    from analysis.intervals import MIN_N
+    from analysis.common.intervals import MIN_N
+    from analysis.trend import figures as trend_figures
 
     by_task = pd.DataFrame({"snapshot": ["a", "b", "c"], "task": "rl", "models": [2575, 3, 34296],
                             "regex_pct": [80.0, 100.0, 68.8], "detector_pct": [5.0, 0.0, 3.2]})
@@ -306,7 +307,8 @@ def test_trend_by_task_has_no_line_and_hollow_points_below_min_n(drawn, tmp_path
 
 
 def test_cohorts_one_line_per_population_and_gaps_not_bridged(drawn, tmp_path):
-    from analysis import trend, trend_figures
+    from analysis.trend import figures as trend_figures
+    from analysis.trend import run as trend
 
     def scored(months: list[str], n: int, hit_every: int) -> pd.DataFrame:
         rows = [(f"{m}/{i}", m) for m in months for i in range(n)]
@@ -354,7 +356,7 @@ MEASURE = """<script>window.addEventListener('load', () => {
 
 
 def _sample_lists(folder: Path, per_list: int) -> Path:
-    from analysis.load import seed_lists_dir
+    from analysis.inputs.load import seed_lists_dir
 
     folder.mkdir()
     for f in sorted(seed_lists_dir().glob("*.txt")):
@@ -370,7 +372,7 @@ def test_every_figure_is_shown_unscaled_at_the_reports_column_width(capsys, tmp_
     import shutil
     import subprocess
 
-    from analysis.load import seed_lists_dir
+    from analysis.inputs.load import seed_lists_dir
 
     if shutil.which("chromium") is None or not seed_lists_dir().is_dir():
         pytest.skip("chromium or the 2024 lists not available")
@@ -396,7 +398,8 @@ def test_every_figure_is_shown_unscaled_at_the_reports_column_width(capsys, tmp_
 
 
 def test_trend_of_a_replay_hub_feed_says_synthetic_in_headings_and_tables(tmp_path):
-    from analysis import trend, trend_report
+    from analysis.trend import report as trend_report
+    from analysis.trend import run as trend
 
     feed = tmp_path / "feed.jsonl"
     feed.write_text("".join(json.dumps({"id": f"a/m{i}-v2", "crawl_tag": "text-generation",
@@ -415,17 +418,18 @@ def test_trend_of_a_replay_hub_feed_says_synthetic_in_headings_and_tables(tmp_pa
 
 
 def test_a_real_data_figure_is_never_titled_synthetic():
-    from analysis import weight_history
+    from analysis.repos import weight_history
 
     job = (weight_history.figure, ("changes", "path"))
-    assert labels.labelled_job(job) == job  # ../shared's real weight histories, whatever the input
-    assert labels.labelled_job((print, ("x",)))[1][0] == labels.FIGURE
+    assert output.labelled_job(job) == job  # ../shared's real weight histories, whatever the input
+    assert output.figure_jobs([job], synthetic=True) == [job]
+    assert output.labelled_job((print, ("x",))) != (print, ("x",))  # any other figure is labelled
 
 
 def test_task_scatters_fade_the_tasks_of_few_models_and_name_none_of_them(drawn, tmp_path):
     """A 14-model task at 43% is drawn faded in a shaded band, and is not numbered among the highest shares."""
-    from analysis import figures
-    from analysis.intervals import MIN_N
+    from analysis.common.intervals import MIN_N
+    from analysis.report import figures
 
     sized = [f"t{i}" for i in range(10)]  # more than the figures number by size alone
     by_task = pd.DataFrame({"task": ["big", *sized, "tiny"], "models": [34296, *range(1000, 100, -90), 14],
@@ -451,12 +455,10 @@ def test_the_synthetic_prefix_keeps_the_title_clear_of_a_legend_above_the_axes()
     """repos_modes puts its legend between the axes and a padded title: the prefix must not pull the title down."""
     import matplotlib.pyplot as plt
 
-    from analysis import figures
-
     fig, ax = plt.subplots()
     ax.set_title("How repositories are versioned", pad=28)
     offset = ax.titleOffsetTrans.get_matrix().copy()
-    figures.mark_title(fig, labels.FIGURE)
+    output.mark_title(fig, labels.FIGURE)
     assert ax.get_title() == f"{labels.FIGURE}\nHow repositories are versioned"
     assert (ax.titleOffsetTrans.get_matrix() == offset).all()
     plt.close(fig)

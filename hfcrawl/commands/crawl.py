@@ -84,7 +84,9 @@ def _folder_problem(value: Any, is_folder: bool) -> str | None:
 
 #: (logger, start of the message) of Scrapy's start-up dumps, left out above DEBUG.
 STARTUP_DUMPS = (("scrapy.crawler", "Overridden settings"), ("scrapy.middleware", "Enabled "),
-                 ("scrapy.addons", "Enabled addons"))
+                 ("scrapy.addons", "Enabled addons"),
+                 # once per scheme (http, https) on every crawl without a reactor: said in docs/repos-crawl.md
+                 ("scrapy.core.downloader.handlers._base_streaming", "AiohttpDownloadHandler is experimental"))
 
 
 class _Drop(logging.Filter):
@@ -94,6 +96,15 @@ class _Drop(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         return not str(record.msg).startswith(self.start)
+
+
+def scrapy_loggers_at(settings: BaseSettings) -> None:
+    """Scrapy's loggers at LOG_LEVEL (its logging set-up puts them at DEBUG, the handler filtering): a DEBUG line
+    per request ("Crawled (200) ...", "Scraped from ...") would otherwise be made into a record on every
+    response, then dropped. Called once the crawler process has set up logging."""
+    level = logging.getLevelName(str(settings.get("LOG_LEVEL", "INFO")).upper())
+    if isinstance(level, int) and level > logging.DEBUG:
+        logging.getLogger("scrapy").setLevel(level)
 
 
 def quiet_logs(settings: BaseSettings) -> None:
@@ -109,11 +120,20 @@ def quiet_logs(settings: BaseSettings) -> None:
             log.addFilter(_Drop(start))
 
 
+def choose_transport(settings: BaseSettings, spider: str | None) -> None:
+    """Plain asyncio (Scrapy's reactorless mode) for the spiders of HFCRAWL_ASYNCIO_SPIDERS; it must be chosen
+    here, before Scrapy makes the crawler process, which installs a Twisted reactor or not. A -s
+    TWISTED_REACTOR_ENABLED given by the user wins."""
+    if spider in settings.getlist("HFCRAWL_ASYNCIO_SPIDERS"):
+        settings.set("TWISTED_REACTOR_ENABLED", False, priority="project")
+
+
 class Command(ScrapyCrawlCommand):
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
         super().process_options(args, opts)
         assert self.settings is not None
         quiet_logs(self.settings)
+        choose_transport(self.settings, args[0] if args else None)
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.settings is not None
@@ -122,6 +142,7 @@ class Command(ScrapyCrawlCommand):
             logger.error("Cannot start the crawl: %s", problem)
             self.exitcode = 1
             return
+        scrapy_loggers_at(self.settings)
         super().run(args, opts)
         if self.exitcode:
             return

@@ -41,6 +41,10 @@ from hfcrawl.spiders.base import HubSpider
 logger = logging.getLogger(__name__)
 
 STREAM = "repos:input"  # the crawl's one ledger stream: its pages are repositories
+TUNNEL_ERROR = "scrapy.core.downloader.handlers.http11.TunnelError"
+UNUSED_DOWNLOADER_MIDDLEWARES = tuple(f"scrapy.downloadermiddlewares.{name}" for name in (
+    "offsite.OffsiteMiddleware", "httpauth.HttpAuthMiddleware", "defaultheaders.DefaultHeadersMiddleware",
+    "downloadtimeout.DownloadTimeoutMiddleware", "stats.DownloaderStats", "redirect.RedirectMiddleware"))
 
 
 def _positive(name: str, value: Any) -> int | None:
@@ -53,6 +57,34 @@ def _positive(name: str, value: Any) -> int | None:
     if number <= 0:
         raise ValueError(f"{name}={value!r}: a positive whole number")
     return number
+
+
+def lean_components(settings: BaseSettings) -> None:
+    """Two small API calls a repository: Scrapy's per-request path is the crawl's cost, so the components an API
+    crawl has no use for are left out (docs/repos-crawl.md, "Cost"): cookies (the API reads none), Splash (never
+    used here), the URL length and depth bookkeeping (ids make the URLs, a chain is a few calls deep), the offsite
+    filter (HubAuthMiddleware refuses any other host), HTTP basic auth (the token is a header), the browser's
+    Accept headers, the referer, the timeout middleware (each request carries its timeout), DownloaderStats
+    (CallCountMiddleware counts the same calls), the dupe filter (ids are unique) and Scrapy's scheduler (a plain
+    queue: the spider bounds what is under way). Retry, rate limits, the token, redirects (without a referer),
+    proxies and compression stay. A callback yields one thing: one item worker, not four."""
+    settings.set("COOKIES_ENABLED", False, priority="spider")
+    settings.set("URLLENGTH_LIMIT", 0, priority="spider")
+    settings.set("REFERER_ENABLED", False, priority="spider")
+    settings.set("CONCURRENT_ITEMS", 1, priority="spider")
+    downloader = dict(settings.getdict("DOWNLOADER_MIDDLEWARES"))
+    downloader.update({"scrapy_splash.SplashCookiesMiddleware": None, "scrapy_splash.SplashMiddleware": None,
+                       **dict.fromkeys(UNUSED_DOWNLOADER_MIDDLEWARES),
+                       "hfcrawl.middlewares.ApiRedirectMiddleware": 600, "hfcrawl.middlewares.CallCountMiddleware": 850})
+    settings.set("DOWNLOADER_MIDDLEWARES", downloader, priority="spider")
+    spider = dict(settings.getdict("SPIDER_MIDDLEWARES"))
+    spider["scrapy.spidermiddlewares.depth.DepthMiddleware"] = None
+    settings.set("SPIDER_MIDDLEWARES", spider, priority="spider")
+    settings.set("DUPEFILTER_CLASS", "scrapy.dupefilters.BaseDupeFilter", priority="spider")  # dont_filter
+    settings.set("SCHEDULER", "hfcrawl.scheduler.FifoScheduler", priority="spider")
+    if not settings.getbool("TWISTED_REACTOR_ENABLED"):  # Twisted's HTTP client, whose error this is, is not used
+        retry = [e for e in settings.getlist("RETRY_EXCEPTIONS") if e != TUNNEL_ERROR]  # importing it costs 60 ms
+        settings.set("RETRY_EXCEPTIONS", retry, priority="spider")
 
 
 class ReposSpider(HubSpider):
@@ -112,19 +144,7 @@ class ReposSpider(HubSpider):
         # small calls, bound by latency: as many at once to the Hub as the crawl allows (the quota sets the pace)
         settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", settings.getint("CONCURRENT_REQUESTS"), priority="spider")
         settings.set("ITEM_PIPELINES", {"hfcrawl.pipelines.JsonLinesFeedPipeline": 900}, priority="spider")
-        # Two small API calls a repository: Scrapy's per-request path is the crawl's cost, so the middlewares an API
-        # crawl has no use for are left out (about a sixth of its CPU): cookies (the API reads none), Splash (never
-        # used here), the URL length and depth bookkeeping (ids make the URLs, a chain is a few calls deep). Retry,
-        # rate limits, the token, redirects, proxies and stats stay.
-        settings.set("COOKIES_ENABLED", False, priority="spider")
-        settings.set("URLLENGTH_LIMIT", 0, priority="spider")
-        downloader = dict(settings.getdict("DOWNLOADER_MIDDLEWARES"))
-        downloader.update({"scrapy_splash.SplashCookiesMiddleware": None, "scrapy_splash.SplashMiddleware": None})
-        settings.set("DOWNLOADER_MIDDLEWARES", downloader, priority="spider")
-        spider = dict(settings.getdict("SPIDER_MIDDLEWARES"))
-        spider["scrapy.spidermiddlewares.depth.DepthMiddleware"] = None
-        settings.set("SPIDER_MIDDLEWARES", spider, priority="spider")
-        settings.set("DUPEFILTER_CLASS", "scrapy.dupefilters.BaseDupeFilter", priority="spider")  # dont_filter
+        lean_components(settings)
         extensions = dict(settings.getdict("EXTENSIONS"))
         extensions.update({"hfcrawl.extensions.CrawlProgress": None, "hfcrawl.repos_progress.RepoProgress": 500})
         settings.set("EXTENSIONS", extensions, priority="spider")
@@ -135,6 +155,7 @@ class ReposSpider(HubSpider):
         spider.endpoint = hub.endpoint_from_env()
         spider.max_inflight = crawler.settings.getint(
             "HFCRAWL_REPOS_INFLIGHT", 2 * crawler.settings.getint("CONCURRENT_REQUESTS", 8))
+        spider.timeout = crawler.settings.getfloat("DOWNLOAD_TIMEOUT")  # in each request: no timeout middleware
         return spider
 
     def asked(self) -> dict[str, Any]:
@@ -235,7 +256,8 @@ class ReposSpider(HubSpider):
         # dont_filter: ids are unique already, and a dupe filter would keep a fingerprint per request in memory;
         # stream: PageErrorMiddleware handles the parse errors of the pages of a stream only
         return scrapy.Request(url, callback=callback, errback=self.failed, dont_filter=True,
-                              meta={"stream": STREAM, "repo": state, "handle_httpstatus_list": [401, 404]})
+                              meta={"stream": STREAM, "repo": state, "handle_httpstatus_list": [401, 404],
+                                    "download_timeout": self.timeout})
 
     def step(self, response: Response, parse: Any, then: Any) -> Iterator[Any]:
         """`then(response, state, parse(body))`; a deleted repository ends here. A bad body (ParseError,
