@@ -14,7 +14,8 @@ from typing import Any
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
-from twisted.internet import task
+from scrapy.utils.asyncio import AsyncioLoopingCall, create_looping_call
+from twisted.internet.task import LoopingCall
 
 from hfcrawl.feed import FeedError, feed_target
 from hfcrawl.hub import endpoint_from_env, redact, splash_url
@@ -32,7 +33,7 @@ class PeriodicProgress:
     def __init__(self, crawler: Crawler, interval: float):
         self.crawler = crawler
         self.interval = interval
-        self.loop: task.LoopingCall | None = None
+        self.loop: AsyncioLoopingCall | LoopingCall | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> PeriodicProgress:
@@ -43,7 +44,8 @@ class PeriodicProgress:
 
     def spider_opened(self, spider: Spider) -> None:
         if self.interval > 0:
-            self.loop = task.LoopingCall(self.log_progress)
+            # asyncio's or Twisted's, whichever runs the crawl (Scrapy 2.19 can run without a Twisted reactor)
+            self.loop = create_looping_call(self.log_progress)
             self.loop.start(self.interval, now=False)
 
     def spider_closed(self, spider: Spider) -> None:

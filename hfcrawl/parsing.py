@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterator
+from operator import itemgetter
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -70,12 +71,32 @@ def parse_api_models(body: bytes) -> list[dict[str, Any]]:
         raise ParseError(f"body is not JSON ({len(body)} bytes): {exc}") from None
     if not isinstance(data, list):
         raise ParseError(f"expected a JSON array of models, got {type(data).__name__}")
-    records = []
+    if data and set(map(type, data)) != {dict}:
+        _missing_id(data)
+    # the page's records in one comprehension (the body of `_api_record`: no call a model, as this runs once per
+    # model of a crawl); an item without an id is found afterwards, in one C-speed pass
+    records = [{
+        "id": item.get("id") or item.get("modelId"), "author": item.get("author"), "name": None,
+        "pipeline_tag": item.get("pipeline_tag"), "crawl_tag": None, "crawl_author": None,
+        "downloads": item.get("downloads"), "likes": item.get("likes"), "created_at": item.get("createdAt"),
+        "last_modified": item.get("lastModified"), "library_name": item.get("library_name"), "tags": item.get("tags"),
+        "source": None, "crawled_at": None, "sha": item.get("sha"),
+        "base_model": card.get("base_model") if (card := item.get("cardData")).__class__ is dict else None,
+        "new_version": card.get("new_version") if card.__class__ is dict else None,
+    } for item in data]
+    if not all(map(_ID_OF, records)):
+        _missing_id(data)
+    return records
+
+
+_ID_OF = itemgetter("id")
+
+
+def _missing_id(data: list[Any]) -> None:
+    """LayoutError naming the first item of the page that is not an object with an id."""
     for position, item in enumerate(data):
         if not isinstance(item, dict) or not (item.get("id") or item.get("modelId")):
             raise LayoutError(f"item {position} of the page has no 'id': {str(item)[:120]}")
-        records.append(_api_record(item))
-    return records
 
 
 _LINK_RE = re.compile(r'<([^>]+)>\s*;\s*rel="?([^",;]+)"?')

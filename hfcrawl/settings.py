@@ -5,6 +5,8 @@ reads the RateLimit headers and waits when the budget is spent, so the defaults 
 """
 import os
 
+from scrapy.settings import default_settings as _scrapy_defaults
+
 from hfcrawl.compat import restore_scrapy_url_reexports
 
 # Before anything imports scrapy_splash: Scrapy loads this module first, then the spiders and components.
@@ -83,12 +85,14 @@ ITEM_PIPELINES = {
     "hfcrawl.pipelines.DedupModelsPipeline": 200,
     "hfcrawl.pipelines.JsonLinesFeedPipeline": 900,
 }
+# Scrapy's extensions no crawl here runs: the FeedExporter (the feed is written by JsonLinesFeedPipeline), the telnet
+# console, and Scrapy 2.19's remote control (an HTTP port on every crawl that runs code sent to it). They are taken
+# out of EXTENSIONS_BASE, not set to None in EXTENSIONS: Scrapy imports every key of EXTENSIONS to compare names, and
+# the remote control's module imports aiohttp (a tenth of a second of every start).
+EXTENSIONS_BASE = {name: order for name, order in _scrapy_defaults.EXTENSIONS_BASE.items() if name not in (
+    "scrapy.extensions.feedexport.FeedExporter", "scrapy.extensions.telnet.TelnetConsole",
+    "scrapy.extensions.remote_control.RemoteControl")}
 EXTENSIONS = {
-    "scrapy.extensions.feedexport.FeedExporter": None,  # the feed is written by JsonLinesFeedPipeline
-    "scrapy.extensions.telnet.TelnetConsole": None,
-    # Scrapy 2.19's remote control opens an HTTP port on every crawl that runs code sent to it (token-protected):
-    # not wanted for a crawler that only reads the Hub
-    "scrapy.extensions.remote_control.RemoteControl": None,
     "hfcrawl.ledger.Ledger": 400,  # the streams and the checkpoint: found with hfcrawl.ledger.ledger_of(crawler)
     "hfcrawl.extensions.CrawlProgress": 500,
     "hfcrawl.extensions.OriginWatch": 505,  # what answers (the replay hub names itself): the record's origin

@@ -11,11 +11,13 @@ from __future__ import annotations
 import difflib
 import logging
 from collections.abc import AsyncIterator, Iterator
+from operator import itemgetter
 from typing import Any
 
 import scrapy
 from scrapy.crawler import Crawler
 from scrapy.http import Response
+from scrapy.settings import BaseSettings
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
@@ -37,6 +39,7 @@ from hfcrawl.spidermiddlewares import StreamError
 from hfcrawl.spiders.base import HubSpider
 
 logger = logging.getLogger(__name__)
+_ID_OF = itemgetter("id")
 
 
 def _split(value: str | None) -> list[str] | None:
@@ -83,6 +86,16 @@ class ModelsSpider(HubSpider):
         self.page_size = 1000 if self.arg_error else int(page_size)
         self.listed: dict[str, SeenHashes] = {}  # per stream, the models its pages listed: a page of repeats ends it
         self.cursors: dict[str, set[str]] = {}  # per stream, the API pages asked: a cursor seen again ends it
+
+    @classmethod
+    def update_settings(cls, settings: BaseSettings) -> None:
+        """Without Scrapy's cookie middleware: the listings read no cookie. It is taken out of the base list, as
+        None in DOWNLOADER_MIDDLEWARES would still import it (Scrapy imports every key there), and with it
+        tldextract and requests, a few hundredths of a second of every start."""
+        super().update_settings(settings)
+        base = dict(settings.getdict("DOWNLOADER_MIDDLEWARES_BASE"))
+        base.pop("scrapy.downloadermiddlewares.cookies.CookiesMiddleware", None)
+        settings.set("DOWNLOADER_MIDDLEWARES_BASE", base, priority="spider")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> ModelsSpider:
@@ -245,7 +258,7 @@ class ModelsSpider(HubSpider):
         if not records:
             return
         seen = self.listed.setdefault(response.meta["stream"], SeenHashes())
-        if not seen.add_new(id_hashes((r["id"] for r in records), len(records))).any():
+        if not seen.add_new(id_hashes(map(_ID_OF, records), len(records))).any():
             raise StreamError(f"{response.url}: page {response.meta['page']} lists no model this stream had not "
                               f"listed already: the Hub's pages repeat")
 
