@@ -49,7 +49,8 @@ def test_stopped_crawl_resumes_to_a_complete_feed(faulty_hub, runner, tmp_path, 
     first = runner.start(*args)
     code = runner.interrupt_when(first, kill_at, sig=sig)
     assert code != 0  # an interrupted crawl is not a complete one
-    written_before = len(runner.result(code).lines) if runner.feed.exists() else 0
+    # complete lines only: a SIGKILL may land in the middle of a page's write (resume drops that torn line, tested below)
+    written_before = runner.feed.read_bytes().count(b"\n") if runner.feed.exists() else 0
     assert written_before < len(_expected()), "the crawl finished before it was stopped: no resume tested"
 
     faulty_hub.set_faults(None)

@@ -1,4 +1,4 @@
-"""Which transport a crawl runs on: the repos crawl on plain asyncio, the listing crawl on Twisted's reactor."""
+"""Which transport a crawl runs on: both spiders on plain asyncio; another spider (a test's) on Twisted's reactor."""
 from __future__ import annotations
 
 from scrapy.settings import Settings
@@ -14,12 +14,14 @@ def _settings(**cmdline: object) -> Settings:
     return settings
 
 
-def test_the_repos_crawl_runs_without_a_reactor_and_the_listing_crawl_with_one():
-    repos, models = _settings(), _settings()
+def test_both_crawls_run_without_a_reactor_and_another_spider_with_one():
+    repos, models, other = _settings(), _settings(), _settings()
     choose_transport(repos, "repos")
     choose_transport(models, "models")
+    choose_transport(other, "repos-buggy")
     assert repos.getbool("TWISTED_REACTOR_ENABLED") is False
-    assert models.getbool("TWISTED_REACTOR_ENABLED") is True
+    assert models.getbool("TWISTED_REACTOR_ENABLED") is False
+    assert other.getbool("TWISTED_REACTOR_ENABLED") is True
 
 
 def test_a_reactor_asked_on_the_command_line_wins():
