@@ -5,7 +5,11 @@ from __future__ import annotations
 import logging
 
 import scrapy
+from scrapy.exceptions import CannotResolveHostError, DownloadConnectionRefusedError
 from scrapy.settings import BaseSettings
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet.error import ConnectionRefusedError, DNSLookupError
+from twisted.python.failure import Failure
 
 from hfcrawl.hub import splash_url
 from hfcrawl.ledger import Ledger, ledger_of
@@ -16,6 +20,19 @@ logger = logging.getLogger(__name__)
 SPLASH_DOWNLOADER_MIDDLEWARES = {"scrapy_splash.SplashCookiesMiddleware": 723, "scrapy_splash.SplashMiddleware": 725}
 SPLASH_COMPONENTS = {"DUPEFILTER_CLASS": "scrapy_splash.SplashAwareDupeFilter",
                      "HTTPCACHE_STORAGE": "scrapy_splash.SplashAwareFSCacheStorage"}
+
+
+def failure_reason(failure: Failure) -> str:
+    """A failed request in words: its HTTP status, or its error, which says "refused" or "not found" for a host that
+    refused or could not be resolved, whichever transport ran it (Twisted's and aiohttp's messages differ)."""
+    if failure.check(HttpError):
+        return f"HTTP {failure.value.response.status}"
+    message = failure.getErrorMessage() or failure.type.__name__
+    if failure.check(DownloadConnectionRefusedError, ConnectionRefusedError) and "refused" not in message.lower():
+        return f"connection refused ({message})"
+    if failure.check(CannotResolveHostError, DNSLookupError) and "not found" not in message.lower():
+        return f"host not found ({message})"
+    return message
 
 
 def splash_settings(settings: BaseSettings) -> None:

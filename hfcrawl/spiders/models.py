@@ -18,7 +18,6 @@ import scrapy
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 from scrapy.settings import BaseSettings
-from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from hfcrawl import hub
@@ -36,7 +35,7 @@ from hfcrawl.parsing import (
 )
 from hfcrawl.seen import SeenHashes, id_hashes
 from hfcrawl.spidermiddlewares import StreamError
-from hfcrawl.spiders.base import HubSpider
+from hfcrawl.spiders.base import HubSpider, failure_reason
 
 logger = logging.getLogger(__name__)
 _ID_OF = itemgetter("id")
@@ -181,7 +180,7 @@ class ModelsSpider(HubSpider):
         yield from self.open_streams(tags, self.authors or [])
 
     def tags_failed(self, failure: Failure) -> None:
-        self.fatal(f"cannot fetch the Hub's task tags from {failure.request.url}: {_failure_reason(failure)}")
+        self.fatal(f"cannot fetch the Hub's task tags from {failure.request.url}: {failure_reason(failure)}")
 
     def open_streams(self, tags: list[str], authors: list[str]) -> Iterator[scrapy.Request]:
         for kind, values in (("tag", tags), ("author", authors)):
@@ -276,14 +275,9 @@ class ModelsSpider(HubSpider):
         request = failure.request
         if crawl_stopping(failure):
             return  # the stream stays where its checkpoint says, to resume from there
-        reason = _failure_reason(failure)
+        reason = failure_reason(failure)
         where = request.meta.get("splash", {}).get("args", {}).get("url", request.url)
         if self.splash_url and request.meta.get("splash"):
             reason += f" (rendering through Splash at {self.splash_url})"
         self.ledger.fail(request.meta["stream"], f"{where}: {reason}")
 
-
-def _failure_reason(failure: Failure) -> str:
-    if failure.check(HttpError):
-        return f"HTTP {failure.value.response.status}"
-    return failure.getErrorMessage() or failure.type.__name__

@@ -24,7 +24,6 @@ import scrapy
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 from scrapy.settings import BaseSettings
-from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from hfcrawl import hub, inputs
@@ -36,7 +35,7 @@ from hfcrawl.middlewares import crawl_stopping
 from hfcrawl.parsing import next_link, parse_commits, parse_model_card, parse_refs, total_count
 from hfcrawl.repos_feed import COMMITS_PAGE, commits_url, info_url, quota_window, refs_url, repo_not_found, repo_record
 from hfcrawl.spidermiddlewares import StreamError
-from hfcrawl.spiders.base import HubSpider
+from hfcrawl.spiders.base import HubSpider, failure_reason
 
 logger = logging.getLogger(__name__)
 
@@ -346,11 +345,7 @@ class ReposSpider(HubSpider):
     def failed(self, failure: Failure) -> Iterator[Any]:
         if crawl_stopping(failure):
             return  # not this repository's failure: it is not in the feed, so a resumed crawl asks it again
-        if failure.check(HttpError):
-            reason = f"HTTP {failure.value.response.status}"
-        else:
-            reason = failure.getErrorMessage() or failure.type.__name__
-        yield from self.give_up(failure.request.meta["repo"], f"{failure.request.url}: {reason}")
+        yield from self.give_up(failure.request.meta["repo"], f"{failure.request.url}: {failure_reason(failure)}")
 
     def page(self, records: list[dict[str, Any]], final: bool = False) -> ModelPage:
         """Lines for the feed writer; the last one (final) marks the crawl's stream done."""
