@@ -152,3 +152,30 @@ def test_the_analysis_shows_its_stages_as_folders():
     assert top == ["__init__.py", "__main__.py", "cli.py"]
     rooms = sorted(p.parent.name for p in (ROOT / "analysis").glob("*/__init__.py"))
     assert set(rooms) == set().union(*ROOMS)
+
+
+MAX_FUNCTION_LINES = 60  # issue 22: a function reads at once
+
+
+def long_functions(root: Path, packages: tuple[str, ...], limit: int = MAX_FUNCTION_LINES) -> list[str]:
+    """`path:line name (n lines)` for every function or method of the packages longer than `limit` lines."""
+    found = []
+    for pkg in packages:
+        for path in sorted((root / pkg).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                    length = node.end_lineno - node.lineno + 1
+                    if length > limit:
+                        found.append(f"{path.relative_to(root)}:{node.lineno} {node.name} ({length} lines)")
+    return found
+
+
+def test_no_function_of_the_product_is_over_60_lines():
+    assert long_functions(ROOT, PACKAGES) == []
+
+
+def test_the_length_checker_finds_a_long_function(tmp_path):
+    body = "\n".join(f"    x{i} = {i}" for i in range(60))
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "m.py").write_text(f"def short():\n    pass\n\n\ndef long():\n{body}\n")
+    assert long_functions(tmp_path, ("pkg",)) == ["pkg/m.py:5 long (61 lines)"]
