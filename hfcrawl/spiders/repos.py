@@ -35,7 +35,7 @@ from hfcrawl.middlewares import crawl_stopping
 from hfcrawl.parsing import next_link, parse_commits, parse_model_card, parse_refs, total_count
 from hfcrawl.repos_feed import COMMITS_PAGE, commits_url, info_url, quota_window, refs_url, repo_not_found, repo_record
 from hfcrawl.spidermiddlewares import StreamError
-from hfcrawl.spiders.base import HubSpider, failure_reason
+from hfcrawl.spiders.base import SPLASH_DOWNLOADER_MIDDLEWARES, HubSpider, failure_reason
 
 logger = logging.getLogger(__name__)
 
@@ -72,7 +72,8 @@ def lean_components(settings: BaseSettings) -> None:
     settings.set("REFERER_ENABLED", False, priority="spider")
     settings.set("CONCURRENT_ITEMS", 1, priority="spider")
     downloader = dict(settings.getdict("DOWNLOADER_MIDDLEWARES"))
-    downloader.update({"scrapy_splash.SplashCookiesMiddleware": None, "scrapy_splash.SplashMiddleware": None,
+    # Splash's only where SPLASH_URL put them: Scrapy imports every key of the dict, also one set to None
+    downloader.update({**dict.fromkeys(SPLASH_DOWNLOADER_MIDDLEWARES.keys() & downloader.keys()),
                        **dict.fromkeys(UNUSED_DOWNLOADER_MIDDLEWARES),
                        "hfcrawl.middlewares.ApiRedirectMiddleware": 600, "hfcrawl.middlewares.CallCountMiddleware": 850})
     settings.set("DOWNLOADER_MIDDLEWARES", downloader, priority="spider")
