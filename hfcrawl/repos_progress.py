@@ -7,7 +7,6 @@ import time
 
 from scrapy import Spider
 from scrapy.crawler import Crawler
-from scrapy.utils.asyncio import create_looping_call
 
 from hfcrawl.extensions import PeriodicProgress
 
@@ -43,12 +42,9 @@ class RepoProgress(PeriodicProgress):
         self.started = time.monotonic()
 
     def spider_opened(self, spider: Spider) -> None:
-        """Scrapy's looping call of the running loop: this crawl runs without a Twisted reactor
-        (HFCRAWL_ASYNCIO_SPIDERS), where Twisted's LoopingCall cannot be imported."""
+        """The pace is measured from the spider's start, not from the extension's."""
         self.started = time.monotonic()
-        if self.interval > 0:
-            self.loop = create_looping_call(self.log_progress)
-            self.loop.start(self.interval, now=False)
+        super().spider_opened(spider)
 
     def log_progress(self) -> None:
         spider = self.crawler.spider
