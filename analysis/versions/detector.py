@@ -200,18 +200,6 @@ _NO_CANDIDATE_EXAMPLES = {"owner": (Example("dcv21/ppo-Huggy", False, "owner"), 
                           "no-candidate": (Example("made-up/bert-base-\u0663", False, "no-candidate"),),
                           "no-digit": (Example("bert-base-uncased", False, "no-digit"),
                                        Example("Sebb/german-nli-large-thesis", False, "no-digit"))}
-#: Examples of the generation rules (`analysis.versions.generation.RULES`): the reason is the generation's rule (or
-#: `no-generation`), beside whether the name has a version.
-_GENERATION_EXAMPLES = {
-    "generation-dashed": (Example("microsoft/phi-1_5", True, "generation-dashed"),
-                          Example("kandinsky-community/kandinsky-2-2-controlnet-depth", True, "generation-dashed")),
-    "generation-v": (Example("anymodality/llava-v1.5-7b", True, "generation-v"),
-                     Example("amejri/layoutlmv3", False, "generation-v")),
-    "generation": (Example("tnash6/llama-2-7b-miniguanaco", True, "generation"),
-                   Example("Narsil/gpt2", False, "generation")),
-    "no-generation": (Example("t5-3b", False, "no-generation"),
-                      Example("Nazzyk/ppo-SnowballTarget", False, "no-generation")),
-}
 
 
 _FIRST_SEGMENT_ROW = 3  # rules(): three span rows, then the segment rules
@@ -245,7 +233,7 @@ def examples() -> list[tuple[int, Example]]:
             _, _, fn, _ = SEGMENT_RULES[k - _FIRST_SEGMENT_ROW]
             found = next(m.TABLE.examples[fn] for m in _RULE_MODULES if fn in m.TABLE.examples)
         elif kind == "generation":
-            found = _GENERATION_EXAMPLES[name]
+            found = _generation.EXAMPLES[name]
         else:
             found = _spans.EXAMPLES.get(name) or _NO_CANDIDATE_EXAMPLES.get(name, ())
         out += [(k, e) for e in found]

@@ -22,6 +22,8 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
+from analysis.versions.rules.reading import Example
+
 #: family word (as written in names, lower case, `-` standing for any of `-`, `_`, space or nothing) -> how it
 #: numbers its releases. `glued` families may be glued after other letters (`distilgpt2`, `kogpt2`).
 FAMILIES: dict[str, str] = {
@@ -82,6 +84,18 @@ RULES: tuple[tuple[str, str], ...] = (
     ("no-generation", "`t5`, `e5`, `bert`, `resnet50`, `wav2vec`, `my-bert-v3`: no family that numbers its releases; "
                       "`llama-7b`, `gemma-2b`, `mamba-2.8b`, `Yi-34B`: the number after the family is a size"),
 )
+#: Each rule's examples, tested through `detect()` like the version rules': the reason is the generation's
+#: rule (or `no-generation`), beside whether the name has a version.
+EXAMPLES: dict[str, tuple[Example, ...]] = {
+    "generation-dashed": (Example("microsoft/phi-1_5", True, "generation-dashed"),
+                          Example("kandinsky-community/kandinsky-2-2-controlnet-depth", True, "generation-dashed")),
+    "generation-v": (Example("anymodality/llava-v1.5-7b", True, "generation-v"),
+                     Example("amejri/layoutlmv3", False, "generation-v")),
+    "generation": (Example("tnash6/llama-2-7b-miniguanaco", True, "generation"),
+                   Example("Narsil/gpt2", False, "generation")),
+    "no-generation": (Example("t5-3b", False, "no-generation"),
+                      Example("Nazzyk/ppo-SnowballTarget", False, "no-generation")),
+}
 
 
 @dataclass(frozen=True)
