@@ -68,8 +68,8 @@ HFCRAWL_HTML_PATH = "/models"  # the web listing's path (the replay hub also ser
 
 # Rendering through Splash (scrapy-splash), for the HTML source: on when SPLASH_URL is set (here, with -s, or in the
 # environment; hfcrawl reads it through hfcrawl.hub.splash_url). scrapy-splash's middlewares and dupe filter, those
-# its documentation asks for, are added by hfcrawl.spiders.base.splash_settings only then: loaded without Splash they
-# only warn (deprecations of Scrapy 2.19) on every crawl.
+# its documentation asks for, are added by hfcrawl.spiders.base.splash_settings only then, and only for the models
+# spider (the one that renders): loaded without Splash they only warn (deprecations of Scrapy 2.19) on every crawl.
 if os.environ.get("SPLASH_URL"):
     SPLASH_URL = os.environ["SPLASH_URL"]
 # Scrapy's own download slots (per host: the Splash server): scrapy-splash's per_domain policy calls a Downloader

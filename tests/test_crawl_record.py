@@ -87,18 +87,15 @@ def test_scrapy_splash_is_loaded_only_with_a_splash_url(monkeypatch):
     assert splash.get("DUPEFILTER_CLASS") == "scrapy_splash.SplashAwareDupeFilter"
 
 
-def test_the_repos_crawl_names_scrapy_splash_only_to_switch_it_off(monkeypatch):
-    """Scrapy imports each key of a component dict, even one set to None: without a Splash URL the repos crawl
-    names none of scrapy-splash's middlewares; with one, it switches them off (the API needs no rendering)."""
+def test_the_repos_crawl_never_names_scrapy_splash(monkeypatch):
+    """Scrapy imports each key of a component dict, even one set to None: the repos crawl (API calls, nothing to
+    render) names none of scrapy-splash's components, with or without a Splash URL."""
     monkeypatch.delenv("SPLASH_URL", raising=False)
-    plain = _settings(SPLASH_URL="")
-    ReposSpider.update_settings(plain)
-    assert not any("scrapy_splash" in name for name in plain.getdict("DOWNLOADER_MIDDLEWARES"))
-    splash = _settings(SPLASH_URL="http://127.0.0.1:8050")
-    ReposSpider.update_settings(splash)
-    middlewares = splash.getdict("DOWNLOADER_MIDDLEWARES")
-    assert middlewares["scrapy_splash.SplashMiddleware"] is None
-    assert middlewares["scrapy_splash.SplashCookiesMiddleware"] is None
+    for url in ("", "http://127.0.0.1:8050"):
+        settings = _settings(SPLASH_URL=url)
+        ReposSpider.update_settings(settings)
+        assert not any("scrapy_splash" in name for name in settings.getdict("DOWNLOADER_MIDDLEWARES"))
+        assert "scrapy_splash" not in settings.get("DUPEFILTER_CLASS") + settings.get("HTTPCACHE_STORAGE")
 
 
 def test_above_debug_no_dumps_at_debug_all_of_them():

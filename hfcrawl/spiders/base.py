@@ -55,11 +55,6 @@ class HubSpider(scrapy.Spider):
 
     unit = "models"  # what a line of its feed is, for the log
 
-    @classmethod
-    def update_settings(cls, settings: BaseSettings) -> None:
-        super().update_settings(settings)
-        splash_settings(settings)
-
     @property
     def ledger(self) -> Ledger:
         return ledger_of(self.crawler)

@@ -35,7 +35,7 @@ from hfcrawl.parsing import (
 )
 from hfcrawl.seen import SeenHashes, id_hashes
 from hfcrawl.spidermiddlewares import StreamError
-from hfcrawl.spiders.base import HubSpider, failure_reason
+from hfcrawl.spiders.base import HubSpider, failure_reason, splash_settings
 
 logger = logging.getLogger(__name__)
 _ID_OF = itemgetter("id")
@@ -90,8 +90,10 @@ class ModelsSpider(HubSpider):
     def update_settings(cls, settings: BaseSettings) -> None:
         """Without Scrapy's cookie middleware: the listings read no cookie. It is taken out of the base list, as
         None in DOWNLOADER_MIDDLEWARES would still import it (Scrapy imports every key there), and with it
-        tldextract and requests, a few hundredths of a second of every start."""
+        tldextract and requests, a few hundredths of a second of every start. Splash's components only with a Splash
+        URL: this spider is the one that renders pages."""
         super().update_settings(settings)
+        splash_settings(settings)
         base = dict(settings.getdict("DOWNLOADER_MIDDLEWARES_BASE"))
         base.pop("scrapy.downloadermiddlewares.cookies.CookiesMiddleware", None)
         settings.set("DOWNLOADER_MIDDLEWARES_BASE", base, priority="spider")

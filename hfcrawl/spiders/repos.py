@@ -35,7 +35,7 @@ from hfcrawl.middlewares import crawl_stopping
 from hfcrawl.parsing import next_link, parse_commits, parse_model_card, parse_refs, total_count
 from hfcrawl.repos_feed import COMMITS_PAGE, commits_url, info_url, quota_window, refs_url, repo_not_found, repo_record
 from hfcrawl.spidermiddlewares import StreamError
-from hfcrawl.spiders.base import SPLASH_DOWNLOADER_MIDDLEWARES, HubSpider, failure_reason
+from hfcrawl.spiders.base import HubSpider, failure_reason
 
 logger = logging.getLogger(__name__)
 
@@ -60,10 +60,9 @@ def _positive(name: str, value: Any) -> int | None:
 
 def lean_components(settings: BaseSettings) -> None:
     """Two small API calls a repository: Scrapy's per-request path is the crawl's cost, so the components an API
-    crawl has no use for are left out (docs/repos-crawl.md, "Cost"): cookies (the API reads none), Splash (never
-    used here), the URL length and depth bookkeeping (ids make the URLs, a chain is a few calls deep), the offsite
-    filter (HubAuthMiddleware refuses any other host), HTTP basic auth (the token is a header), the browser's
-    Accept headers, the referer, the timeout middleware (each request carries its timeout), DownloaderStats
+    crawl has no use for are left out (docs/repos-crawl.md, "Cost"): cookies (the API reads none), the URL length
+    and depth bookkeeping (ids make the URLs, a chain is a few calls deep), the offsite filter (HubAuthMiddleware
+    refuses any other host), HTTP basic auth (the token is a header), the browser's Accept headers, the referer, the timeout middleware (each request carries its timeout), DownloaderStats
     (CallCountMiddleware counts the same calls), the dupe filter (ids are unique) and Scrapy's scheduler (a plain
     queue: the spider bounds what is under way). Retry, rate limits, the token, redirects (without a referer),
     proxies and compression stay. A callback yields one thing: one item worker, not four."""
@@ -72,9 +71,7 @@ def lean_components(settings: BaseSettings) -> None:
     settings.set("REFERER_ENABLED", False, priority="spider")
     settings.set("CONCURRENT_ITEMS", 1, priority="spider")
     downloader = dict(settings.getdict("DOWNLOADER_MIDDLEWARES"))
-    # Splash's only where SPLASH_URL put them: Scrapy imports every key of the dict, also one set to None
-    downloader.update({**dict.fromkeys(SPLASH_DOWNLOADER_MIDDLEWARES.keys() & downloader.keys()),
-                       **dict.fromkeys(UNUSED_DOWNLOADER_MIDDLEWARES),
+    downloader.update({**dict.fromkeys(UNUSED_DOWNLOADER_MIDDLEWARES),
                        "hfcrawl.middlewares.ApiRedirectMiddleware": 600, "hfcrawl.middlewares.CallCountMiddleware": 850})
     settings.set("DOWNLOADER_MIDDLEWARES", downloader, priority="spider")
     spider = dict(settings.getdict("SPIDER_MIDDLEWARES"))
