@@ -11,13 +11,16 @@ whose own CPU is given too: both share the machine's cores):
   hfhub    huggingface_hub as a user would: HfApi.list_repo_refs + list_repo_commits per id, 8 threads (2,000)
   aiohttp  the floor of an asyncio client: aiohttp alone, 8 connections, the crawl's 2 calls (2,000): what a crawl
            could reach without Scrapy's engine on its path, and whether the hub is what limits either side
+  scrapy   the floor of Scrapy's engine: a bare spider making the crawl's 2 calls with no middleware, extension or
+           pipeline, same transport and concurrency (2,000; benchmarks/bare_scrapy.py): what any crawl on Scrapy's
+           engine could reach at best
   quota    `auto` on a hub enforcing a quota scaled down from 1,000 calls / 300 s to --quota / --window (the
            whole benchmark must stay within ~5 minutes): wall time against the floor the quota allows
   memory   scrapy crawl repos over a text input of 3,000,000 ids, stopped after 500 repositories: peak memory
 The models feed comes from `scrapy crawl models` on the same hub (listing with expand=sha,cardData). Before the
 timed parts, one untimed run of `auto-2k` and of `hfhub` fills the hub's answer cache with both sides' pages, so
 that neither pays for histories the other made (--no-warm: off). --repeat N runs auto-2k and hfhub N times in
-turn and keeps each side's median run by wall time (every wall time is in the JSON line).
+turn (and `scrapy` with them) and keeps each side's median run by wall time (every wall time is in the JSON line).
 Prints a table and one JSON line.
 """
 from __future__ import annotations
@@ -92,6 +95,15 @@ def peer_aiohttp(endpoint: str, ids_path: Path, workers: int) -> dict:
 
     found = asyncio.run(crawl_all())
     return {"repos": len(ids), "not_found": len(ids) - found}
+
+
+def peer_scrapy(endpoint: str, ids_path: Path, workers: int) -> dict:
+    from benchmarks.bare_scrapy import peer_scrapy as bare
+
+    return bare(endpoint, ids_path, workers)
+
+
+PEERS = {"hfhub": peer_hfhub, "aiohttp": peer_aiohttp, "scrapy": peer_scrapy}
 
 
 def run_measured(cmd: list[str], env: dict, cwd: Path, log: Path, timeout: float) -> dict:
@@ -228,11 +240,10 @@ def main() -> None:
                     help="no untimed run of auto-2k and hfhub before the timed ones")
     ap.add_argument("--record", action="store_true", help="write the figures into docs/benchmarks.md")
     ap.add_argument("--peer", nargs=3, metavar=("ENDPOINT", "IDS", "WORKERS"), help=argparse.SUPPRESS)
-    ap.add_argument("--peer-kind", default="hfhub", choices=("hfhub", "aiohttp"), help=argparse.SUPPRESS)
+    ap.add_argument("--peer-kind", default="hfhub", choices=tuple(PEERS), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.peer:
-        peer = peer_hfhub if args.peer_kind == "hfhub" else peer_aiohttp
-        print(json.dumps(peer(args.peer[0], Path(args.peer[1]), int(args.peer[2]))))
+        print(json.dumps(PEERS[args.peer_kind](args.peer[0], Path(args.peer[1]), int(args.peer[2]))))
         return
     skip = set(filter(None, args.skip.split(",")))
     rows, extra = run_parts(args, skip)
@@ -283,10 +294,18 @@ def run_parts(args: argparse.Namespace, skip: set[str]) -> tuple[list[dict], dic
         floor = next((r for r in rows if r["part"] == "aiohttp"), None)
         if floor and peer:
             extra["ratio_repos_per_s_aiohttp_vs_hfhub"] = round(floor["repos_per_s"] / peer["repos_per_s"], 2)
+        engine = next((r for r in rows if r["part"] == "scrapy"), None)
+        if engine and peer:
+            extra["ratio_repos_per_s_scrapy_vs_hfhub"] = round(engine["repos_per_s"] / peer["repos_per_s"], 2)
+        if engine and base:
+            extra["ratio_repos_per_s_auto_vs_scrapy"] = round(base["repos_per_s"] / engine["repos_per_s"], 2)
     extra["date"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     extra["commit"] = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
                                      text=True).stdout.strip()
     return rows, extra
+
+
+REPEATED = ("auto-2k", "hfhub", "scrapy")  # the ratios' terms; the others once
 
 
 def compare_parts(args: argparse.Namespace, hub: ReplayHub, work: Path, feed: Path, ids: Path,
@@ -301,16 +320,17 @@ def compare_parts(args: argparse.Namespace, hub: ReplayHub, work: Path, feed: Pa
     runs = {"auto-2k": lambda: crawl(hub.url, work, "auto-2k", "repos", "-a", f"input={small}", "-a", "card=auto"),
             "info": lambda: crawl(hub.url, work, "info", "repos", "-a", f"input={small}", "-a", "card=info"),
             "hfhub": lambda: run_measured(peer, env, ROOT, work / "hfhub.log", 900),
-            "aiohttp": lambda: run_measured([*peer, "--peer-kind", "aiohttp"], env, ROOT, work / "aiohttp.log", 900)}
+            "aiohttp": lambda: run_measured([*peer, "--peer-kind", "aiohttp"], env, ROOT, work / "aiohttp.log", 900),
+            "scrapy": lambda: run_measured([*peer, "--peer-kind", "scrapy"], env, ROOT, work / "scrapy.log", 900)}
     wanted = [name for name in runs if name not in skip]
     if args.warm:
-        for name in ("auto-2k", "hfhub", "aiohttp"):
+        for name in ("auto-2k", "hfhub", "aiohttp", "scrapy"):
             if name in wanted:
                 runs[name]()
     results: dict[str, list[dict]] = {name: [] for name in wanted}
     for i in range(max(1, args.repeat)):
         for name in wanted:
-            if name in ("auto-2k", "hfhub") or i == 0:
+            if name in REPEATED or i == 0:
                 results[name].append(measured(hub, runs[name]))
     rows = []
     for name in wanted:

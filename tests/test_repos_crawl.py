@@ -8,6 +8,8 @@ import json
 import math
 import re
 import signal
+import subprocess
+import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -15,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.crawling import CrawlRunner
+from tests.paths import ROOT
 
 TAGS = ("depth-estimation", "text-to-video", "table-question-answering", "tabular-regression")
 FIELDS = ("sha", "branches", "tags", "commit_count", "last_commit_at", "base_model", "new_version")
@@ -126,6 +129,23 @@ def test_the_crawl_on_the_twisted_reactor_writes_the_same_feed(hub, repos, model
         feeds[reactor] = ({line["id"]: {k: v for k, v in line.items() if k != "crawled_at"} for line in result.lines},
                           hub.stats()["requests"])
     assert feeds["False"] == feeds["True"] and len(feeds["True"][0]) == len(_ids_of(models_feed))
+
+
+def test_the_benchmarks_bare_scrapy_floor_makes_the_crawls_calls(hub, repos, models_feed):
+    """bench_repos' `scrapy` part (benchmarks/bare_scrapy.py) is the crawl's count mode with Scrapy's optional
+    components taken out: if it asked less, its pace would not be a floor for the crawl's."""
+    result = repos.run("-a", f"input={models_feed}")
+    assert result.returncode == 0, result.log[-3000:]
+    crawl_calls, gone = hub.stats()["requests"], sum(line["status"] == "not_found" for line in result.lines)
+    ids = repos.workdir / "ids.txt"
+    ids.write_text("\n".join(_ids_of(models_feed)) + "\n")
+    hub.reset_stats()
+    peer = subprocess.run([sys.executable, "-m", "benchmarks.bench_repos", "--peer", hub.url, str(ids), "4",
+                           "--peer-kind", "scrapy"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert peer.returncode == 0, peer.stderr[-2000:]
+    assert json.loads(peer.stdout.splitlines()[-1]) == {"repos": len(result.lines), "not_found": gone}
+    assert hub.stats()["requests"] == crawl_calls and gone >= 1
+    assert "Traceback" not in peer.stderr and "Deprecat" not in peer.stderr
 
 
 def test_card_info_asks_model_info_for_every_repository(hub, repos, models_feed):
