@@ -14,13 +14,15 @@ whose own CPU is given too: both share the machine's cores):
   scrapy   the floor of Scrapy's engine: a bare spider making the crawl's 2 calls with no middleware, extension or
            pipeline, same transport and concurrency (2,000; benchmarks/bare_scrapy.py): what any crawl on Scrapy's
            engine could reach at best
+  halves   auto-2k as two crawls side by side, each over half of the 2,000 at 4 requests at a time: whether a
+           second process would pay on this machine
   quota    `auto` on a hub enforcing a quota scaled down from 1,000 calls / 300 s to --quota / --window (the
            whole benchmark must stay within ~5 minutes): wall time against the floor the quota allows
   memory   scrapy crawl repos over a text input of 3,000,000 ids, stopped after 500 repositories: peak memory
 The models feed comes from `scrapy crawl models` on the same hub (listing with expand=sha,cardData). Before the
 timed parts, one untimed run of `auto-2k` and of `hfhub` fills the hub's answer cache with both sides' pages, so
-that neither pays for histories the other made (--no-warm: off). --repeat N runs auto-2k and hfhub N times in
-turn (and `scrapy` with them) and keeps each side's median run by wall time (every wall time is in the JSON line).
+that neither pays for histories the other made (--no-warm: off). --repeat N runs auto-2k, hfhub, scrapy and halves
+N times in turn and keeps each one's median run by wall time (every wall time is in the JSON line).
 Prints a table and one JSON line.
 """
 from __future__ import annotations
@@ -110,25 +112,40 @@ def run_measured(cmd: list[str], env: dict, cwd: Path, log: Path, timeout: float
     """Run `cmd`: wall time, exit code, CPU (user + system of the children reaped meanwhile: this one) and the
     process's own peak RSS (VmHWM polled from /proc: ru_maxrss would report this benchmark's own size, which a
     child keeps from before its exec)."""
+    return run_together([cmd], env, cwd, [log], timeout)
+
+
+def run_together(cmds: list[list[str]], env: dict, cwd: Path, logs: list[Path], timeout: float) -> dict:
+    """Run `cmds` side by side: wall time until the last ends, the worst exit code, their CPU together and the
+    largest peak RSS of any one of them."""
     peak = 0
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    with open(log, "wb") as fh:
-        t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=fh, stderr=subprocess.STDOUT)
-        while proc.poll() is None and time.perf_counter() - t0 < timeout:
-            try:
-                with open(f"/proc/{proc.pid}/status") as status:
-                    peak = max([peak] + [int(line.split()[1]) for line in status if line.startswith("VmHWM")])
-            except (OSError, ValueError):
-                pass
-            time.sleep(0.05)
+    handles = [open(log, "wb") for log in logs]
+    t0 = time.perf_counter()
+    procs = [subprocess.Popen(cmd, cwd=cwd, env=env, stdout=fh, stderr=subprocess.STDOUT)
+             for cmd, fh in zip(cmds, handles)]
+    while any(p.poll() is None for p in procs) and time.perf_counter() - t0 < timeout:
+        peak = max([peak] + [_vm_hwm_kb(p.pid) for p in procs if p.poll() is None])
+        time.sleep(0.05)
+    for proc in procs:
         if proc.poll() is None:
             proc.kill()
         proc.wait()
-        wall = time.perf_counter() - t0
+    wall = time.perf_counter() - t0
+    for fh in handles:
+        fh.close()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
-    return {"returncode": proc.returncode, "wall_s": wall, "cpu_s": cpu, "peak_rss_mb": peak / 1024}
+    returncode = max((p.returncode for p in procs), key=abs)
+    return {"returncode": returncode, "wall_s": wall, "cpu_s": cpu, "peak_rss_mb": peak / 1024}
+
+
+def _vm_hwm_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            return max([0] + [int(line.split()[1]) for line in status if line.startswith("VmHWM")])
+    except (OSError, ValueError):
+        return 0
 
 
 def crawl(endpoint: str, work: Path, name: str, *args: str, timeout: float = 600) -> dict:
@@ -139,6 +156,26 @@ def crawl(endpoint: str, work: Path, name: str, *args: str, timeout: float = 600
     out = run_measured(cmd, env, ROOT, work / f"{name}.log", timeout)
     out["feed"] = feed
     out["report"] = json.loads(report.read_text()) if report.exists() else {}
+    return out
+
+
+def crawl_halves(endpoint: str, work: Path, feed: Path, timeout: float = 600) -> dict:
+    """Two repos crawls side by side, each over half of `feed` at half the concurrency (4 requests at a time each,
+    8 in all): what a second process would give on this machine."""
+    lines = feed.read_text().splitlines(keepends=True)
+    env = {k: v for k, v in os.environ.items() if k != "HF_TOKEN"}
+    env.update(HF_ENDPOINT=endpoint)
+    cmds, logs, reports = [], [], []
+    for i, half in enumerate((lines[:len(lines) // 2], lines[len(lines) // 2:])):
+        part = work / f"input-half{i}.jsonl"
+        part.write_text("".join(half))
+        reports.append(work / f"half{i}-report.json")
+        logs.append(work / f"half{i}.log")
+        cmds.append([*SCRAPY, "repos", "-a", f"input={part}", "-O", str(work / f"half{i}.jsonl"),
+                     "-s", f"HFCRAWL_REPORT={reports[-1]}", "-s", "LOG_LEVEL=INFO", "-s", "CONCURRENT_REQUESTS=4"])
+    out = run_together(cmds, env, ROOT, logs, timeout)
+    written = [json.loads(r.read_text()).get("models_written", 0) if r.exists() else 0 for r in reports]
+    out["report"] = {"models_written": sum(written)}
     return out
 
 
@@ -299,13 +336,16 @@ def run_parts(args: argparse.Namespace, skip: set[str]) -> tuple[list[dict], dic
             extra["ratio_repos_per_s_scrapy_vs_hfhub"] = round(engine["repos_per_s"] / peer["repos_per_s"], 2)
         if engine and base:
             extra["ratio_repos_per_s_auto_vs_scrapy"] = round(base["repos_per_s"] / engine["repos_per_s"], 2)
+        halves = next((r for r in rows if r["part"] == "halves"), None)
+        if halves and peer:
+            extra["ratio_repos_per_s_halves_vs_hfhub"] = round(halves["repos_per_s"] / peer["repos_per_s"], 2)
     extra["date"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     extra["commit"] = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
                                      text=True).stdout.strip()
     return rows, extra
 
 
-REPEATED = ("auto-2k", "hfhub", "scrapy")  # the ratios' terms; the others once
+REPEATED = ("auto-2k", "hfhub", "scrapy", "halves")  # the ratios' terms; the others once
 
 
 def compare_parts(args: argparse.Namespace, hub: ReplayHub, work: Path, feed: Path, ids: Path,
@@ -321,7 +361,8 @@ def compare_parts(args: argparse.Namespace, hub: ReplayHub, work: Path, feed: Pa
             "info": lambda: crawl(hub.url, work, "info", "repos", "-a", f"input={small}", "-a", "card=info"),
             "hfhub": lambda: run_measured(peer, env, ROOT, work / "hfhub.log", 900),
             "aiohttp": lambda: run_measured([*peer, "--peer-kind", "aiohttp"], env, ROOT, work / "aiohttp.log", 900),
-            "scrapy": lambda: run_measured([*peer, "--peer-kind", "scrapy"], env, ROOT, work / "scrapy.log", 900)}
+            "scrapy": lambda: run_measured([*peer, "--peer-kind", "scrapy"], env, ROOT, work / "scrapy.log", 900),
+            "halves": lambda: crawl_halves(hub.url, work, small)}
     wanted = [name for name in runs if name not in skip]
     if args.warm:
         for name in ("auto-2k", "hfhub", "aiohttp", "scrapy"):
