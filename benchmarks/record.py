@@ -32,17 +32,24 @@ this file's git history. Wall times on shared 2-core VMs vary from run to run: c
 
 
 def git_commit(root: Path = ROOT) -> str:
-    """The short hash of HEAD, with "+dirty" when tracked files differ from it ("unknown" outside a git tree)."""
+    """The short hash of HEAD, with "+dirty" when tracked files other than the figures' own pages differ from it
+    ("unknown" outside a git tree): a record written into docs/benchmarks.md, or the README quoting it, does not
+    make the next benchmark's run dirty, a change to the code does."""
     def git(*args: str) -> subprocess.CompletedProcess:
         return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, timeout=30)
     try:
         head = git("rev-parse", "--short", "HEAD")
         if head.returncode:
             return "unknown"
-        dirty = git("status", "--porcelain", "--untracked-files=no").stdout.strip()
+        changed = git("status", "--porcelain", "--untracked-files=no").stdout.splitlines()
     except (OSError, subprocess.SubprocessError):
         return "unknown"
+    dirty = any(not _is_figures_page(line[3:].split(" -> ")[-1]) for line in changed)
     return head.stdout.strip() + ("+dirty" if dirty else "")
+
+
+def _is_figures_page(path: str) -> bool:
+    return path == "README.md" or (path.startswith("docs/") and path.endswith(".md"))
 
 
 def machine() -> str:

@@ -39,15 +39,19 @@ def test_a_section_says_when_where_and_on_which_commit(tmp_path):
     assert "|---|---:|---|---:|" in text
 
 
-def test_commit_is_marked_dirty_when_tracked_files_changed(tmp_path, tmp_path_factory):
+def test_commit_is_marked_dirty_when_tracked_code_changed_not_the_figures_pages(tmp_path, tmp_path_factory):
     def git(*args):
         subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)
     git("init", "-q")
     (tmp_path / "f.txt").write_text("a\n")
-    git("add", "f.txt")
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "benchmarks.md").write_text("figures\n")
+    git("add", "f.txt", "docs")
     git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "one")
     clean = record.git_commit(tmp_path)
     assert re.fullmatch(r"[0-9a-f]{4,}", clean)
+    (tmp_path / "docs" / "benchmarks.md").write_text("figures recorded by an earlier benchmark\n")
+    assert record.git_commit(tmp_path) == clean  # the figures' page is not the code measured
     (tmp_path / "f.txt").write_text("b\n")
     assert record.git_commit(tmp_path) == clean + "+dirty"
     assert record.git_commit(tmp_path_factory.mktemp("not-a-repo")) == "unknown"
