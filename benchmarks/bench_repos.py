@@ -149,8 +149,7 @@ def _vm_hwm_kb(pid: int) -> int:
 
 
 def crawl(endpoint: str, work: Path, name: str, *args: str, timeout: float = 600) -> dict:
-    env = {k: v for k, v in os.environ.items() if k != "HF_TOKEN"}
-    env.update(HF_ENDPOINT=endpoint)
+    env = crawl_env(endpoint)
     feed, report = work / f"{name}.jsonl", work / f"{name}-report.json"
     cmd = [*SCRAPY, *args, "-O", str(feed), "-s", f"HFCRAWL_REPORT={report}", "-s", "LOG_LEVEL=INFO"]
     out = run_measured(cmd, env, ROOT, work / f"{name}.log", timeout)
@@ -163,8 +162,7 @@ def crawl_halves(endpoint: str, work: Path, feed: Path, timeout: float = 600) ->
     """Two repos crawls side by side, each over half of `feed` at half the concurrency (4 requests at a time each,
     8 in all): what a second process would give on this machine."""
     lines = feed.read_text().splitlines(keepends=True)
-    env = {k: v for k, v in os.environ.items() if k != "HF_TOKEN"}
-    env.update(HF_ENDPOINT=endpoint)
+    env = crawl_env(endpoint)
     cmds, logs, reports = [], [], []
     for i, half in enumerate((lines[:len(lines) // 2], lines[len(lines) // 2:])):
         part = work / f"input-half{i}.jsonl"
@@ -304,6 +302,32 @@ def main() -> None:
         record_section("Repository crawl (scrapy crawl repos) vs huggingface_hub", rows, notes=notes)
 
 
+# (name, numerator part, denominator part, the field compared): "auto" in a name is auto-2k
+RATIOS = (
+    ("ratio_repos_per_s_auto_vs_hfhub", "auto-2k", "hfhub", "repos_per_s"),
+    ("ratio_calls_hfhub_vs_auto", "hfhub", "auto-2k", "requests"),
+    ("ratio_cpu_per_request_hfhub_vs_auto", "hfhub", "auto-2k", "cpu_ms_per_request"),
+    ("ratio_repos_per_s_aiohttp_vs_hfhub", "aiohttp", "hfhub", "repos_per_s"),
+    ("ratio_repos_per_s_scrapy_vs_hfhub", "scrapy", "hfhub", "repos_per_s"),
+    ("ratio_repos_per_s_auto_vs_scrapy", "auto-2k", "scrapy", "repos_per_s"),
+    ("ratio_repos_per_s_halves_vs_hfhub", "halves", "hfhub", "repos_per_s"),
+)
+
+
+def ratios(rows: list[dict]) -> dict[str, float]:
+    """The ratios of RATIOS whose two parts were run."""
+    by_part = {r["part"]: r for r in rows}
+    return {name: round(by_part[a][field] / by_part[b][field], 2) for name, a, b, field in RATIOS
+            if a in by_part and b in by_part}
+
+
+def crawl_env(endpoint: str) -> dict[str, str]:
+    """This environment for a contender, pointed at the hub, without a token."""
+    env = {k: v for k, v in os.environ.items() if k != "HF_TOKEN"}
+    env.update(HF_ENDPOINT=endpoint)
+    return env
+
+
 def run_parts(args: argparse.Namespace, skip: set[str]) -> tuple[list[dict], dict]:
     from hubreplay import ReplayHub
 
@@ -321,24 +345,7 @@ def run_parts(args: argparse.Namespace, skip: set[str]) -> tuple[list[dict], dic
         base = next((r for r in rows if r["part"] == "auto"), None)
         if "quota" not in skip and base:
             rows.append(quota_part(args, work, feed, base["requests"] / base["wall_s"]))
-        peer = next((r for r in rows if r["part"] == "hfhub"), None)
-        base = next((r for r in rows if r["part"] == "auto-2k"), None)
-        if base and peer:
-            extra["ratio_repos_per_s_auto_vs_hfhub"] = round(base["repos_per_s"] / peer["repos_per_s"], 2)
-            extra["ratio_calls_hfhub_vs_auto"] = round(peer["requests"] / base["requests"], 2)
-            extra["ratio_cpu_per_request_hfhub_vs_auto"] = round(peer["cpu_ms_per_request"]
-                                                                 / base["cpu_ms_per_request"], 2)
-        floor = next((r for r in rows if r["part"] == "aiohttp"), None)
-        if floor and peer:
-            extra["ratio_repos_per_s_aiohttp_vs_hfhub"] = round(floor["repos_per_s"] / peer["repos_per_s"], 2)
-        engine = next((r for r in rows if r["part"] == "scrapy"), None)
-        if engine and peer:
-            extra["ratio_repos_per_s_scrapy_vs_hfhub"] = round(engine["repos_per_s"] / peer["repos_per_s"], 2)
-        if engine and base:
-            extra["ratio_repos_per_s_auto_vs_scrapy"] = round(base["repos_per_s"] / engine["repos_per_s"], 2)
-        halves = next((r for r in rows if r["part"] == "halves"), None)
-        if halves and peer:
-            extra["ratio_repos_per_s_halves_vs_hfhub"] = round(halves["repos_per_s"] / peer["repos_per_s"], 2)
+        extra.update(ratios(rows))
     extra["date"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     extra["commit"] = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
                                      text=True).stdout.strip()
@@ -350,12 +357,12 @@ REPEATED = ("auto-2k", "hfhub", "scrapy", "halves")  # the ratios' terms; the ot
 
 def compare_parts(args: argparse.Namespace, hub: ReplayHub, work: Path, feed: Path, ids: Path,
                   skip: set[str]) -> list[dict]:
-    """auto-2k, info and hfhub over the first --compare repositories, after an untimed run of auto-2k and hfhub
-    (the hub's answer cache then holds both sides' pages); auto-2k and hfhub --repeat times in turn, the median
-    run of each kept."""
+    """auto-2k, info, hfhub, aiohttp, scrapy and halves over the first --compare repositories, after an untimed run
+    of auto-2k, hfhub, aiohttp and scrapy (the hub's answer cache then holds every side's pages); those of REPEATED
+    --repeat times in turn, the median run of each kept."""
     small, small_ids = _head(feed, work / "input-2k.jsonl", args.compare), _head(ids, work / "ids-2k.txt",
                                                                                   args.compare)
-    env = {k: v for k, v in os.environ.items() if k != "HF_TOKEN"}
+    env = crawl_env(hub.url)
     peer = [sys.executable, "-m", "benchmarks.bench_repos", "--peer", hub.url, str(small_ids), str(args.workers)]
     runs = {"auto-2k": lambda: crawl(hub.url, work, "auto-2k", "repos", "-a", f"input={small}", "-a", "card=auto"),
             "info": lambda: crawl(hub.url, work, "info", "repos", "-a", f"input={small}", "-a", "card=info"),
