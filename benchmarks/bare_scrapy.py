@@ -2,7 +2,7 @@
 nothing else, the part `scrapy` of bench_repos.
 
 Everything the repos crawl adds to Scrapy is left out: every downloader and spider middleware but the one that
-reads `start()`, every extension, the item pipelines and the feed (items are dropped). What stays is what any
+reads `start()`, every extension but the collector's thresholds, the item pipelines and the feed (items are dropped). What stays is what any
 Scrapy crawl pays for each request: the engine, scheduler, downloader and scraper round trip, its signals, its
 `Request`/`Response`/`Headers` objects and Scrapy's aiohttp download handler on plain asyncio (the transport the
 repos crawl uses), at the crawl's concurrency, with the crawl's garbage-collector thresholds
@@ -13,7 +13,6 @@ this one, whatever it leaves out; the gap between it and `auto-2k` is the cost o
 """
 from __future__ import annotations
 
-import gc
 from pathlib import Path
 
 import scrapy
@@ -58,21 +57,17 @@ def bare_settings(workers: int) -> dict:
         "SPIDER_MIDDLEWARES_BASE": {k: v for k, v in default_settings.SPIDER_MIDDLEWARES_BASE.items()
                                     if k in KEEP_SPIDER_MIDDLEWARES},
         "EXTENSIONS_BASE": {}, "ITEM_PIPELINES_BASE": {},
+        "EXTENSIONS": {"hfcrawl.runtime.GcTuning": 600},  # the repos crawl's collector thresholds, not a component
     }
 
 
 def peer_scrapy(endpoint: str, ids_path: Path, workers: int) -> dict:
     from scrapy.crawler import AsyncCrawlerProcess
 
-    from hfcrawl.runtime import DEFAULT_THRESHOLD
-
     ids = ids_path.read_text().split()
     process = AsyncCrawlerProcess(bare_settings(workers))
     crawler = process.create_crawler(TwoCallsSpider)
     process.crawl(crawler, endpoint=endpoint, ids=ids)
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(DEFAULT_THRESHOLD, 20, 100)  # as hfcrawl.runtime.GcTuning sets them in the repos crawl
     process.start()
     found = crawler.spider.found if crawler.spider else 0
     return {"repos": len(ids), "not_found": len(ids) - found}

@@ -148,13 +148,21 @@ def _vm_hwm_kb(pid: int) -> int:
         return 0
 
 
-def crawl(endpoint: str, work: Path, name: str, *args: str, timeout: float = 600) -> dict:
-    env = crawl_env(endpoint)
+def crawl_command(work: Path, name: str, *args: str) -> tuple[list[str], Path, Path]:
+    """`scrapy crawl <args>` writing <name>.jsonl and its report <name>-report.json in `work`."""
     feed, report = work / f"{name}.jsonl", work / f"{name}-report.json"
-    cmd = [*SCRAPY, *args, "-O", str(feed), "-s", f"HFCRAWL_REPORT={report}", "-s", "LOG_LEVEL=INFO"]
-    out = run_measured(cmd, env, ROOT, work / f"{name}.log", timeout)
+    return [*SCRAPY, *args, "-O", str(feed), "-s", f"HFCRAWL_REPORT={report}", "-s", "LOG_LEVEL=INFO"], feed, report
+
+
+def _report(path: Path) -> dict:
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def crawl(endpoint: str, work: Path, name: str, *args: str, timeout: float = 600) -> dict:
+    cmd, feed, report = crawl_command(work, name, *args)
+    out = run_measured(cmd, crawl_env(endpoint), ROOT, work / f"{name}.log", timeout)
     out["feed"] = feed
-    out["report"] = json.loads(report.read_text()) if report.exists() else {}
+    out["report"] = _report(report)
     return out
 
 
@@ -162,17 +170,15 @@ def crawl_halves(endpoint: str, work: Path, feed: Path, timeout: float = 600) ->
     """Two repos crawls side by side, each over half of `feed` at half the concurrency (4 requests at a time each,
     8 in all): what a second process would give on this machine."""
     lines = feed.read_text().splitlines(keepends=True)
-    env = crawl_env(endpoint)
-    cmds, logs, reports = [], [], []
+    cmds, reports = [], []
     for i, half in enumerate((lines[:len(lines) // 2], lines[len(lines) // 2:])):
         part = work / f"input-half{i}.jsonl"
         part.write_text("".join(half))
-        reports.append(work / f"half{i}-report.json")
-        logs.append(work / f"half{i}.log")
-        cmds.append([*SCRAPY, "repos", "-a", f"input={part}", "-O", str(work / f"half{i}.jsonl"),
-                     "-s", f"HFCRAWL_REPORT={reports[-1]}", "-s", "LOG_LEVEL=INFO", "-s", "CONCURRENT_REQUESTS=4"])
-    out = run_together(cmds, env, ROOT, logs, timeout)
-    written = [json.loads(r.read_text()).get("models_written", 0) if r.exists() else 0 for r in reports]
+        cmd, _, report = crawl_command(work, f"half{i}", "repos", "-a", f"input={part}", "-s", "CONCURRENT_REQUESTS=4")
+        cmds.append(cmd)
+        reports.append(report)
+    out = run_together(cmds, crawl_env(endpoint), ROOT, [work / "half0.log", work / "half1.log"], timeout)
+    written = [_report(r).get("models_written", 0) for r in reports]
     out["report"] = {"models_written": sum(written)}
     return out
 
